@@ -1,0 +1,563 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The sample ring: format, check, publish and read on caller memory.
+ *
+ * Pure C11: no OS header, no allocation, no system call. Sample n lives in
+ * slot n & (capacity - 1), guarded by that slot's seqlock (seqlock.h). The
+ * header's head word is the low 32 bits of the next sample number; the full
+ * 64-bit number travels in each slot, so a reader compares the number it
+ * expects with the number it finds: equal, got it; greater, it was
+ * overwritten (lost, skip ahead); smaller, not published yet.
+ *
+ * Nothing read from shared memory is trusted: the geometry is checked once
+ * at attach and copied into the handle, slot indices are masked, and a
+ * reader never loops on shared data without a bound.
+ */
+#include <shmseq/ring.h>
+
+#include <assert.h>
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "layout.h"
+#include "seqlock.h"
+
+/* A slot number that matches no sample: unwritten or repaired slots. */
+#define POISON UINT64_MAX
+/* Seqlock attempts per read before reporting "nothing yet" (-EAGAIN). */
+#define READ_TRIES 4
+/* Whole read attempts (head check, slot copy, resync) per call. */
+#define READ_ROUNDS 8
+
+/* A slot's payload, copied out under the seqlock. */
+struct payload {
+    uint64_t number;
+    uint64_t ts;
+    uint32_t epoch;
+    uint32_t seq;
+    uint64_t values[SHMSEQ_WIDTH_MAX];
+};
+
+static bool capacity_ok(uint32_t c)
+{
+    return c >= SHMSEQ_CAPACITY_MIN && c <= SHMSEQ_CAPACITY_MAX &&
+           (c & (c - 1u)) == 0;
+}
+
+uint32_t shmseq_slot_size(uint32_t width)
+{
+    if (width == 0 || width > SHMSEQ_WIDTH_MAX)
+        return 0;
+    uint32_t bytes = SHMSEQ__SLOT_META_BYTES + 8u * width;
+    return (bytes + SHMSEQ_LINE_SIZE - 1u) & ~(SHMSEQ_LINE_SIZE - 1u);
+}
+
+static uint64_t region_bytes(uint32_t width, uint32_t capacity)
+{
+    if (!capacity_ok(capacity))
+        return 0;
+    uint32_t slot = shmseq_slot_size(width);
+    if (slot == 0)
+        return 0;
+    return (uint64_t)SHMSEQ_HEADER_SIZE + (uint64_t)capacity * slot;
+}
+
+size_t shmseq_region_size(uint32_t width, uint32_t capacity)
+{
+    uint64_t bytes = region_bytes(width, capacity);
+    if (bytes > SIZE_MAX)
+        return 0;
+    return (size_t)bytes;
+}
+
+static struct shmseq__slot *slot_at(unsigned char *slots, uint32_t slot_size,
+                                    uint32_t mask, uint64_t n)
+{
+    return (struct shmseq__slot *)(void *)(slots +
+                                           (size_t)((uint32_t)n & mask) * slot_size);
+}
+
+static const struct shmseq__slot *cslot_at(const unsigned char *slots,
+                                           uint32_t slot_size, uint32_t mask,
+                                           uint64_t n)
+{
+    return (const struct shmseq__slot *)(const void *)(slots +
+                                                       (size_t)((uint32_t)n & mask) *
+                                                           slot_size);
+}
+
+/*
+ * Copy slot @s under its seqlock. Returns true with a consistent copy, false
+ * if the writer kept it busy for READ_TRIES attempts (or died mid-write).
+ */
+static bool slot_copy(const struct shmseq__slot *s, uint32_t width,
+                      struct payload *p)
+{
+    for (int i = 0; i < READ_TRIES; i++) {
+        uint32_t q = shmseq__seq_read_begin(&s->seq);
+        if (q & 1u)
+            continue;
+        p->epoch = shmseq__ld(&s->epoch);
+        p->number = shmseq__ld64(&s->number_lo, &s->number_hi);
+        p->ts = shmseq__ld64(&s->ts_lo, &s->ts_hi);
+        for (uint32_t v = 0; v < width; v++)
+            p->values[v] = shmseq__ld64(&s->values[2u * v], &s->values[2u * v + 1u]);
+        if (!shmseq__seq_read_retry(&s->seq, q)) {
+            p->seq = q;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Write one slot under its seqlock (the writer's side). */
+static void slot_write(struct shmseq__slot *s, uint32_t epoch, uint64_t number,
+                       uint64_t ts, const double *values, uint32_t width)
+{
+    uint32_t q = shmseq__seq_write_begin(&s->seq);
+    shmseq__st(&s->epoch, epoch);
+    shmseq__st64(&s->number_lo, &s->number_hi, number);
+    shmseq__st64(&s->ts_lo, &s->ts_hi, ts);
+    for (uint32_t v = 0; v < width; v++) {
+        uint64_t bits = values ? shmseq__f64_bits(values[v]) : 0x7ff8000000000000u;
+        shmseq__st64(&s->values[2u * v], &s->values[2u * v + 1u], bits);
+    }
+    shmseq__seq_write_end(&s->seq, q);
+}
+
+/*
+ * The full 64-bit number of the next sample, from the 32-bit head @h and
+ * the slot before it (which holds sample head - 1 in full). If that slot
+ * does not confirm it (never written, repaired, or already overwritten by
+ * a fast writer), fall back to the 64-bit value nearest @hint with the same
+ * low 32 bits; @hint is a number known to be at most 2^32 behind.
+ */
+static uint64_t head64(const struct shmseq__region *reg,
+                       const unsigned char *slots, uint32_t slot_size,
+                       uint32_t mask, uint64_t hint)
+{
+    struct payload p;
+    for (int round = 0; round < READ_TRIES; round++) {
+        uint32_t h = shmseq__ld_acquire(&reg->w.head);
+        const struct shmseq__slot *s = cslot_at(slots, slot_size, mask, (uint32_t)(h - 1u));
+        if (slot_copy(s, 0, &p) && p.number != POISON &&
+            (uint32_t)(p.number + 1u) == h)
+            return p.number + 1u;
+        if (shmseq__ld_acquire(&reg->w.head) == h)
+            return hint + (uint32_t)(h - (uint32_t)hint);
+    }
+    uint32_t h = shmseq__ld_acquire(&reg->w.head);
+    return hint + (uint32_t)(h - (uint32_t)hint);
+}
+
+int shmseq_ring_format(void *mem, size_t size, uint32_t width,
+                       uint32_t capacity, uint64_t realtime_ns,
+                       uint64_t monotonic_ns)
+{
+    uint64_t bytes = region_bytes(width, capacity);
+    if (mem == NULL || bytes == 0 || ((uintptr_t)mem & 7u) != 0)
+        return -EINVAL;
+    if ((uint64_t)size < bytes)
+        return -ENOSPC;
+
+    struct shmseq__region *reg = mem;
+    /* Withdraw the magic first: a checker sees "being created" (-EAGAIN),
+     * never a half-written header. */
+    shmseq__st_release(&reg->s.magic, 0);
+
+    /* Zero the rest word by word (atomically: readers may be mapped). */
+    shmseq__word *words = (shmseq__word *)mem;
+    size_t nwords = (size_t)(bytes / 4u);
+    for (size_t i = 1; i < nwords; i++)
+        shmseq__st(&words[i], 0);
+
+    uint32_t slot_size = shmseq_slot_size(width);
+    shmseq__st(&reg->s.version, SHMSEQ_LAYOUT_VERSION);
+    shmseq__st(&reg->s.byte_order, SHMSEQ__BOM);
+    shmseq__st(&reg->s.header_size, SHMSEQ_HEADER_SIZE);
+    shmseq__st(&reg->s.slot_size, slot_size);
+    shmseq__st(&reg->s.width, width);
+    shmseq__st(&reg->s.capacity, capacity);
+    shmseq__st(&reg->s.line_size, SHMSEQ_LINE_SIZE);
+    shmseq__st64(&reg->s.region_size_lo, &reg->s.region_size_hi, bytes);
+    shmseq__st64(&reg->s.created_rt_lo, &reg->s.created_rt_hi, realtime_ns);
+    shmseq__st64(&reg->s.created_mono_lo, &reg->s.created_mono_hi, monotonic_ns);
+
+    /* Unwritten slots carry a number no reader ever expects. */
+    unsigned char *slots = (unsigned char *)mem + SHMSEQ_HEADER_SIZE;
+    for (uint32_t i = 0; i < capacity; i++) {
+        struct shmseq__slot *s = slot_at(slots, slot_size, capacity - 1u, i);
+        shmseq__st64(&s->number_lo, &s->number_hi, POISON);
+    }
+
+    /* Pairs with the acquire load of magic in shmseq_ring_check(). */
+    shmseq__st_release(&reg->s.magic, SHMSEQ__MAGIC);
+    return 0;
+}
+
+static uint32_t bswap32(uint32_t v)
+{
+    return (v >> 24) | ((v >> 8) & 0xff00u) | ((v << 8) & 0xff0000u) | (v << 24);
+}
+
+int shmseq_ring_check(const void *mem, size_t size, shmseq_region_info *out)
+{
+    if (mem == NULL || ((uintptr_t)mem & 3u) != 0)
+        return -EINVAL;
+    if (size < SHMSEQ_HEADER_SIZE)
+        return -EBADMSG;
+
+    const struct shmseq__region *reg = mem;
+    /* Pairs with the release store of magic in shmseq_ring_format(). */
+    uint32_t magic = shmseq__ld_acquire(&reg->s.magic);
+    if (magic == 0)
+        return -EAGAIN;
+    if (magic == bswap32(SHMSEQ__MAGIC))
+        return -EPROTO;
+    if (magic != SHMSEQ__MAGIC)
+        return -EBADMSG;
+    if (shmseq__ld(&reg->s.byte_order) != SHMSEQ__BOM)
+        return -EPROTO;
+    if (shmseq__ld(&reg->s.version) != SHMSEQ_LAYOUT_VERSION)
+        return -EPROTO;
+
+    /* Read each field once; validate the local copies only. */
+    uint32_t header_size = shmseq__ld(&reg->s.header_size);
+    uint32_t line_size = shmseq__ld(&reg->s.line_size);
+    uint32_t slot_size = shmseq__ld(&reg->s.slot_size);
+    uint32_t width = shmseq__ld(&reg->s.width);
+    uint32_t capacity = shmseq__ld(&reg->s.capacity);
+    uint64_t recorded = shmseq__ld64(&reg->s.region_size_lo, &reg->s.region_size_hi);
+
+    if (header_size != SHMSEQ_HEADER_SIZE || line_size != SHMSEQ_LINE_SIZE)
+        return -EBADMSG;
+    if (width == 0 || width > SHMSEQ_WIDTH_MAX || !capacity_ok(capacity))
+        return -EBADMSG;
+    if (slot_size != shmseq_slot_size(width))
+        return -EBADMSG;
+    uint64_t bytes = region_bytes(width, capacity);
+    if (recorded != bytes || bytes > (uint64_t)size)
+        return -EBADMSG;
+
+    if (out != NULL) {
+        memset(out, 0, sizeof *out);
+        out->layout_version = SHMSEQ_LAYOUT_VERSION;
+        out->header_size = header_size;
+        out->slot_size = slot_size;
+        out->width = width;
+        out->capacity = capacity;
+        out->region_size = recorded;
+        out->epoch = shmseq__ld_acquire(&reg->w.epoch);
+        out->writer_pid = shmseq__ld(&reg->w.writer_pid);
+        out->created_realtime_ns =
+            shmseq__ld64(&reg->s.created_rt_lo, &reg->s.created_rt_hi);
+        out->created_monotonic_ns =
+            shmseq__ld64(&reg->s.created_mono_lo, &reg->s.created_mono_hi);
+        out->head = head64(reg, (const unsigned char *)mem + SHMSEQ_HEADER_SIZE,
+                           slot_size, capacity - 1u, 0);
+    }
+    return 0;
+}
+
+int shmseq_ring_writer_attach(shmseq_ring_writer *w, void *mem, size_t size)
+{
+    assert(w != NULL);
+    shmseq_region_info info;
+    int rc = shmseq_ring_check(mem, size, &info);
+    if (rc < 0)
+        return rc;
+
+    struct shmseq__region *reg = mem;
+    memset(w, 0, sizeof *w);
+    w->region = reg;
+    w->slots = (unsigned char *)mem + SHMSEQ_HEADER_SIZE;
+    w->width = info.width;
+    w->mask = info.capacity - 1u;
+    w->slot_size = info.slot_size;
+    w->next = info.head; /* we are the only writer: the region is still */
+
+    /* A writer that died between write_begin and write_end left the next
+     * slot odd and half-written. Rewrite it as a poison sample: readers that
+     * expected the sample it held see a larger number and count it lost. */
+    struct shmseq__slot *s = slot_at(w->slots, w->slot_size, w->mask, w->next);
+    uint32_t q = shmseq__ld(&s->seq);
+    if (q & 1u) {
+        shmseq__st(&s->seq, q - 1u);
+        slot_write(s, 0, POISON, 0, NULL, w->width);
+    }
+
+    uint32_t epoch = shmseq__ld(&reg->w.epoch) + 1u;
+    if (epoch == 0)
+        epoch = 1;
+    w->epoch = epoch;
+    shmseq__st_release(&reg->w.epoch, epoch);
+    return 0;
+}
+
+int shmseq_ring_publish(shmseq_ring_writer *w, const double *values,
+                        uint64_t timestamp_ns)
+{
+    assert(w != NULL && w->region != NULL && values != NULL);
+    struct shmseq__region *reg = w->region;
+    uint64_t n = w->next;
+
+    slot_write(slot_at(w->slots, w->slot_size, w->mask, n), w->epoch, n,
+               timestamp_ns, values, w->width);
+    /* Pairs with the acquire load of head in readers: a reader that sees
+     * head > n finds slot n complete (or already rewritten). */
+    shmseq__st_release(&reg->w.head, (uint32_t)(n + 1u));
+    w->next = n + 1u;
+
+    if (w->wake != NULL) {
+        /* Dekker handshake with shmseq_ring_wait_begin(): this full fence
+         * orders the head store before the sleepers load; the reader's full
+         * fence orders its sleepers increment before its head load. So
+         * either it sees the new head or we see it asleep: no lost wake-up. */
+        atomic_thread_fence(memory_order_seq_cst);
+        if (shmseq__ld(&reg->r.sleepers) != 0) {
+            atomic_fetch_add_explicit(&reg->r.futex, 1u, memory_order_relaxed);
+            w->wake(w->wake_ctx, (void *)&reg->r.futex);
+        }
+    }
+    return 0;
+}
+
+uint64_t shmseq_ring_writer_next(const shmseq_ring_writer *w)
+{
+    assert(w != NULL);
+    return w->next;
+}
+
+int shmseq_ring_reader_attach(shmseq_ring_reader *r, const void *mem,
+                              size_t size, unsigned flags)
+{
+    assert(r != NULL);
+    if ((flags & ~(unsigned)(SHMSEQ_START_OLDEST | SHMSEQ_READER_POLL)) != 0)
+        return -EINVAL;
+    shmseq_region_info info;
+    int rc = shmseq_ring_check(mem, size, &info);
+    if (rc < 0)
+        return rc;
+
+    memset(r, 0, sizeof *r);
+    r->region = mem;
+    r->slots = (const unsigned char *)mem + SHMSEQ_HEADER_SIZE;
+    r->width = info.width;
+    r->mask = info.capacity - 1u;
+    r->slot_size = info.slot_size;
+    r->flags = flags;
+    uint64_t h = info.head;
+    if (flags & SHMSEQ_START_OLDEST)
+        r->next = h > info.capacity ? h - info.capacity : 0;
+    else
+        r->next = h;
+    r->first = r->next;
+    return 0;
+}
+
+void shmseq_ring_reader_set_ctl(shmseq_ring_reader *r, void *ctl)
+{
+    assert(r != NULL);
+    r->ctl = ctl;
+}
+
+/*
+ * The reader fell behind (or found its sample overwritten): skip to a
+ * sample still in the ring, with some headroom so a writer running flat
+ * out does not overwrite it again at once. Every skipped number is lost.
+ */
+static void resync(shmseq_ring_reader *r)
+{
+    uint64_t cap = (uint64_t)r->mask + 1u;
+    uint64_t h = head64(r->region, r->slots, r->slot_size, r->mask, r->next);
+    uint64_t headroom = cap >> 3 ? cap >> 3 : 1u;
+    uint64_t to = h >= cap ? h - cap + headroom : 0;
+    /* The expected sample is gone: skip at least it. */
+    if (to <= r->next)
+        to = r->next + 1u;
+    r->lost += to - r->next;
+    r->next = to;
+}
+
+static void deliver(shmseq_ring_reader *r, const struct payload *p,
+                    shmseq_sample *meta, double *values)
+{
+    if (values != NULL)
+        for (uint32_t v = 0; v < r->width; v++)
+            values[v] = shmseq__bits_f64(p->values[v]);
+    if (p->epoch != r->epoch) {
+        if (r->epoch != 0)
+            r->epoch_changes++;
+        r->epoch = p->epoch;
+    }
+    if (meta != NULL) {
+        meta->seq = p->number;
+        meta->timestamp_ns = p->ts;
+        meta->lost = r->lost - r->lost_reported;
+        meta->epoch = p->epoch;
+        meta->width = r->width;
+    }
+    r->lost_reported = r->lost;
+    r->received++;
+    r->next = p->number + 1u;
+}
+
+static int check_room(const shmseq_ring_reader *r, const double *values,
+                      uint32_t max_values)
+{
+    assert(values != NULL || max_values == 0);
+    if (values != NULL && max_values < r->width)
+        return -EMSGSIZE;
+    return 0;
+}
+
+int shmseq_ring_read(shmseq_ring_reader *r, shmseq_sample *meta,
+                     double *values, uint32_t max_values)
+{
+    assert(r != NULL && r->region != NULL);
+    int rc = check_room(r, values, max_values);
+    if (rc < 0)
+        return rc;
+
+    struct payload p;
+    for (int round = 0; round < READ_ROUNDS; round++) {
+        uint32_t h = shmseq__ld_acquire(&r->region->w.head);
+        uint32_t avail = (uint32_t)(h - (uint32_t)r->next);
+        if (avail == 0)
+            return -EAGAIN;
+        if (avail > r->mask + 1u) { /* lapped (or a lying head) */
+            resync(r);
+            continue;
+        }
+        if (!slot_copy(cslot_at(r->slots, r->slot_size, r->mask, r->next),
+                       r->width, &p))
+            return -EAGAIN; /* mid-write: let the caller relax and retry */
+        if (p.number == r->next) {
+            deliver(r, &p, meta, values);
+            return 0;
+        }
+        if (p.number > r->next) { /* overwritten, or a repaired slot */
+            resync(r);
+            continue;
+        }
+        return -EAGAIN; /* head ran ahead of the slot: not there yet */
+    }
+    return -EAGAIN;
+}
+
+int shmseq_ring_read_latest(shmseq_ring_reader *r, shmseq_sample *meta,
+                            double *values, uint32_t max_values)
+{
+    assert(r != NULL && r->region != NULL);
+    int rc = check_room(r, values, max_values);
+    if (rc < 0)
+        return rc;
+
+    struct payload p;
+    for (int round = 0; round < READ_ROUNDS; round++) {
+        uint32_t h = shmseq__ld_acquire(&r->region->w.head);
+        uint32_t avail = (uint32_t)(h - (uint32_t)r->next);
+        if (avail == 0)
+            return -EAGAIN;
+        uint64_t head = avail <= r->mask + 1u
+                            ? r->next + avail
+                            : head64(r->region, r->slots, r->slot_size, r->mask,
+                                     r->next);
+        if (head <= r->next)
+            return -EAGAIN;
+        uint64_t want = head - 1u;
+        if (!slot_copy(cslot_at(r->slots, r->slot_size, r->mask, want),
+                       r->width, &p))
+            return -EAGAIN;
+        if (p.number == want) {
+            r->lost += want - r->next;
+            deliver(r, &p, meta, values);
+            return 0;
+        }
+        if (p.number < want || p.number == POISON)
+            return -EAGAIN;
+        /* p.number > want: the writer lapped us while we looked; again. */
+    }
+    return -EAGAIN;
+}
+
+bool shmseq_ring_ready(const shmseq_ring_reader *r)
+{
+    assert(r != NULL && r->region != NULL);
+    return shmseq__ld_acquire(&r->region->w.head) != (uint32_t)r->next;
+}
+
+void shmseq_ring_reader_stats(const shmseq_ring_reader *r,
+                              shmseq_reader_stats *out)
+{
+    assert(r != NULL && out != NULL);
+    out->received = r->received;
+    out->lost = r->lost;
+    out->first = r->first;
+    out->next = r->next;
+    out->epoch = r->epoch;
+    out->epoch_changes = r->epoch_changes;
+}
+
+uint32_t shmseq_ring_reader_width(const shmseq_ring_reader *r)
+{
+    assert(r != NULL);
+    return r->width;
+}
+
+bool shmseq_ring_reader_can_sleep(const shmseq_ring_reader *r)
+{
+    assert(r != NULL);
+    return r->ctl != NULL && (r->flags & SHMSEQ_READER_POLL) == 0;
+}
+
+bool shmseq_ring_wait_begin(shmseq_ring_reader *r, void **word,
+                            uint32_t *value)
+{
+    assert(r != NULL && word != NULL && value != NULL);
+    assert(shmseq_ring_reader_can_sleep(r));
+    struct shmseq__region *ctl = r->ctl;
+    atomic_fetch_add_explicit(&ctl->r.sleepers, 1u, memory_order_seq_cst);
+    *value = atomic_load_explicit(&ctl->r.futex, memory_order_seq_cst);
+    *word = (void *)&ctl->r.futex;
+    /* Pairs with the full fence in shmseq_ring_publish() (see there). */
+    atomic_thread_fence(memory_order_seq_cst);
+    return !shmseq_ring_ready(r);
+}
+
+void shmseq_ring_wait_end(shmseq_ring_reader *r)
+{
+    assert(r != NULL && r->ctl != NULL);
+    struct shmseq__region *ctl = r->ctl;
+    /* Never below zero, whatever another process wrote there. */
+    uint32_t n = atomic_load_explicit(&ctl->r.sleepers, memory_order_relaxed);
+    while (n != 0 &&
+           !atomic_compare_exchange_weak_explicit(&ctl->r.sleepers, &n, n - 1u,
+                                                  memory_order_relaxed,
+                                                  memory_order_relaxed)) {
+    }
+}
+
+int shmseq__ring_test_start(void *mem, size_t size, uint64_t first,
+                            uint32_t seq)
+{
+    if (seq & 1u)
+        return -EINVAL;
+    shmseq_region_info info;
+    int rc = shmseq_ring_check(mem, size, &info);
+    if (rc < 0)
+        return rc;
+    struct shmseq__region *reg = mem;
+    unsigned char *slots = (unsigned char *)mem + SHMSEQ_HEADER_SIZE;
+    uint32_t mask = info.capacity - 1u;
+    for (uint32_t i = 0; i < info.capacity; i++)
+        shmseq__st(&slot_at(slots, info.slot_size, mask, i)->seq, seq);
+    /* Sample first - 1 "exists", so head64() recovers the high bits. */
+    if (first != 0) {
+        struct shmseq__slot *s = slot_at(slots, info.slot_size, mask, first - 1u);
+        slot_write(s, 0, first - 1u, 0, NULL, info.width);
+    }
+    shmseq__st_release(&reg->w.head, (uint32_t)first);
+    return 0;
+}

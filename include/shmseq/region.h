@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * shmseq named regions: one sensor task publishes float64 samples into a
+ * named shared-memory region, any number of logger tasks read them.
+ *
+ * Built on the OS-free ring (<shmseq/ring.h>) and the port layer. Region
+ * names are 1..SHMSEQ_NAME_MAX characters from [A-Za-z0-9._-], not starting
+ * with '.'; on POSIX the object is "/shmseq.<name>" (so /dev/shm/shmseq.<name>
+ * on Linux).
+ *
+ * @code
+ * // sensor task
+ * shmseq_writer w;
+ * shmseq_config cfg = { .width = 3, .capacity = 1024 };
+ * int rc = shmseq_writer_open(&w, "imu", &cfg);
+ * if (rc < 0) { fprintf(stderr, "%s\n", shmseq_strerror(rc)); return 1; }
+ * double v[3] = { ax, ay, az };
+ * shmseq_publish(&w, v, shmseq_now_ns());
+ * shmseq_writer_close(&w);
+ *
+ * // logger task
+ * shmseq_reader r;
+ * shmseq_sample s;
+ * double out[3];
+ * shmseq_reader_open(&r, "imu", SHMSEQ_START_OLDEST);
+ * while (shmseq_read_wait(&r, &s, out, 3, -1) == 0)
+ *     printf("%llu %g lost=%llu\n", (unsigned long long)s.seq, out[0],
+ *            (unsigned long long)s.lost);
+ * shmseq_reader_close(&r);
+ * @endcode
+ */
+#ifndef SHMSEQ_REGION_H
+#define SHMSEQ_REGION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <shmseq/error.h>
+#include <shmseq/port.h>
+#include <shmseq/ring.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Writer flags (shmseq_config.flags). */
+#define SHMSEQ_WRITER_RECREATE 0x1u /**< if the existing region has another
+                                         width/capacity or is unusable, and no
+                                         writer holds it, remove and recreate */
+
+/** How a writer wants its region. */
+typedef struct shmseq_config {
+    uint32_t width;    /**< values per sample, 1..SHMSEQ_WIDTH_MAX */
+    uint32_t capacity; /**< slots, power of two, 2..SHMSEQ_CAPACITY_MAX */
+    uint32_t mode;     /**< permission bits at creation; 0 means 0600 */
+    uint32_t flags;    /**< SHMSEQ_WRITER_* */
+} shmseq_config;
+
+/** A writer handle; caller-allocated (stack, static, embedded). */
+typedef struct shmseq_writer {
+    shmseq_ring_writer ring;
+    shmseq_port_region port;
+} shmseq_writer;
+
+/** A reader handle; caller-allocated. */
+typedef struct shmseq_reader {
+    shmseq_ring_reader ring;
+    shmseq_port_region port;
+} shmseq_reader;
+
+/**
+ * @brief Check a region name without touching the system.
+ * @retval 0              valid
+ * @retval -EINVAL        empty, starts with '.', or has a character outside
+ *                        [A-Za-z0-9._-] (a '/' included)
+ * @retval -ENAMETOOLONG  longer than SHMSEQ_NAME_MAX
+ */
+int shmseq_name_check(const char *name);
+
+/**
+ * @brief Open the region @p name as its only writer, creating it if needed
+ *        or taking it over from a writer that died.
+ *
+ * A new region is created with permission cfg->mode (0600 by default) and
+ * its full size reserved. An existing one is checked; if its last writer
+ * died, this writer repairs the slot it may have left half-written,
+ * increments the epoch and continues the sample numbering. The exclusion is
+ * a kernel lock on the region, released if this process dies.
+ *
+ * @param[out] w     handle to initialise
+ * @param[in]  name  region name (see shmseq_name_check())
+ * @param[in]  cfg   width, capacity, mode, flags
+ * @retval 0              open; the caller is the writer
+ * @retval -EINVAL        bad name, width, capacity, mode or flags
+ * @retval -ENAMETOOLONG  name too long
+ * @retval -EBUSY         another writer holds the region
+ * @retval -EEXIST        the region exists with another width or capacity
+ *                        (use SHMSEQ_WRITER_RECREATE or shmseq_unlink())
+ * @retval -EPROTO        the region has another layout version or byte order
+ * @retval -EBADMSG       the existing region is corrupt
+ * @retval -EACCES        permission denied
+ * @retval -ENOSPC        not enough shared memory for the region
+ * @retval -ENOMEM        the mapping failed
+ * @retval -ENOSYS        no POSIX shared memory here (/dev/shm missing)
+ */
+int shmseq_writer_open(shmseq_writer *w, const char *name,
+                       const shmseq_config *cfg);
+
+/**
+ * @brief Publish one sample of the region's width.
+ *
+ * Never blocks and never allocates; makes a system call only if a reader is
+ * asleep waiting (to wake it).
+ *
+ * @param[in] w             an open writer
+ * @param[in] values        width float64 values
+ * @param[in] timestamp_ns  usually shmseq_now_ns()
+ * @retval 0  published (publishing cannot fail)
+ * @warning One thread per writer handle.
+ */
+int shmseq_publish(shmseq_writer *w, const double *values,
+                   uint64_t timestamp_ns);
+
+/** @brief Sample number the next shmseq_publish() will get. */
+uint64_t shmseq_writer_next(const shmseq_writer *w);
+
+/** @brief The writer's epoch (1 for the first writer, +1 per takeover). */
+uint32_t shmseq_writer_epoch(const shmseq_writer *w);
+
+/**
+ * @brief Stop writing: release the region (it stays, for readers and the
+ *        next writer; remove it with shmseq_unlink()). Safe to call twice.
+ */
+void shmseq_writer_close(shmseq_writer *w);
+
+/**
+ * @brief Attach to the region @p name as a reader.
+ *
+ * Maps the region read-only. If the caller may write the object, the
+ * reader also maps the header writable so it can sleep in
+ * shmseq_read_wait(); otherwise it polls.
+ *
+ * @param[out] r      handle to initialise
+ * @param[in]  name   region name
+ * @param[in]  flags  SHMSEQ_START_LATEST (default 0) or SHMSEQ_START_OLDEST,
+ *                    optionally OR SHMSEQ_READER_POLL
+ * @retval 0              attached
+ * @retval -EINVAL        bad name or flags
+ * @retval -ENAMETOOLONG  name too long
+ * @retval -ENOENT        no region of that name (yet)
+ * @retval -EAGAIN        the region is being created; try again shortly
+ * @retval -EPROTO        another layout version or byte order
+ * @retval -EBADMSG       corrupt region, or the file is smaller than its
+ *                        header says
+ * @retval -EACCES        permission denied
+ * @retval -ENOMEM        the mapping failed
+ * @retval -ENOSYS        no POSIX shared memory here (/dev/shm missing)
+ */
+int shmseq_reader_open(shmseq_reader *r, const char *name, unsigned flags);
+
+/**
+ * @brief Read the next sample without waiting.
+ * @retval 0          copied; meta->lost counts samples skipped before it
+ * @retval -EAGAIN    nothing new yet
+ * @retval -EMSGSIZE  @p max_values smaller than the width; nothing consumed
+ */
+int shmseq_read(shmseq_reader *r, shmseq_sample *meta, double *values,
+                uint32_t max_values);
+
+/**
+ * @brief Read the next sample, sleeping up to @p timeout_ns for one.
+ *
+ * Sleeps on the region's futex word when possible (no CPU used while
+ * idle), else polls with short naps.
+ *
+ * @param[in] timeout_ns  0: do not wait; negative: wait forever
+ * @retval 0           copied
+ * @retval -ETIMEDOUT  nothing arrived in time
+ * @retval -EINTR      a signal interrupted the wait (check your flag)
+ * @retval -EMSGSIZE   @p max_values smaller than the width
+ */
+int shmseq_read_wait(shmseq_reader *r, shmseq_sample *meta, double *values,
+                     uint32_t max_values, int64_t timeout_ns);
+
+/**
+ * @brief Read the newest sample, skipping (and counting as lost) older
+ *        unread ones.
+ * @retval 0          copied
+ * @retval -EAGAIN    nothing newer than the last sample returned
+ * @retval -EMSGSIZE  @p max_values smaller than the width
+ */
+int shmseq_read_latest(shmseq_reader *r, shmseq_sample *meta, double *values,
+                       uint32_t max_values);
+
+/** @brief Values per sample of the reader's region. */
+uint32_t shmseq_reader_width(const shmseq_reader *r);
+
+/** @brief The reader's counters since it attached. */
+void shmseq_reader_stats(const shmseq_reader *r, shmseq_reader_stats *out);
+
+/**
+ * @brief 1 if a writer currently holds the reader's region, 0 if none,
+ *        negative errno if that cannot be told.
+ */
+int shmseq_reader_writer_alive(const shmseq_reader *r);
+
+/** @brief Detach and unmap. Safe to call twice. */
+void shmseq_reader_close(shmseq_reader *r);
+
+/**
+ * @brief Remove the region @p name (readers attached keep their mapping).
+ * @retval 0        removed
+ * @retval -EINVAL / -ENAMETOOLONG  bad name
+ * @retval -ENOENT  no such region
+ * @retval -EBUSY   a writer holds it (stop the writer first)
+ * @retval -EACCES  permission denied
+ */
+int shmseq_unlink(const char *name);
+
+/**
+ * @brief Describe region @p name without attaching to it.
+ * @retval 0  @p out filled (writer_alive included)
+ * @retval -ENOENT, -EAGAIN, -EPROTO, -EBADMSG, -EACCES, -EINVAL,
+ *         -ENAMETOOLONG, -ENOSYS  as shmseq_reader_open()
+ */
+int shmseq_info(const char *name, shmseq_region_info *out);
+
+/** @brief CLOCK_MONOTONIC in nanoseconds (the sample timestamp clock). */
+uint64_t shmseq_now_ns(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SHMSEQ_REGION_H */

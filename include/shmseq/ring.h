@@ -1,0 +1,342 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * shmseq core: the seqlock sample ring on memory the caller provides.
+ *
+ * This is the OS-free half of shmseq. It formats a region in any memory
+ * (a static array, a shared mapping, an RTOS heap block), checks an
+ * untrusted one, publishes samples and reads them. It never allocates and
+ * makes no system call; it uses only C11 <stdatomic.h>. The named-region
+ * API in <shmseq/region.h> is built on it plus the port layer.
+ *
+ * Concurrency rules:
+ *  - exactly one writer per region at a time (the caller enforces it; the
+ *    named-region API does so with a kernel lock);
+ *  - any number of readers, each with its own shmseq_ring_reader in its own
+ *    memory; readers never write the slots or the header's static and
+ *    writer lines (they touch only the reader-control line, and only when
+ *    they sleep);
+ *  - a handle is used by one thread at a time.
+ *
+ * @code
+ * static uint8_t mem[4096] __attribute__((aligned(64)));
+ * shmseq_ring_writer w;
+ * shmseq_ring_reader r;
+ * shmseq_sample meta;
+ * double in[2] = {1.0, 2.0}, out[2];
+ *
+ * shmseq_ring_format(mem, sizeof mem, 2, 16, 0, 0);   // width 2, capacity 16
+ * shmseq_ring_writer_attach(&w, mem, sizeof mem);
+ * shmseq_ring_reader_attach(&r, mem, sizeof mem, SHMSEQ_START_OLDEST);
+ * shmseq_ring_publish(&w, in, 42);
+ * if (shmseq_ring_read(&r, &meta, out, 2) == 0)
+ *     printf("#%llu lost %llu\n", (unsigned long long)meta.seq,
+ *            (unsigned long long)meta.lost);
+ * @endcode
+ */
+#ifndef SHMSEQ_RING_H
+#define SHMSEQ_RING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <shmseq/error.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Layout version written into every region; bumped on any layout change. */
+#define SHMSEQ_LAYOUT_VERSION 1u
+/** Largest number of float64 values per sample. */
+#define SHMSEQ_WIDTH_MAX 64u
+/** Smallest and largest ring capacity (slots); always a power of two. */
+#define SHMSEQ_CAPACITY_MIN 2u
+#define SHMSEQ_CAPACITY_MAX (1u << 20)
+/**
+ * Alignment and granule of the shared layout, in bytes. Fixed at 64 on every
+ * ABI so that 32- and 64-bit processes of any architecture compute the same
+ * offsets (invariant 6); see docs/layout.md.
+ */
+#define SHMSEQ_LINE_SIZE 64u
+/** Bytes of the region header (three lines) before the first slot. */
+#define SHMSEQ_HEADER_SIZE (3u * SHMSEQ_LINE_SIZE)
+
+/** Where a new reader starts. */
+enum shmseq_start {
+    SHMSEQ_START_LATEST = 0, /**< with the next sample published after attaching */
+    SHMSEQ_START_OLDEST = 1, /**< with the oldest sample still in the ring */
+};
+
+/** Reader flags (OR-ed with one shmseq_start value). */
+#define SHMSEQ_READER_POLL 0x10u /**< never sleep on the futex word: poll */
+
+/** What one read returns besides the values. */
+typedef struct shmseq_sample {
+    uint64_t seq;          /**< sample number: 0, 1, 2, ... per region */
+    uint64_t timestamp_ns; /**< the writer's timestamp (CLOCK_MONOTONIC ns) */
+    uint64_t lost;         /**< samples skipped (lost) just before this one */
+    uint32_t epoch;        /**< writer epoch that published it (1 = first) */
+    uint32_t width;        /**< values in this sample */
+} shmseq_sample;
+
+/** Counters of one reader since it attached. */
+typedef struct shmseq_reader_stats {
+    uint64_t received; /**< samples returned */
+    uint64_t lost;     /**< samples skipped; received + lost == next - first */
+    uint64_t first;    /**< sample number the reader started at */
+    uint64_t next;     /**< sample number it expects next */
+    uint32_t epoch;    /**< epoch of the last sample returned (0: none yet) */
+    uint32_t epoch_changes; /**< times a new writer epoch was seen */
+} shmseq_reader_stats;
+
+/** A region's header, as checked (all fields host-native). */
+typedef struct shmseq_region_info {
+    uint32_t layout_version;
+    uint32_t header_size;
+    uint32_t slot_size;
+    uint32_t width;
+    uint32_t capacity;
+    uint32_t epoch;          /**< 0 until a writer attached */
+    uint32_t writer_pid;     /**< for display only; 0 if none recorded */
+    uint32_t writer_alive;   /**< named regions: 1 if a writer holds the lock */
+    uint64_t region_size;    /**< bytes, as recorded in the header */
+    uint64_t head;           /**< number of the next sample to be published */
+    uint64_t created_realtime_ns;  /**< CLOCK_REALTIME at creation */
+    uint64_t created_monotonic_ns; /**< CLOCK_MONOTONIC at creation */
+} shmseq_region_info;
+
+struct shmseq__region; /* the shared layout, core/layout.h */
+
+/** A writer's handle. Caller-allocated; fields are private. */
+typedef struct shmseq_ring_writer {
+    struct shmseq__region *region;
+    unsigned char *slots;
+    uint64_t next;        /* number of the next sample */
+    uint32_t width;
+    uint32_t mask;        /* capacity - 1 */
+    uint32_t slot_size;
+    uint32_t epoch;
+    /* Called after a publish when a reader sleeps on *word; NULL: nobody
+     * can sleep (in-process polling use). */
+    void (*wake)(void *ctx, void *word);
+    void *wake_ctx;
+} shmseq_ring_writer;
+
+/** A reader's handle. Caller-allocated; fields are private. */
+typedef struct shmseq_ring_reader {
+    const struct shmseq__region *region;
+    const unsigned char *slots;
+    struct shmseq__region *ctl; /* writable view of the header, or NULL */
+    uint64_t next;
+    uint64_t first;
+    uint64_t received;
+    uint64_t lost;
+    uint64_t lost_reported; /* part of lost already reported in a meta */
+    uint32_t width;
+    uint32_t mask;
+    uint32_t slot_size;
+    uint32_t epoch;
+    uint32_t epoch_changes;
+    uint32_t flags;
+} shmseq_ring_reader;
+
+/**
+ * @brief Bytes a region of @p width values per sample and @p capacity slots
+ *        needs (header plus slots).
+ *
+ * The same numbers give the same size on every ABI (invariant 8).
+ *
+ * @param[in] width     values per sample, 1..SHMSEQ_WIDTH_MAX
+ * @param[in] capacity  slots, a power of two in
+ *                      SHMSEQ_CAPACITY_MIN..SHMSEQ_CAPACITY_MAX
+ * @return the size in bytes, or 0 if width or capacity is out of range.
+ */
+size_t shmseq_region_size(uint32_t width, uint32_t capacity);
+
+/**
+ * @brief Bytes of one slot for @p width values (a multiple of
+ *        SHMSEQ_LINE_SIZE), or 0 if width is out of range.
+ */
+uint32_t shmseq_slot_size(uint32_t width);
+
+/**
+ * @brief Format a new, empty region in caller memory.
+ *
+ * Writes every header field, zeroes the slots, and publishes the magic
+ * number last (release), so a concurrent checker sees either no region
+ * (-EAGAIN) or a complete header. The epoch stays 0 until a writer attaches.
+ *
+ * @param[out] mem       memory to format, aligned to 8 bytes at least
+ *                       (SHMSEQ_LINE_SIZE recommended)
+ * @param[in]  size      bytes available at @p mem
+ * @param[in]  width     values per sample
+ * @param[in]  capacity  slots (power of two)
+ * @param[in]  realtime_ns   creation time, CLOCK_REALTIME (0 if unknown)
+ * @param[in]  monotonic_ns  creation time, CLOCK_MONOTONIC (0 if unknown)
+ * @retval 0        formatted
+ * @retval -EINVAL  width or capacity out of range, or @p mem misaligned
+ * @retval -ENOSPC  @p size is smaller than shmseq_region_size()
+ */
+int shmseq_ring_format(void *mem, size_t size, uint32_t width,
+                       uint32_t capacity, uint64_t realtime_ns,
+                       uint64_t monotonic_ns);
+
+/**
+ * @brief Check an untrusted region and describe it.
+ *
+ * Validates magic, byte order, layout version, header size, width,
+ * capacity, slot size and the recorded region size against @p size, the
+ * bytes actually mapped. Reads every field once, into local memory.
+ *
+ * @param[in]  mem   the region (may be read-only)
+ * @param[in]  size  bytes actually mapped at @p mem
+ * @param[out] out   the header fields (may be NULL)
+ * @retval 0         a consistent region
+ * @retval -EAGAIN   no magic yet: a writer is still creating it
+ * @retval -EBADMSG  not a shmseq region, or a field is inconsistent
+ *                   (wrong magic, header/slot size, width, capacity,
+ *                   region size, or the region is larger than @p size)
+ * @retval -EPROTO   a shmseq region of another layout version or byte order
+ */
+int shmseq_ring_check(const void *mem, size_t size, shmseq_region_info *out);
+
+/**
+ * @brief Become the writer of a formatted region, taking it over if a
+ *        previous writer left it.
+ *
+ * Checks the region, finds the next sample number, repairs the slot a dead
+ * writer may have left half-written (it is marked overwritten, so readers
+ * that expected it count it lost), and increments the epoch. The caller
+ * must guarantee that no other writer is attached.
+ *
+ * @param[out] w     the handle to initialise
+ * @param[in]  mem   the region, writable
+ * @param[in]  size  bytes mapped at @p mem
+ * @retval 0  attached; w->epoch is the new epoch
+ * @retval -EAGAIN, -EBADMSG, -EPROTO  as shmseq_ring_check()
+ */
+int shmseq_ring_writer_attach(shmseq_ring_writer *w, void *mem, size_t size);
+
+/**
+ * @brief Publish one sample.
+ *
+ * Never blocks, never allocates, makes no system call; calls w->wake (if
+ * set) only while a reader sleeps. A reader that is slow, stopped or dead
+ * changes nothing here (invariant 2).
+ *
+ * @param[in] w             the writer
+ * @param[in] values        w's width values
+ * @param[in] timestamp_ns  stored with the sample
+ * @return 0 (cannot fail)
+ * @warning One writer only; not thread-safe on the same handle.
+ */
+int shmseq_ring_publish(shmseq_ring_writer *w, const double *values,
+                        uint64_t timestamp_ns);
+
+/** @brief Number of the next sample @p w will publish. */
+uint64_t shmseq_ring_writer_next(const shmseq_ring_writer *w);
+
+/**
+ * @brief Attach a reader to a region.
+ *
+ * @param[out] r      the handle to initialise
+ * @param[in]  mem    the region (read-only is enough)
+ * @param[in]  size   bytes mapped at @p mem
+ * @param[in]  flags  SHMSEQ_START_LATEST or SHMSEQ_START_OLDEST, optionally
+ *                    OR SHMSEQ_READER_POLL
+ * @retval 0        attached
+ * @retval -EINVAL  unknown flags
+ * @retval -EAGAIN, -EBADMSG, -EPROTO  as shmseq_ring_check()
+ */
+int shmseq_ring_reader_attach(shmseq_ring_reader *r, const void *mem,
+                              size_t size, unsigned flags);
+
+/**
+ * @brief Give the reader a writable view of the same region's header, so it
+ *        can announce that it sleeps (blocking reads). Without one the
+ *        reader can only poll.
+ *
+ * @param[in] r    the reader
+ * @param[in] ctl  the region mapped writable (at least SHMSEQ_HEADER_SIZE
+ *                 bytes), or NULL to poll
+ */
+void shmseq_ring_reader_set_ctl(shmseq_ring_reader *r, void *ctl);
+
+/**
+ * @brief Read the next sample, if there is one.
+ *
+ * If the writer has overwritten samples the reader had not read, the reader
+ * skips ahead and meta->lost says how many were skipped (invariant 5).
+ *
+ * @param[in]  r           the reader
+ * @param[out] meta        sample number, timestamp, epoch, loss (may be NULL)
+ * @param[out] values      receives meta->width values; untouched on error
+ * @param[in]  max_values  room at @p values; may be 0 only with values NULL
+ * @retval 0          a sample was copied
+ * @retval -EAGAIN    no new sample yet (or the writer was mid-write for
+ *                    longer than the bounded retries)
+ * @retval -EMSGSIZE  @p max_values is smaller than the region's width;
+ *                    nothing was consumed
+ */
+int shmseq_ring_read(shmseq_ring_reader *r, shmseq_sample *meta,
+                     double *values, uint32_t max_values);
+
+/**
+ * @brief Read the newest sample, skipping (and counting as lost) any older
+ *        unread ones.
+ *
+ * @retval 0          the newest sample was copied
+ * @retval -EAGAIN    nothing newer than what this reader already returned
+ * @retval -EMSGSIZE  as shmseq_ring_read()
+ */
+int shmseq_ring_read_latest(shmseq_ring_reader *r, shmseq_sample *meta,
+                            double *values, uint32_t max_values);
+
+/** @brief True if a sample is ready for @p r (one load; no copy). */
+bool shmseq_ring_ready(const shmseq_ring_reader *r);
+
+/** @brief The reader's counters. */
+void shmseq_ring_reader_stats(const shmseq_ring_reader *r,
+                              shmseq_reader_stats *out);
+
+/** @brief Values per sample of the reader's region. */
+uint32_t shmseq_ring_reader_width(const shmseq_ring_reader *r);
+
+/**
+ * @brief First half of a blocking wait: announce a sleeper and check again.
+ *
+ * Pairs with the full fence in shmseq_ring_publish(): either this call sees
+ * the new sample (returns false: do not sleep), or the writer sees the
+ * sleeper and wakes @p *word. Always follow with shmseq_ring_wait_end().
+ *
+ * @param[in]  r      a reader with a ctl view (see set_ctl)
+ * @param[out] word   the 32-bit futex word to sleep on
+ * @param[out] value  the value to pass to the wait (sleep while unchanged)
+ * @return true if the caller should sleep, false if data is ready.
+ */
+bool shmseq_ring_wait_begin(shmseq_ring_reader *r, void **word,
+                            uint32_t *value);
+
+/** @brief Second half of a blocking wait: withdraw the sleeper. */
+void shmseq_ring_wait_end(shmseq_ring_reader *r);
+
+/** @brief True if @p r has a writable ctl view, so it can sleep. */
+bool shmseq_ring_reader_can_sleep(const shmseq_ring_reader *r);
+
+/**
+ * @brief Test hook: make a freshly formatted region start at sample
+ *        @p first and every slot's sequence word at @p seq (even), so tests
+ *        cross the 2^32 wrap of head and sequence words quickly.
+ * @retval 0        done
+ * @retval -EINVAL  @p seq odd
+ * @retval -EBADMSG  @p mem is not a checked region
+ */
+int shmseq__ring_test_start(void *mem, size_t size, uint64_t first,
+                            uint32_t seq);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SHMSEQ_RING_H */

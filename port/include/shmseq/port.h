@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The port contract: every function a port provides.
+ *
+ * shmseq's core is pure C11; the named-region API (src/) reaches the
+ * operating system only through the functions declared here. A port is a
+ * folder under port/ (port/posix is the real one, port/template a skeleton
+ * to copy) chosen by the SHMSEQ_PORT CMake cache variable. Each function
+ * below must be defined by every port; a port that cannot offer a feature
+ * returns -ENOSYS where the contract allows it.
+ *
+ * All functions return 0 or a negative errno value unless stated. None of
+ * them is called on the publish path except shmseq_port_wake().
+ */
+#ifndef SHMSEQ_PORT_H
+#define SHMSEQ_PORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Longest region name, in bytes (without the NUL). */
+#define SHMSEQ_NAME_MAX 64u
+
+/** A mapped named region. Caller-allocated; owned by the port. */
+typedef struct shmseq_port_region {
+    intptr_t handle;   /* port's own (posix: the fd); -1 when closed */
+    void *base;        /* the whole region, read-write (writer) or read-only */
+    size_t size;       /* bytes mapped at base */
+    void *ctl;         /* readers: a writable mapping of the header, or NULL */
+    size_t ctl_size;   /* bytes mapped at ctl */
+    uint32_t flags;    /* SHMSEQ_PORT_* */
+} shmseq_port_region;
+
+/* shmseq_port_region.flags */
+#define SHMSEQ_PORT_WRITABLE 0x1u /* opened for writing */
+#define SHMSEQ_PORT_LOCKED   0x2u /* holds the writer lock */
+#define SHMSEQ_PORT_CREATED  0x4u /* this open created the object */
+
+/** What shmseq_port_region_stat() reports. */
+typedef struct shmseq_port_stat {
+    uint64_t size;   /* bytes of the object */
+    uint32_t uid;    /* owner */
+    uint32_t mode;   /* permission bits */
+} shmseq_port_stat;
+
+/* ---- named shared memory --------------------------------------------- */
+
+/**
+ * Create a new region object named @p name (already validated) of @p size
+ * bytes, exclusively (fails if it exists), with permission @p mode, and
+ * take the writer lock on it. The space is reserved up front, so a full
+ * shared-memory file system fails here with -ENOSPC rather than with a
+ * SIGBUS at first touch. Not mapped yet.
+ * @retval -EEXIST  the name exists
+ * @retval -ENOSPC  no room for @p size bytes
+ * @retval -EACCES  permission denied
+ * @retval -ENOSYS  no shared memory on this system (e.g. /dev/shm missing)
+ */
+int shmseq_port_region_create(shmseq_port_region *r, const char *name,
+                              size_t size, uint32_t mode);
+
+/**
+ * Open an existing region object. With @p writable, open read-write and
+ * take the writer lock (without waiting); otherwise open read-write if
+ * permission allows (so the reader can get a ctl mapping), else read-only.
+ * Not mapped yet.
+ * @retval -ENOENT  no such region
+ * @retval -EBUSY   (writable) another process holds the writer lock
+ * @retval -EACCES  permission denied
+ * @retval -ENOSYS  no shared memory on this system
+ */
+int shmseq_port_region_open(shmseq_port_region *r, const char *name,
+                            int writable);
+
+/** Size, owner and mode of the open object (fstat). */
+int shmseq_port_region_stat(const shmseq_port_region *r,
+                            shmseq_port_stat *out);
+
+/**
+ * Resize the open, locked object to @p size bytes and reserve the space
+ * (used when a writer recreates a half-made region it holds).
+ * @retval -ENOSPC  no room
+ */
+int shmseq_port_region_resize(shmseq_port_region *r, size_t size);
+
+/**
+ * Map @p size bytes of the object: read-write if opened writable, else
+ * read-only; a reader opened read-write also gets r->ctl, a writable
+ * mapping of the first @p ctl_size bytes (the header).
+ * @retval -ENOMEM  the mapping failed
+ */
+int shmseq_port_region_map(shmseq_port_region *r, size_t size,
+                           size_t ctl_size);
+
+/** Unmap, release the lock, close. Safe on a closed or half-open handle. */
+void shmseq_port_region_close(shmseq_port_region *r);
+
+/**
+ * Remove the name. Refuses while a writer holds the region unless
+ * @p force.
+ * @retval -ENOENT  no such region
+ * @retval -EBUSY   a writer holds it (and not @p force)
+ */
+int shmseq_port_region_unlink(const char *name, int force);
+
+/**
+ * Probe whether a writer holds the region's lock, without taking it.
+ * @return 1 held, 0 free, or a negative errno.
+ */
+int shmseq_port_region_writer_alive(const char *name);
+
+/**
+ * Call @p fn for each region present on the system (for tools).
+ * Stops early, returning its value, if @p fn returns nonzero.
+ */
+int shmseq_port_region_list(int (*fn)(void *ctx, const char *name),
+                            void *ctx);
+
+/* ---- time, identity --------------------------------------------------- */
+
+/** CLOCK_MONOTONIC, nanoseconds. */
+uint64_t shmseq_port_monotonic_ns(void);
+/** CLOCK_REALTIME, nanoseconds since the epoch. */
+uint64_t shmseq_port_realtime_ns(void);
+/** The calling process id (for display). */
+uint32_t shmseq_port_pid(void);
+/** Give up the CPU once (sched_yield). */
+void shmseq_port_yield(void);
+/** Sleep @p ns nanoseconds (interruptible: returns -EINTR on a signal). */
+int shmseq_port_sleep_ns(uint64_t ns);
+
+/* ---- wait / wake on a 32-bit shared word ------------------------------ */
+
+/**
+ * Sleep while *@p word == @p value, at most @p timeout_ns (negative:
+ * forever). Spurious returns are allowed; callers re-check.
+ * @retval 0           woken, or the value differed, or spurious
+ * @retval -ETIMEDOUT  the timeout passed
+ * @retval -EINTR      a signal arrived
+ */
+int shmseq_port_wait(void *word, uint32_t value, int64_t timeout_ns);
+
+/** Wake every process sleeping on @p word. */
+void shmseq_port_wake(void *word);
+
+/** 1 if shmseq_port_wait() really sleeps until woken (futex); 0 if it
+ *  only naps (polling fallback). */
+int shmseq_port_wait_is_blocking(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SHMSEQ_PORT_H */
