@@ -111,11 +111,10 @@ static bool slot_copy(const struct shmseq__slot *s, uint32_t width,
     return false;
 }
 
-/* Write one slot under its seqlock (the writer's side). */
-static void slot_write(struct shmseq__slot *s, uint32_t epoch, uint64_t number,
-                       uint64_t ts, const double *values, uint32_t width)
+/* Store a slot's payload words (the caller holds the slot odd). */
+static void slot_fill(struct shmseq__slot *s, uint32_t epoch, uint64_t number,
+                      uint64_t ts, const double *values, uint32_t width)
 {
-    uint32_t q = shmseq__seq_write_begin(&s->seq);
     shmseq__st(&s->epoch, epoch);
     shmseq__st64(&s->number_lo, &s->number_hi, number);
     shmseq__st64(&s->ts_lo, &s->ts_hi, ts);
@@ -123,6 +122,14 @@ static void slot_write(struct shmseq__slot *s, uint32_t epoch, uint64_t number,
         uint64_t bits = values ? shmseq__f64_bits(values[v]) : 0x7ff8000000000000u;
         shmseq__st64(&s->values[2u * v], &s->values[2u * v + 1u], bits);
     }
+}
+
+/* Write one slot under its seqlock (the writer's side). */
+static void slot_write(struct shmseq__slot *s, uint32_t epoch, uint64_t number,
+                       uint64_t ts, const double *values, uint32_t width)
+{
+    uint32_t q = shmseq__seq_write_begin(&s->seq);
+    slot_fill(s, epoch, number, ts, values, width);
     shmseq__seq_write_end(&s->seq, q);
 }
 
@@ -283,8 +290,12 @@ int shmseq_ring_writer_attach(shmseq_ring_writer *w, void *mem, size_t size)
     struct shmseq__slot *s = slot_at(w->slots, w->slot_size, w->mask, w->next);
     uint32_t q = shmseq__ld(&s->seq);
     if (q & 1u) {
-        shmseq__st(&s->seq, q - 1u);
-        slot_write(s, 0, POISON, 0, NULL, w->width);
+        /* The slot stays odd (readers discard what they copy) while we
+         * rewrite it; the release store publishes the repair, as
+         * shmseq__seq_write_end() would. Never step back to an even value
+         * before the payload is whole: a reader would accept it. */
+        slot_fill(s, 0, POISON, 0, NULL, w->width);
+        shmseq__seq_write_end(&s->seq, q - 1u);
     }
 
     uint32_t epoch = shmseq__ld(&reg->w.epoch) + 1u;
@@ -321,6 +332,12 @@ int shmseq_ring_publish(shmseq_ring_writer *w, const double *values,
         }
     }
     return 0;
+}
+
+void shmseq_ring_writer_set_pid(shmseq_ring_writer *w, uint32_t pid)
+{
+    assert(w != NULL && w->region != NULL);
+    shmseq__st(&w->region->w.writer_pid, pid);
 }
 
 uint64_t shmseq_ring_writer_next(const shmseq_ring_writer *w)

@@ -66,6 +66,7 @@ typedef struct shmseq_writer {
 typedef struct shmseq_reader {
     shmseq_ring_reader ring;
     shmseq_port_region port;
+    char name[SHMSEQ_NAME_MAX + 1]; /* for the writer-liveness probe */
 } shmseq_reader;
 
 /**
@@ -196,7 +197,7 @@ int shmseq_read_latest(shmseq_reader *r, shmseq_sample *meta, double *values,
 uint32_t shmseq_reader_width(const shmseq_reader *r);
 
 /** @brief The reader's counters since it attached. */
-void shmseq_reader_stats(const shmseq_reader *r, shmseq_reader_stats *out);
+void shmseq_reader_get_stats(const shmseq_reader *r, shmseq_reader_stats *out);
 
 /**
  * @brief 1 if a writer currently holds the reader's region, 0 if none,

@@ -234,6 +234,12 @@ int shmseq_ring_writer_attach(shmseq_ring_writer *w, void *mem, size_t size);
 int shmseq_ring_publish(shmseq_ring_writer *w, const double *values,
                         uint64_t timestamp_ns);
 
+/**
+ * @brief Record the writer's process id in the header, for display only
+ *        (liveness is decided by the port's lock, never by this number).
+ */
+void shmseq_ring_writer_set_pid(shmseq_ring_writer *w, uint32_t pid);
+
 /** @brief Number of the next sample @p w will publish. */
 uint64_t shmseq_ring_writer_next(const shmseq_ring_writer *w);
 

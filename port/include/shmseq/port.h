@@ -96,6 +96,10 @@ int shmseq_port_region_resize(shmseq_port_region *r, size_t size);
 int shmseq_port_region_map(shmseq_port_region *r, size_t size,
                            size_t ctl_size);
 
+/** Unmap (both mappings) but keep the object open and locked, so it can be
+ *  resized and mapped again. Safe when nothing is mapped. */
+void shmseq_port_region_unmap(shmseq_port_region *r);
+
 /** Unmap, release the lock, close. Safe on a closed or half-open handle. */
 void shmseq_port_region_close(shmseq_port_region *r);
 

@@ -1,0 +1,377 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Named regions: the public writer/reader API, built from the OS-free ring
+ * (core/) and the port contract (port.h). This file holds the policy —
+ * create or take over, what to do with a half-made or foreign region, how
+ * a blocking read waits — and no OS call of its own: everything that
+ * touches the system goes through shmseq_port_*.
+ */
+#include <shmseq/region.h>
+
+#include <assert.h>
+#include <errno.h>
+#include <string.h>
+
+#include "arch.h"
+
+/* Largest object a reader agrees to map: the biggest valid region. */
+#define REGION_SIZE_MAX \
+    ((uint64_t)SHMSEQ_HEADER_SIZE + \
+     (uint64_t)SHMSEQ_CAPACITY_MAX * (SHMSEQ_LINE_SIZE * 9u))
+
+/* Polling nap when a reader cannot sleep on the futex word. */
+#define POLL_NAP_NS 100000u
+/* Backoff when head says "data" but the slot stays unreadable (a writer
+ * lapping us, or one that died mid-write): relax, then yield, then nap. */
+#define BUSY_RELAX 16
+#define BUSY_YIELD 64
+#define BUSY_NAP_NS 50000u
+
+int shmseq_name_check(const char *name)
+{
+    if (name == NULL || name[0] == '\0' || name[0] == '.')
+        return -EINVAL;
+    size_t n = 0;
+    for (const char *p = name; *p != '\0'; p++, n++) {
+        char c = *p;
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                  (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+        if (!ok)
+            return -EINVAL;
+        if (n >= SHMSEQ_NAME_MAX)
+            return -ENAMETOOLONG;
+    }
+    return 0;
+}
+
+uint64_t shmseq_now_ns(void)
+{
+    return shmseq_port_monotonic_ns();
+}
+
+static void port_reset(shmseq_port_region *p)
+{
+    memset(p, 0, sizeof *p);
+    p->handle = -1;
+}
+
+/* ---- writer ------------------------------------------------------------- */
+
+static void wake_readers(void *ctx, void *word)
+{
+    (void)ctx;
+    shmseq_port_wake(word);
+}
+
+static int config_check(const shmseq_config *cfg)
+{
+    if (shmseq_region_size(cfg->width, cfg->capacity) == 0)
+        return -EINVAL;
+    if ((cfg->mode & ~0777u) != 0 || (cfg->flags & ~SHMSEQ_WRITER_RECREATE) != 0)
+        return -EINVAL;
+    return 0;
+}
+
+/* Format the locked, open object as a new region of cfg's geometry. */
+static int format_new(shmseq_writer *w, const shmseq_config *cfg, size_t size,
+                      bool resize)
+{
+    int rc = resize ? shmseq_port_region_resize(&w->port, size) : 0;
+    if (rc == 0)
+        rc = shmseq_port_region_map(&w->port, size, 0);
+    if (rc == 0)
+        rc = shmseq_ring_format(w->port.base, w->port.size, cfg->width,
+                                cfg->capacity, shmseq_port_realtime_ns(),
+                                shmseq_port_monotonic_ns());
+    return rc;
+}
+
+/*
+ * The object exists and we hold its lock. Map and check it; decide whether
+ * to take it over, reformat it, or refuse. Returns 0 when w->port maps a
+ * region ready for writer_attach, 1 when the caller should unlink and
+ * create afresh (RECREATE), or a negative errno.
+ */
+static int adopt_existing(shmseq_writer *w, const shmseq_config *cfg,
+                          size_t size)
+{
+    shmseq_port_stat st;
+    int rc = shmseq_port_region_stat(&w->port, &st);
+    if (rc < 0)
+        return rc;
+
+    /* Smaller than a header, or a header without magic: its creator died
+     * before finishing (we hold the lock, so nobody is creating it now).
+     * Nothing valid was ever in it: format it in place. */
+    if (st.size < SHMSEQ_HEADER_SIZE)
+        return format_new(w, cfg, size, true);
+    if (st.size > REGION_SIZE_MAX || st.size > SIZE_MAX)
+        return (cfg->flags & SHMSEQ_WRITER_RECREATE) ? 1 : -EBADMSG;
+
+    rc = shmseq_port_region_map(&w->port, (size_t)st.size, 0);
+    if (rc < 0)
+        return rc;
+    shmseq_region_info info;
+    rc = shmseq_ring_check(w->port.base, w->port.size, &info);
+    if (rc == -EAGAIN) {
+        shmseq_port_region_unmap(&w->port);
+        return format_new(w, cfg, size, true);
+    }
+    if (rc == 0 && (info.width != cfg->width || info.capacity != cfg->capacity))
+        rc = -EEXIST;
+    if (rc < 0 && (cfg->flags & SHMSEQ_WRITER_RECREATE))
+        return 1;
+    return rc;
+}
+
+int shmseq_writer_open(shmseq_writer *w, const char *name,
+                       const shmseq_config *cfg)
+{
+    assert(w != NULL && cfg != NULL);
+    memset(w, 0, sizeof *w);
+    port_reset(&w->port);
+
+    int rc = shmseq_name_check(name);
+    if (rc < 0)
+        return rc;
+    rc = config_check(cfg);
+    if (rc < 0)
+        return rc;
+    size_t size = shmseq_region_size(cfg->width, cfg->capacity);
+    uint32_t mode = cfg->mode ? cfg->mode : 0600u;
+
+    /* Open-or-create races with other writers and with RECREATE: a few
+     * rounds settle it (each round either succeeds or fails for real). */
+    for (int round = 0; round < 4; round++) {
+        rc = shmseq_port_region_open(&w->port, name, 1);
+        if (rc == -ENOENT) {
+            rc = shmseq_port_region_create(&w->port, name, size, mode);
+            if (rc == -EEXIST)
+                continue; /* another writer created it first */
+            if (rc == 0)
+                rc = format_new(w, cfg, size, false);
+        } else if (rc == 0) {
+            rc = adopt_existing(w, cfg, size);
+            if (rc == 1) {
+                shmseq_port_region_close(&w->port);
+                rc = shmseq_port_region_unlink(name, 0);
+                if (rc < 0 && rc != -ENOENT)
+                    break;
+                continue;
+            }
+        }
+        if (rc < 0)
+            break;
+
+        rc = shmseq_ring_writer_attach(&w->ring, w->port.base, w->port.size);
+        if (rc < 0)
+            break;
+        if (shmseq_port_wait_is_blocking()) {
+            w->ring.wake = wake_readers;
+            w->ring.wake_ctx = w;
+        }
+        shmseq_ring_writer_set_pid(&w->ring, shmseq_port_pid());
+        return 0;
+    }
+    if (rc > 0)
+        rc = -EBUSY; /* RECREATE kept losing races */
+    shmseq_port_region_close(&w->port);
+    memset(&w->ring, 0, sizeof w->ring);
+    return rc;
+}
+
+int shmseq_publish(shmseq_writer *w, const double *values,
+                   uint64_t timestamp_ns)
+{
+    assert(w != NULL);
+    return shmseq_ring_publish(&w->ring, values, timestamp_ns);
+}
+
+uint64_t shmseq_writer_next(const shmseq_writer *w)
+{
+    assert(w != NULL);
+    return shmseq_ring_writer_next(&w->ring);
+}
+
+uint32_t shmseq_writer_epoch(const shmseq_writer *w)
+{
+    assert(w != NULL);
+    return w->ring.epoch;
+}
+
+void shmseq_writer_close(shmseq_writer *w)
+{
+    assert(w != NULL);
+    if (w->ring.region != NULL)
+        shmseq_ring_writer_set_pid(&w->ring, 0);
+    shmseq_port_region_close(&w->port);
+    memset(&w->ring, 0, sizeof w->ring);
+}
+
+/* ---- reader ------------------------------------------------------------- */
+
+int shmseq_reader_open(shmseq_reader *r, const char *name, unsigned flags)
+{
+    assert(r != NULL);
+    memset(r, 0, sizeof *r);
+    port_reset(&r->port);
+
+    int rc = shmseq_name_check(name);
+    if (rc < 0)
+        return rc;
+    if ((flags & ~(unsigned)(SHMSEQ_START_OLDEST | SHMSEQ_READER_POLL)) != 0)
+        return -EINVAL;
+
+    rc = shmseq_port_region_open(&r->port, name, 0);
+    if (rc < 0)
+        return rc;
+    shmseq_port_stat st;
+    rc = shmseq_port_region_stat(&r->port, &st);
+    if (rc == 0 && st.size < SHMSEQ_HEADER_SIZE) {
+        /* Being created right now, or left half-made by a dead creator. */
+        rc = shmseq_port_region_writer_alive(name) > 0 ? -EAGAIN : -EBADMSG;
+    } else if (rc == 0 && (st.size > REGION_SIZE_MAX || st.size > SIZE_MAX)) {
+        rc = -EBADMSG;
+    }
+    if (rc == 0)
+        rc = shmseq_port_region_map(&r->port, (size_t)st.size,
+                                    SHMSEQ_HEADER_SIZE);
+    if (rc == 0)
+        rc = shmseq_ring_reader_attach(&r->ring, r->port.base, r->port.size,
+                                       flags);
+    if (rc < 0) {
+        shmseq_port_region_close(&r->port);
+        memset(&r->ring, 0, sizeof r->ring);
+        return rc;
+    }
+    if (r->port.ctl != NULL && r->port.ctl_size >= SHMSEQ_HEADER_SIZE &&
+        shmseq_port_wait_is_blocking())
+        shmseq_ring_reader_set_ctl(&r->ring, r->port.ctl);
+    memcpy(r->name, name, strlen(name) + 1u);
+    return 0;
+}
+
+int shmseq_read(shmseq_reader *r, shmseq_sample *meta, double *values,
+                uint32_t max_values)
+{
+    assert(r != NULL);
+    return shmseq_ring_read(&r->ring, meta, values, max_values);
+}
+
+int shmseq_read_latest(shmseq_reader *r, shmseq_sample *meta, double *values,
+                       uint32_t max_values)
+{
+    assert(r != NULL);
+    return shmseq_ring_read_latest(&r->ring, meta, values, max_values);
+}
+
+int shmseq_read_wait(shmseq_reader *r, shmseq_sample *meta, double *values,
+                     uint32_t max_values, int64_t timeout_ns)
+{
+    assert(r != NULL);
+    uint64_t deadline = 0;
+    if (timeout_ns > 0)
+        deadline = shmseq_port_monotonic_ns() + (uint64_t)timeout_ns;
+    unsigned busy = 0;
+
+    for (;;) {
+        int rc = shmseq_ring_read(&r->ring, meta, values, max_values);
+        if (rc != -EAGAIN)
+            return rc;
+        if (timeout_ns == 0)
+            return -ETIMEDOUT;
+        int64_t left = -1;
+        if (timeout_ns > 0) {
+            uint64_t now = shmseq_port_monotonic_ns();
+            if (now >= deadline)
+                return -ETIMEDOUT;
+            left = (int64_t)(deadline - now);
+        }
+
+        if (shmseq_ring_ready(&r->ring)) {
+            /* Head says there is a sample but the slot was busy: back off
+             * without sleeping on the futex (no wake-up would come). */
+            busy++;
+            if (busy < BUSY_RELAX) {
+                shmseq_cpu_relax();
+            } else if (busy < BUSY_YIELD) {
+                shmseq_port_yield();
+            } else {
+                rc = shmseq_port_sleep_ns(BUSY_NAP_NS);
+                if (rc == -EINTR)
+                    return rc;
+            }
+            continue;
+        }
+        busy = 0;
+
+        if (shmseq_ring_reader_can_sleep(&r->ring)) {
+            void *word;
+            uint32_t value;
+            rc = 0;
+            if (shmseq_ring_wait_begin(&r->ring, &word, &value))
+                rc = shmseq_port_wait(word, value, left);
+            shmseq_ring_wait_end(&r->ring);
+        } else {
+            uint64_t nap = POLL_NAP_NS;
+            if (left >= 0 && (uint64_t)left < nap)
+                nap = (uint64_t)left;
+            rc = shmseq_port_sleep_ns(nap);
+        }
+        if (rc == -EINTR)
+            return rc;
+        /* 0 or -ETIMEDOUT: read again; the deadline check decides. */
+    }
+}
+
+uint32_t shmseq_reader_width(const shmseq_reader *r)
+{
+    assert(r != NULL);
+    return shmseq_ring_reader_width(&r->ring);
+}
+
+void shmseq_reader_get_stats(const shmseq_reader *r, shmseq_reader_stats *out)
+{
+    assert(r != NULL);
+    shmseq_ring_reader_stats(&r->ring, out);
+}
+
+int shmseq_reader_writer_alive(const shmseq_reader *r)
+{
+    assert(r != NULL && r->name[0] != '\0');
+    return shmseq_port_region_writer_alive(r->name);
+}
+
+void shmseq_reader_close(shmseq_reader *r)
+{
+    assert(r != NULL);
+    shmseq_port_region_close(&r->port);
+    memset(&r->ring, 0, sizeof r->ring);
+    r->name[0] = '\0';
+}
+
+/* ---- by name ------------------------------------------------------------ */
+
+int shmseq_unlink(const char *name)
+{
+    int rc = shmseq_name_check(name);
+    if (rc < 0)
+        return rc;
+    return shmseq_port_region_unlink(name, 0);
+}
+
+int shmseq_info(const char *name, shmseq_region_info *out)
+{
+    assert(out != NULL);
+    shmseq_reader r;
+    int rc = shmseq_reader_open(&r, name, SHMSEQ_READER_POLL);
+    if (rc < 0)
+        return rc;
+    rc = shmseq_ring_check(r.port.base, r.port.size, out);
+    if (rc == 0) {
+        int alive = shmseq_port_region_writer_alive(name);
+        out->writer_alive = alive > 0 ? 1u : 0u;
+    }
+    shmseq_reader_close(&r);
+    return rc;
+}
