@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Template port: every function of the port contract
+ * (port/include/shmseq/port.h) and of the periodic task helper
+ * (include/shmseq/task.h), each returning -ENOSYS or a documented trivial
+ * value, with a note on what a real port must do. It builds with any C11
+ * compiler (-DSHMSEQ_PORT=template) and proves the contract is complete;
+ * the library links but cannot open a named region.
+ *
+ * port/posix/ is the full reference implementation. The core (core/) works
+ * without any port: an RTOS that only needs an in-process ring can ignore
+ * the named-region half entirely.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "shmseq/port.h"
+#include "shmseq/task.h"
+
+#ifndef ENOSYS
+#define ENOSYS 38   /* not ISO C; most RTOS libcs define it anyway */
+#endif
+
+static void region_reset(shmseq_port_region *r)
+{
+    r->handle = -1;
+    r->base = NULL;
+    r->size = 0;
+    r->ctl = NULL;
+    r->ctl_size = 0;
+    r->flags = 0;
+}
+
+/* ---- named shared memory --------------------------------------------- */
+
+int shmseq_port_region_create(shmseq_port_region *r, const char *name,
+                              size_t size, uint32_t mode)
+{
+    /* Create a named object of `size` bytes exclusively (-EEXIST if it
+     * exists), apply `mode` exactly (not filtered by a umask), take a
+     * writer lock that the system releases if this process dies, and
+     * reserve the memory now (-ENOSPC here, not a fault later). On any
+     * failure remove what was created. Set SHMSEQ_PORT_WRITABLE |
+     * SHMSEQ_PORT_LOCKED | SHMSEQ_PORT_CREATED in r->flags. */
+    (void)name;
+    (void)size;
+    (void)mode;
+    region_reset(r);
+    return -ENOSYS;
+}
+
+int shmseq_port_region_open(shmseq_port_region *r, const char *name,
+                            int writable)
+{
+    /* Open an existing object (-ENOENT). Writable: read-write plus the
+     * writer lock, without waiting (-EBUSY if held). Reader: read-write if
+     * allowed (for the ctl mapping), else read-only. */
+    (void)name;
+    (void)writable;
+    region_reset(r);
+    return -ENOSYS;
+}
+
+int shmseq_port_region_stat(const shmseq_port_region *r,
+                            shmseq_port_stat *out)
+{
+    /* Report the object's size in bytes, its owner and permission bits.
+     * A system without owners reports uid 0 and mode 0600. */
+    (void)r;
+    memset(out, 0, sizeof *out);
+    return -ENOSYS;
+}
+
+int shmseq_port_region_resize(shmseq_port_region *r, size_t size)
+{
+    /* Set the locked object's size and reserve the memory (-ENOSPC). */
+    (void)r;
+    (void)size;
+    return -ENOSYS;
+}
+
+int shmseq_port_region_map(shmseq_port_region *r, size_t size,
+                           size_t ctl_size)
+{
+    /* Map `size` bytes (never more than the object holds: -EBADMSG),
+     * read-write for a writer, read-only for a reader; a reader that may
+     * write also gets r->ctl, `ctl_size` bytes of the header writable, for
+     * the wait word. Fill r->base/size/ctl/ctl_size; -ENOMEM on failure.
+     * Mapping again replaces the previous mapping. */
+    (void)r;
+    (void)size;
+    (void)ctl_size;
+    return -ENOSYS;
+}
+
+void shmseq_port_region_unmap(shmseq_port_region *r)
+{
+    /* Remove both mappings (base and ctl) and clear base/size/ctl/
+     * ctl_size, keeping the object open and locked. Safe when nothing is
+     * mapped. */
+    r->base = NULL;
+    r->size = 0;
+    r->ctl = NULL;
+    r->ctl_size = 0;
+}
+
+void shmseq_port_region_close(shmseq_port_region *r)
+{
+    /* Unmap base and ctl, release the writer lock, close, reset the
+     * handle to -1. Must be safe to call twice and after a failed open. */
+    region_reset(r);
+}
+
+int shmseq_port_region_unlink(const char *name, int force)
+{
+    /* Remove the name (-ENOENT). Unless `force`, refuse with -EBUSY while
+     * a writer holds the lock. Mappings that exist stay valid. */
+    (void)name;
+    (void)force;
+    return -ENOSYS;
+}
+
+int shmseq_port_region_writer_alive(const char *name)
+{
+    /* 1 if a writer holds the lock, 0 if not, -ENOENT if no such region.
+     * Probe without keeping the lock. */
+    (void)name;
+    return -ENOSYS;
+}
+
+int shmseq_port_region_list(int (*fn)(void *ctx, const char *name),
+                            void *ctx)
+{
+    /* Call fn(ctx, name) for every region (names without any prefix the
+     * port adds); stop and return fn's value when it is nonzero. */
+    (void)fn;
+    (void)ctx;
+    return -ENOSYS;
+}
+
+/* ---- time, identity --------------------------------------------------- */
+
+uint64_t shmseq_port_monotonic_ns(void)
+{
+    /* A clock that never goes backwards, in ns (e.g. the tick count times
+     * the tick length). 0 here: every sample gets timestamp 0. */
+    return 0;
+}
+
+uint64_t shmseq_port_realtime_ns(void)
+{
+    /* Wall-clock time in ns since 1970, or 0 if the system has none. */
+    return 0;
+}
+
+uint32_t shmseq_port_pid(void)
+{
+    /* An id for this process/task, for display only; 0 if none. */
+    return 0;
+}
+
+void shmseq_port_yield(void)
+{
+    /* Let another task run once (taskYIELD(), sched_yield()). */
+}
+
+int shmseq_port_sleep_ns(uint64_t ns)
+{
+    /* Sleep at least `ns`; -EINTR if interrupted and the system has
+     * signals. */
+    (void)ns;
+    return -ENOSYS;
+}
+
+/* ---- wait / wake on a 32-bit shared word ------------------------------ */
+
+int shmseq_port_wait(void *word, uint32_t value, int64_t timeout_ns)
+{
+    /* Sleep while *word == value, up to timeout_ns (negative: forever):
+     * a futex or wait-on-address primitive, or a short nap (then
+     * wait_is_blocking returns 0). 0 on wake/spurious/value differs,
+     * -ETIMEDOUT, -EINTR. */
+    (void)word;
+    (void)value;
+    (void)timeout_ns;
+    return -ENOSYS;
+}
+
+void shmseq_port_wake(void *word)
+{
+    /* Wake every waiter on word, in every process. Called from the
+     * publish path, and only when a reader sleeps: keep it cheap. A
+     * napping port leaves this empty. */
+    (void)word;
+}
+
+int shmseq_port_wait_is_blocking(void)
+{
+    /* 1 if shmseq_port_wait() sleeps until woken, 0 if it only naps. */
+    return 0;
+}
+
+/* ---- periodic task (include/shmseq/task.h) ---------------------------- */
+
+int shmseq_task_start(shmseq_task *t, const shmseq_task_config *cfg)
+{
+    /* Validate (-EINVAL), apply priority/affinity/memory lock where the
+     * system has them (-EPERM/-ENOSYS but still usable), and set the first
+     * absolute deadline one period from now. */
+    memset(t, 0, sizeof *t);
+    if (cfg->period_ns == 0 || cfg->priority < 0 || cfg->priority > 99)
+        return -EINVAL;
+    t->period_ns = cfg->period_ns;
+    return -ENOSYS;
+}
+
+int shmseq_task_wait(shmseq_task *t)
+{
+    /* Sleep until the absolute deadline (vTaskDelayUntil(),
+     * clock_nanosleep(TIMER_ABSTIME)), record the latency (min/max/sum,
+     * 1 us histogram), advance by one period, and skip (counting in
+     * `missed`) deadlines more than a period in the past. */
+    (void)t;
+    return -ENOSYS;
+}
+
+void shmseq_task_get_stats(const shmseq_task *t, shmseq_task_stats *out)
+{
+    /* Copy counters; avg = sum / cycles; p99 from the histogram. */
+    memset(out, 0, sizeof *out);
+    out->cycles = t->cycles;
+    out->missed = t->missed;
+    out->overflow = t->overflow;
+}
