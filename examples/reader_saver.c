@@ -1,0 +1,352 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * reader_saver: the original Python sketch of shmseq, in C.
+ *
+ * The sketch had a "Reader" process fetching data into shared memory and a
+ * "Saver" process reading it, doubling it and storing it. Here the parent
+ * creates a region, forks the Reader (shmseq's writer: it publishes N
+ * seeded random samples and exits) and the Saver (a shmseq reader: it reads
+ * them oldest first, blocking, and prints each original and doubled), waits
+ * for both, and removes the region on every path, failures included.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "example_util.h"
+
+static const char *prog = "reader_saver";
+
+struct settings {
+    char name[SHMSEQ_NAME_MAX + 1];
+    uint32_t count, width, capacity;
+    uint64_t seed;
+    double timeout_s;
+};
+
+static void usage(void)
+{
+    printf(
+"Usage: %s [OPTION]...\n"
+"Fork a Reader process that publishes random samples into a new shmseq\n"
+"region and a Saver process that reads them, doubles them and prints them;\n"
+"then remove the region.\n"
+"\n"
+"  -n, --name REGION   region name             (default reader-saver-<pid>)\n"
+"  -c, --count N       samples to pass, 1..capacity           (default 20)\n"
+"  -w, --width N       values per sample, 1..%u               (default 4)\n"
+"  -C, --capacity N    ring slots, power of two               (default 64)\n"
+"  -s, --seed N        seed of the Reader's random numbers    (default 1)\n"
+"  -t, --timeout S     the Saver gives up after S seconds without a sample\n"
+"                                                             (default 5)\n"
+"  -h, --help          this text\n"
+"\n"
+"stdout: one line per sample from the Saver:\n"
+"  SEQ original V0,V1,... doubled 2*V0,2*V1,...\n"
+"stderr: what each process did.\n"
+"Exit status: 0 ok, 1 runtime failure (a child failed), 2 usage error.\n",
+        prog, (unsigned)SHMSEQ_WIDTH_MAX);
+}
+
+/* xorshift64* (Vigna 2016): a seeded, reproducible generator. */
+static uint64_t next_random(uint64_t *s)
+{
+    uint64_t x = *s;
+
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    *s = x;
+    return x * 0x2545f4914f6cdd1du;
+}
+
+/* The Reader child: shmseq's writer. Returns its exit status. */
+static int run_reader(const struct settings *st)
+{
+    shmseq_writer w;
+    shmseq_config cfg = {st->width, st->capacity, 0, 0};
+    double v[SHMSEQ_WIDTH_MAX];
+    uint64_t rng = st->seed != 0 ? st->seed : 0x9e3779b97f4a7c15u;
+    uint32_t i, c;
+    int rc;
+
+    rc = shmseq_writer_open(&w, st->name, &cfg);
+    if (rc < 0) {
+        example_region_error("reader_saver: Reader", st->name, rc, 1);
+        return EX_FAIL;
+    }
+    for (i = 0; i < st->count; i++) {
+        for (c = 0; c < st->width; c++)
+            v[c] = (double)(next_random(&rng) >> 11) *
+                   (1.0 / 9007199254740992.0);
+        shmseq_publish(&w, v, shmseq_now_ns());
+    }
+    fprintf(stderr, "Reader: published %u samples into '%s' (epoch %u)\n",
+            (unsigned)st->count, st->name, (unsigned)shmseq_writer_epoch(&w));
+    shmseq_writer_close(&w);
+    return EX_OK;
+}
+
+/* The Saver child: a shmseq reader. Returns its exit status. */
+static int run_saver(const struct settings *st)
+{
+    shmseq_reader r;
+    shmseq_sample m;
+    double v[SHMSEQ_WIDTH_MAX];
+    uint32_t i, c;
+    int rc;
+
+    rc = shmseq_reader_open(&r, st->name, SHMSEQ_START_OLDEST);
+    if (rc < 0) {
+        example_region_error("reader_saver: Saver", st->name, rc, 0);
+        return EX_FAIL;
+    }
+    for (i = 0; i < st->count; i++) {
+        rc = shmseq_read_wait(&r, &m, v, SHMSEQ_WIDTH_MAX,
+                              (int64_t)example_seconds_to_ns(st->timeout_s));
+        if (rc == -ETIMEDOUT) {
+            fprintf(stderr, "Saver: no sample for %g s after %u of %u; is "
+                    "the Reader running? (raise --timeout)\n",
+                    st->timeout_s, (unsigned)i, (unsigned)st->count);
+            shmseq_reader_close(&r);
+            return EX_FAIL;
+        }
+        if (rc < 0) {
+            fprintf(stderr, "Saver: read failed: %s\n", shmseq_strerror(rc));
+            shmseq_reader_close(&r);
+            return EX_FAIL;
+        }
+        if (m.lost != 0) {
+            /* Cannot happen with count <= capacity; say so if it does. */
+            fprintf(stderr, "Saver: lost %" PRIu64 " samples before %" PRIu64
+                    "\n", m.lost, m.seq);
+            shmseq_reader_close(&r);
+            return EX_FAIL;
+        }
+        printf("%" PRIu64 " original", m.seq);
+        for (c = 0; c < m.width; c++)
+            printf("%c%.17g", c ? ',' : ' ', v[c]);
+        printf(" doubled");
+        for (c = 0; c < m.width; c++)
+            printf("%c%.17g", c ? ',' : ' ', 2.0 * v[c]);
+        printf("\n");
+    }
+    shmseq_reader_close(&r);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "Saver: cannot write the output: %s\n",
+                strerror(errno));
+        return EX_FAIL;
+    }
+    fprintf(stderr, "Saver: read and doubled %u samples\n",
+            (unsigned)st->count);
+    return EX_OK;
+}
+
+/* Fork a child running @p fn; it flushes stdio before _exit because its
+ * buffers would otherwise be lost (stdout is often a pipe). */
+static pid_t spawn(int (*fn)(const struct settings *),
+                   const struct settings *st)
+{
+    pid_t pid;
+
+    fflush(stdout);
+    fflush(stderr);
+    pid = fork();
+    if (pid == 0) {
+        int code;
+
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+        code = fn(st);
+        if (fflush(stdout) != 0)
+            code = EX_FAIL;
+        fflush(stderr);
+        _exit(code);
+    }
+    return pid;
+}
+
+/* Describe how a child ended; 0 if it succeeded. */
+static int report(const char *who, pid_t pid, int wstatus)
+{
+    if (WIFEXITED(wstatus)) {
+        if (WEXITSTATUS(wstatus) == 0)
+            return 0;
+        fprintf(stderr, "%s: the %s (pid %ld) failed with exit status %d\n",
+                prog, who, (long)pid, WEXITSTATUS(wstatus));
+    } else if (WIFSIGNALED(wstatus)) {
+        fprintf(stderr, "%s: the %s (pid %ld) was killed by signal %d\n",
+                prog, who, (long)pid, WTERMSIG(wstatus));
+    } else {
+        fprintf(stderr, "%s: the %s (pid %ld) ended oddly (status 0x%x)\n",
+                prog, who, (long)pid, (unsigned)wstatus);
+    }
+    return 1;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"name", required_argument, NULL, 'n'},
+        {"count", required_argument, NULL, 'c'},
+        {"width", required_argument, NULL, 'w'},
+        {"capacity", required_argument, NULL, 'C'},
+        {"seed", required_argument, NULL, 's'},
+        {"timeout", required_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct settings st;
+    const char *name_arg = NULL;
+    shmseq_writer w;
+    shmseq_config cfg;
+    pid_t reader = -1, saver = -1;
+    int opt, rc, failed = 0;
+
+    st.count = 20;
+    st.width = 4;
+    st.capacity = 64;
+    st.seed = 1;
+    st.timeout_s = 5.0;
+    while ((opt = getopt_long(argc, argv, "n:c:w:C:s:t:h", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'n': name_arg = optarg; break;
+        case 'c':
+            if (example_parse_u32(optarg, &st.count) < 0 || st.count == 0)
+                example_usage_error(prog, "--count '%s': want a number >= 1",
+                                    optarg);
+            break;
+        case 'w':
+            if (example_parse_u32(optarg, &st.width) < 0 || st.width == 0 ||
+                st.width > SHMSEQ_WIDTH_MAX)
+                example_usage_error(prog, "--width '%s': want 1..64", optarg);
+            break;
+        case 'C':
+            if (example_parse_u32(optarg, &st.capacity) < 0 ||
+                st.capacity < SHMSEQ_CAPACITY_MIN ||
+                st.capacity > SHMSEQ_CAPACITY_MAX ||
+                (st.capacity & (st.capacity - 1)) != 0)
+                example_usage_error(prog, "--capacity '%s': want a power of "
+                                    "two, 2..1048576", optarg);
+            break;
+        case 's':
+            if (example_parse_u64(optarg, &st.seed) < 0)
+                example_usage_error(prog, "--seed '%s': want a number",
+                                    optarg);
+            break;
+        case 't':
+            if (example_parse_seconds(optarg, &st.timeout_s) < 0)
+                example_usage_error(prog, "--timeout '%s': want seconds >= 0",
+                                    optarg);
+            break;
+        case 'h': usage(); return EX_OK;
+        default:
+            fprintf(stderr, "Try '%s --help'.\n", prog);
+            return EX_USAGE;
+        }
+    }
+    if (optind < argc)
+        example_usage_error(prog, "unexpected argument '%s'", argv[optind]);
+    /* The writer never waits for a reader: more samples than slots could
+     * overwrite some before the Saver reads them. */
+    if (st.count > st.capacity) {
+        fprintf(stderr, "%s: --count %u is more than --capacity %u: the "
+                "Reader never waits, so the Saver could lose samples; raise "
+                "--capacity\n", prog, (unsigned)st.count,
+                (unsigned)st.capacity);
+        return EX_USAGE;
+    }
+    if (name_arg != NULL) {
+        rc = shmseq_name_check(name_arg);
+        if (rc < 0) {
+            example_region_error(prog, name_arg, rc, 1);
+            return EX_USAGE;
+        }
+        snprintf(st.name, sizeof st.name, "%s", name_arg);
+    } else {
+        /* The pid keeps two runs from colliding. */
+        snprintf(st.name, sizeof st.name, "reader-saver-%ld", (long)getpid());
+    }
+
+    /* Create the region here, before any child exists, so the Saver can
+     * attach at once and nothing races on creation; then release the
+     * writer lock for the Reader, which takes it over. */
+    cfg.width = st.width;
+    cfg.capacity = st.capacity;
+    cfg.mode = 0;
+    cfg.flags = 0;
+    rc = shmseq_writer_open(&w, st.name, &cfg);
+    if (rc < 0) {
+        example_region_error(prog, st.name, rc, 1);
+        return EX_FAIL;
+    }
+    shmseq_writer_close(&w);
+
+    /* From here on the region exists: every path goes through cleanup. */
+    example_catch_signals();
+    reader = spawn(run_reader, &st);
+    if (reader < 0) {
+        fprintf(stderr, "%s: cannot fork the Reader: %s\n", prog,
+                strerror(errno));
+        failed = 1;
+        goto cleanup;
+    }
+    saver = spawn(run_saver, &st);
+    if (saver < 0) {
+        fprintf(stderr, "%s: cannot fork the Saver: %s\n", prog,
+                strerror(errno));
+        failed = 1;
+    }
+
+    while (reader > 0 || saver > 0) {
+        int ws;
+        pid_t pid = waitpid(-1, &ws, 0);
+
+        if (pid < 0) {
+            if (errno != EINTR)
+                break;
+            if (example_stop_signal) {
+                /* Pass Ctrl-C/SIGTERM on, then keep reaping. */
+                if (reader > 0)
+                    kill(reader, SIGTERM);
+                if (saver > 0)
+                    kill(saver, SIGTERM);
+                failed = 1;
+            }
+            continue;
+        }
+        if (pid == reader) {
+            reader = -1;
+            if (report("Reader", pid, ws)) {
+                failed = 1;
+                /* Nothing more will come: do not let the Saver wait. */
+                if (saver > 0) {
+                    fprintf(stderr, "%s: stopping the Saver\n", prog);
+                    kill(saver, SIGTERM);
+                }
+            }
+        } else if (pid == saver) {
+            saver = -1;
+            if (report("Saver", pid, ws))
+                failed = 1;
+        }
+    }
+
+cleanup:
+    rc = shmseq_unlink(st.name);
+    if (rc < 0 && rc != -ENOENT) {
+        fprintf(stderr, "%s: cannot remove region '%s': %s\n", prog, st.name,
+                shmseq_strerror(rc));
+        failed = 1;
+    }
+    if (failed) {
+        fprintf(stderr, "%s: failed; region '%s' removed\n", prog, st.name);
+        return EX_FAIL;
+    }
+    fprintf(stderr, "%s: done; region '%s' removed\n", prog, st.name);
+    return EX_OK;
+}
