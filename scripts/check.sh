@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# The stages of `make test`, each over a CMake preset (CMakePresets.json):
+#
+#   dev      Debug, -Werror, every test
+#   clang    clang, Debug, -Werror, every test
+#   asan     AddressSanitizer + UBSan, every test
+#   tsan     ThreadSanitizer, the tests labelled tsan
+#   install  install the dev build into a temporary prefix and build a
+#            consumer project against it (tests/install/run.sh)
+#
+#   scripts/check.sh            all stages in that order
+#   scripts/check.sh asan tsan  only those
+#
+# Stops at the first failing stage, prints which stages passed, and exits
+# non-zero. JOBS (default 2) sets build and ctest parallelism.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+jobs=${JOBS:-2}
+all=(dev clang asan tsan install)
+stages=("$@")
+[ ${#stages[@]} -gt 0 ] || stages=("${all[@]}")
+
+passed=()
+current=
+started=$(date +%s)
+tests_passed=0
+tests_failed=0
+ctest_prefix=()
+ctest_log=$(mktemp "${TMPDIR:-/tmp}/shmseq-ctest.XXXXXX")
+
+summary() {
+  local rc=$?
+  echo
+  echo "==== make test summary ($(( $(date +%s) - started )) s) ===="
+  local s
+  for s in "${passed[@]:-}"; do
+    [ -n "$s" ] && echo "  PASS  $s"
+  done
+  if [ "$rc" != 0 ] && [ -n "$current" ]; then
+    echo "  FAIL  $current"
+  fi
+  for s in "${stages[@]}"; do
+    case " ${passed[*]:-} $current " in
+      *" $s "*) ;;
+      *) echo "  skip  $s" ;;
+    esac
+  done
+  if [ "$rc" = 0 ]; then
+    echo "all ${#passed[@]} stages passed"
+  else
+    echo "stage '$current' failed (exit $rc)"
+  fi
+  rm -f "$ctest_log"
+  # Test executions over all stages, in the plain form CI reads.
+  echo "tests: $tests_passed passed, $tests_failed failed"
+}
+trap summary EXIT
+
+# ctest, keeping count of the tests run (its closing line says how many).
+run_ctest() {
+  local rc=0 total failed
+  "${ctest_prefix[@]}" ctest "$@" 2>&1 | tee "$ctest_log" || rc=$?
+  total=$(sed -n 's/.* tests failed out of \([0-9][0-9]*\).*/\1/p' "$ctest_log" | tail -n1)
+  failed=$(sed -n 's/.*tests passed, \([0-9][0-9]*\) tests failed out of.*/\1/p' "$ctest_log" | tail -n1)
+  if [ -n "$total" ] && [ -n "$failed" ]; then
+    tests_passed=$((tests_passed + total - failed))
+    tests_failed=$((tests_failed + failed))
+  fi
+  return "$rc"
+}
+
+build() {
+  cmake --preset "$1"
+  cmake --build --preset "$1" --parallel "$jobs"
+}
+
+# ThreadSanitizer (GCC 12 / LLVM 14) cannot handle the address layout of
+# kernels using more than 28 bits of mmap randomisation; run its tests with
+# ASLR off there.
+tsan_prefix() {
+  local bits
+  bits=$(cat /proc/sys/vm/mmap_rnd_bits 2>/dev/null || echo 0)
+  if [ "$bits" -gt 28 ] && setarch "$(uname -m)" -R true 2>/dev/null; then
+    echo "tsan: vm.mmap_rnd_bits=$bits, running the tests with ASLR off" >&2
+    ctest_prefix=(setarch "$(uname -m)" -R)
+  fi
+}
+
+for stage in "${stages[@]}"; do
+  current=$stage
+  t0=$(date +%s)
+  echo
+  echo "==== stage $stage ===="
+  case $stage in
+    dev|clang|asan)
+      build "$stage"
+      run_ctest --preset "$stage" --parallel "$jobs"
+      ;;
+    tsan)
+      build tsan
+      tsan_prefix
+      run_ctest --preset tsan --parallel "$jobs"
+      ctest_prefix=()
+      ;;
+    install)
+      [ -d build/dev ] || build dev
+      cmake --build --preset dev --parallel "$jobs"
+      if bash tests/install/run.sh build/dev; then
+        tests_passed=$((tests_passed + 1))
+      else
+        tests_failed=$((tests_failed + 1))
+        exit 1
+      fi
+      ;;
+    *)
+      echo "unknown stage '$stage' (stages: ${all[*]})" >&2
+      exit 2
+      ;;
+  esac
+  echo "==== stage $stage passed ($(( $(date +%s) - t0 )) s) ===="
+  passed+=("$stage")
+  current=
+done

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Install what building and testing shmseq needs, on Debian (12 and later),
+# with apt-get. Called by `make deps`, `make test` and `make demo`.
+#
+# It checks first and changes nothing when all is present, so a ready
+# machine never touches apt. As root it installs what is missing; as another
+# user it prints the exact command to run and exits 1.
+#
+#   scripts/deps.sh           install what is missing
+#   scripts/deps.sh --check   only report; exit 1 if something is missing
+set -euo pipefail
+
+# package:command -- a package counts as present if dpkg says it is
+# installed or, for tools, if the command is on PATH (a cmake built by hand
+# is fine). libcmocka-dev is found through pkg-config.
+needs=(
+  cmake:cmake
+  make:make
+  gcc:gcc
+  clang:clang
+  pkg-config:pkg-config
+  binutils:nm
+  libcmocka-dev:
+)
+
+check_only=0
+case "${1:-}" in
+  --check) check_only=1 ;;
+  "") ;;
+  *) echo "usage: $0 [--check]" >&2; exit 2 ;;
+esac
+
+dpkg_has() {
+  command -v dpkg-query >/dev/null 2>&1 &&
+    dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
+}
+
+present() {
+  local pkg=${1%%:*} cmd=${1#*:}
+  if [ -n "$cmd" ]; then
+    command -v "$cmd" >/dev/null 2>&1 && return 0
+  elif [ "$pkg" = libcmocka-dev ]; then
+    command -v pkg-config >/dev/null 2>&1 && pkg-config --exists cmocka && return 0
+  fi
+  dpkg_has "$pkg"
+}
+
+missing_now() {
+  local n out=()
+  for n in "${needs[@]}"; do
+    present "$n" || out+=("${n%%:*}")
+  done
+  echo "${out[@]:-}"
+}
+
+# The presets need CMake 3.25 (Debian 12 ships 3.25.1).
+cmake_too_old() {
+  command -v cmake >/dev/null 2>&1 || return 1
+  local v
+  v=$(cmake --version | sed -n '1s/[^0-9]*\([0-9]*\.[0-9]*\).*/\1/p')
+  [ -n "$v" ] || return 1
+  [ "$(printf '%s\n%s\n' 3.25 "$v" | sort -V | head -n1)" != 3.25 ]
+}
+
+missing=$(missing_now)
+if cmake_too_old; then
+  echo "deps: $(cmake --version | head -n1) is older than 3.25 (CMakePresets.json v6)" >&2
+fi
+if [ -z "$missing" ]; then
+  echo "deps: all present (cmake make gcc clang pkg-config nm cmocka)"
+  exit 0
+fi
+
+echo "deps: missing: $missing"
+if [ "$check_only" = 1 ]; then
+  exit 1
+fi
+if [ "$(id -u)" != 0 ]; then
+  echo "deps: not root; install them with:" >&2
+  echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends $missing" >&2
+  exit 1
+fi
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "deps: no apt-get here; install these with your package manager: $missing" >&2
+  exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+# A mirror can be briefly inconsistent (one architecture's index mid-sync)
+# and make update exit non-zero while the lists we need are fine: go on,
+# and judge by what actually got installed.
+apt-get update || echo "deps: apt-get update reported an error; trying the install anyway" >&2
+# shellcheck disable=SC2086 # word splitting of the package list is wanted
+apt-get install -y --no-install-recommends $missing ||
+  echo "deps: apt-get install reported an error; checking what is there" >&2
+
+still=$(missing_now)
+if [ -n "$still" ]; then
+  echo "deps: still missing after apt-get: $still" >&2
+  exit 1
+fi
+echo "deps: installed: $missing"
