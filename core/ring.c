@@ -447,18 +447,24 @@ int shmseq_ring_read(shmseq_ring_reader *r, shmseq_sample *meta,
             resync(r);
             continue;
         }
-        if (!slot_copy(cslot_at(r->slots, r->slot_size, r->mask, r->next),
-                       r->width, &p))
-            return -EAGAIN; /* mid-write: let the caller relax and retry */
-        if (p.number == r->next) {
+        bool whole = slot_copy(cslot_at(r->slots, r->slot_size, r->mask, r->next),
+                               r->width, &p);
+        if (whole && p.number == r->next) {
             deliver(r, &p, meta, values);
             return 0;
         }
-        if (p.number > r->next) { /* overwritten, or a repaired slot */
+        if (whole && p.number > r->next) { /* overwritten, or repaired */
             resync(r);
             continue;
         }
-        return -EAGAIN; /* head ran ahead of the slot: not there yet */
+        /* Sample next was published (head is past it), yet its slot is
+         * being written (odd or changing) or holds an older number. Only a
+         * writer overwriting it with next + k * capacity — or a writer that
+         * died doing so, or a corrupt slot — does that: the sample is gone.
+         * Count exactly that one lost and go on; waiting would hang a
+         * reader on a dead writer's half-written slot. */
+        r->lost++;
+        r->next++;
     }
     return -EAGAIN;
 }

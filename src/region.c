@@ -26,6 +26,10 @@
 #define BUSY_RELAX 16
 #define BUSY_YIELD 64
 #define BUSY_NAP_NS 50000u
+/* How long a reader gives a just-created, still empty object to get its
+ * writer lock before calling it half-made: 20 x 1 ms. */
+#define CREATE_GRACE_TRIES 20
+#define CREATE_GRACE_NAP_NS 1000000u
 
 int shmseq_name_check(const char *name)
 {
@@ -210,6 +214,35 @@ void shmseq_writer_close(shmseq_writer *w)
 
 /* ---- reader ------------------------------------------------------------- */
 
+/*
+ * Size the object for a reader. One smaller than a header is either being
+ * created right now (its creator makes the name, then takes the lock, then
+ * sizes it: the first two steps are a few microseconds apart) or was left
+ * half-made by a creator that died. A writer holding the lock means the
+ * former (-EAGAIN); no writer after a short grace period means the latter
+ * (-EBADMSG: the next writer repairs it).
+ */
+static int stat_settled(shmseq_port_region *p, const char *name,
+                        shmseq_port_stat *st)
+{
+    for (int i = 0;; i++) {
+        int rc = shmseq_port_region_stat(p, st);
+        if (rc < 0)
+            return rc;
+        if (st->size > REGION_SIZE_MAX || st->size > SIZE_MAX)
+            return -EBADMSG;
+        if (st->size >= SHMSEQ_HEADER_SIZE)
+            return 0;
+        if (shmseq_port_region_writer_alive(name) > 0)
+            return -EAGAIN;
+        if (i == CREATE_GRACE_TRIES)
+            return -EBADMSG;
+        rc = shmseq_port_sleep_ns(CREATE_GRACE_NAP_NS);
+        if (rc < 0)
+            return rc;
+    }
+}
+
 int shmseq_reader_open(shmseq_reader *r, const char *name, unsigned flags)
 {
     assert(r != NULL);
@@ -226,13 +259,7 @@ int shmseq_reader_open(shmseq_reader *r, const char *name, unsigned flags)
     if (rc < 0)
         return rc;
     shmseq_port_stat st;
-    rc = shmseq_port_region_stat(&r->port, &st);
-    if (rc == 0 && st.size < SHMSEQ_HEADER_SIZE) {
-        /* Being created right now, or left half-made by a dead creator. */
-        rc = shmseq_port_region_writer_alive(name) > 0 ? -EAGAIN : -EBADMSG;
-    } else if (rc == 0 && (st.size > REGION_SIZE_MAX || st.size > SIZE_MAX)) {
-        rc = -EBADMSG;
-    }
+    rc = stat_settled(&r->port, name, &st);
     if (rc == 0)
         rc = shmseq_port_region_map(&r->port, (size_t)st.size,
                                     SHMSEQ_HEADER_SIZE);

@@ -280,8 +280,8 @@ void shmseq_ring_reader_set_ctl(shmseq_ring_reader *r, void *ctl);
  * @param[out] values      receives meta->width values; untouched on error
  * @param[in]  max_values  room at @p values; may be 0 only with values NULL
  * @retval 0          a sample was copied
- * @retval -EAGAIN    no new sample yet (or the writer was mid-write for
- *                    longer than the bounded retries)
+ * @retval -EAGAIN    no new sample yet (a sample whose slot the writer is
+ *                    already overwriting counts as lost, never waited for)
  * @retval -EMSGSIZE  @p max_values is smaller than the region's width;
  *                    nothing was consumed
  */
