@@ -11,7 +11,7 @@
  *
  *   line 0 (static)   written once by format, magic last
  *   line 1 (writer)   head, epoch, writer pid
- *   line 2 (readers)  futex word, sleeping-reader count
+ *   line 2 (readers)  futex word, "waiting" flag
  *   slots             capacity x slot_size bytes, each line aligned
  */
 #ifndef SHMSEQ_CORE_LAYOUT_H
@@ -68,7 +68,8 @@ struct shmseq__writer_line {
 /** Line 2: the only line readers write. */
 struct shmseq__reader_line {
     shmseq__word futex;    /* bumped by the writer to wake sleepers */
-    shmseq__word sleepers; /* readers inside a blocking wait */
+    shmseq__word waiting;  /* nonzero: a reader may sleep on futex; the
+                              writer clears it when it wakes them */
     shmseq__word reserved[SHMSEQ__LINE_WORDS - 2];
 };
 
@@ -113,7 +114,7 @@ _Static_assert(offsetof(struct shmseq__region, w.head) == 64, "head");
 _Static_assert(offsetof(struct shmseq__region, w.epoch) == 68, "epoch");
 _Static_assert(offsetof(struct shmseq__region, w.writer_pid) == 72, "pid");
 _Static_assert(offsetof(struct shmseq__region, r.futex) == 128, "futex");
-_Static_assert(offsetof(struct shmseq__region, r.sleepers) == 132, "sleepers");
+_Static_assert(offsetof(struct shmseq__region, r.waiting) == 132, "waiting");
 _Static_assert(offsetof(struct shmseq__slot, seq) == 0, "slot seq");
 _Static_assert(offsetof(struct shmseq__slot, epoch) == 4, "slot epoch");
 _Static_assert(offsetof(struct shmseq__slot, number_lo) == 8, "slot number");

@@ -322,11 +322,17 @@ int shmseq_ring_publish(shmseq_ring_writer *w, const double *values,
 
     if (w->wake != NULL) {
         /* Dekker handshake with shmseq_ring_wait_begin(): this full fence
-         * orders the head store before the sleepers load; the reader's full
-         * fence orders its sleepers increment before its head load. So
-         * either it sees the new head or we see it asleep: no lost wake-up. */
+         * orders the head store before the load of "waiting"; the reader's
+         * full fence orders its store of "waiting" before its head load. So
+         * either it sees the new head or we see it waiting: no lost
+         * wake-up. Clearing the flag as we wake means a reader that died
+         * asleep costs at most one wake call, never one per publish. */
         atomic_thread_fence(memory_order_seq_cst);
-        if (shmseq__ld(&reg->r.sleepers) != 0) {
+        if (shmseq__ld(&reg->r.waiting) != 0 &&
+            /* acquire: pairs with the reader's store of the flag, so the
+             * futex value it read before raising the flag cannot be the
+             * one we are about to write. */
+            atomic_exchange_explicit(&reg->r.waiting, 0u, memory_order_acquire) != 0) {
             atomic_fetch_add_explicit(&reg->r.futex, 1u, memory_order_relaxed);
             w->wake(w->wake_ctx, (void *)&reg->r.futex);
         }
@@ -541,8 +547,11 @@ bool shmseq_ring_wait_begin(shmseq_ring_reader *r, void **word,
     assert(r != NULL && word != NULL && value != NULL);
     assert(shmseq_ring_reader_can_sleep(r));
     struct shmseq__region *ctl = r->ctl;
-    atomic_fetch_add_explicit(&ctl->r.sleepers, 1u, memory_order_seq_cst);
+    /* Order: read the futex value, then raise the flag, then look at head.
+     * The value must be read before the flag is visible: a writer that
+     * sees the flag bumps futex, and the wait below must then not sleep. */
     *value = atomic_load_explicit(&ctl->r.futex, memory_order_seq_cst);
+    atomic_store_explicit(&ctl->r.waiting, 1u, memory_order_seq_cst);
     *word = (void *)&ctl->r.futex;
     /* Pairs with the full fence in shmseq_ring_publish() (see there). */
     atomic_thread_fence(memory_order_seq_cst);
@@ -551,15 +560,11 @@ bool shmseq_ring_wait_begin(shmseq_ring_reader *r, void **word,
 
 void shmseq_ring_wait_end(shmseq_ring_reader *r)
 {
+    /* Nothing to withdraw: the flag is the writer's to clear (a stale flag
+     * costs the writer one wake call, then it is gone). Kept so callers
+     * bracket every wait, should a port need it. */
     assert(r != NULL && r->ctl != NULL);
-    struct shmseq__region *ctl = r->ctl;
-    /* Never below zero, whatever another process wrote there. */
-    uint32_t n = atomic_load_explicit(&ctl->r.sleepers, memory_order_relaxed);
-    while (n != 0 &&
-           !atomic_compare_exchange_weak_explicit(&ctl->r.sleepers, &n, n - 1u,
-                                                  memory_order_relaxed,
-                                                  memory_order_relaxed)) {
-    }
+    (void)r;
 }
 
 int shmseq__ring_test_start(void *mem, size_t size, uint64_t first,

@@ -310,11 +310,12 @@ void shmseq_ring_reader_stats(const shmseq_ring_reader *r,
 uint32_t shmseq_ring_reader_width(const shmseq_ring_reader *r);
 
 /**
- * @brief First half of a blocking wait: announce a sleeper and check again.
+ * @brief First half of a blocking wait: raise the region's "waiting" flag
+ *        and check again.
  *
  * Pairs with the full fence in shmseq_ring_publish(): either this call sees
- * the new sample (returns false: do not sleep), or the writer sees the
- * sleeper and wakes @p *word. Always follow with shmseq_ring_wait_end().
+ * the new sample (returns false: do not sleep), or the writer sees the flag,
+ * clears it and wakes @p *word. Always follow with shmseq_ring_wait_end().
  *
  * @param[in]  r      a reader with a ctl view (see set_ctl)
  * @param[out] word   the 32-bit futex word to sleep on
@@ -324,7 +325,9 @@ uint32_t shmseq_ring_reader_width(const shmseq_ring_reader *r);
 bool shmseq_ring_wait_begin(shmseq_ring_reader *r, void **word,
                             uint32_t *value);
 
-/** @brief Second half of a blocking wait: withdraw the sleeper. */
+/** @brief Second half of a blocking wait (after the sleep, or instead of
+ *         it). The flag is left for the writer to clear, so a reader that
+ *         dies asleep costs the writer at most one wake call. */
 void shmseq_ring_wait_end(shmseq_ring_reader *r);
 
 /** @brief True if @p r has a writable ctl view, so it can sleep. */
@@ -336,7 +339,7 @@ bool shmseq_ring_reader_can_sleep(const shmseq_ring_reader *r);
  *        cross the 2^32 wrap of head and sequence words quickly.
  * @retval 0        done
  * @retval -EINVAL  @p seq odd
- * @retval -EBADMSG  @p mem is not a checked region
+ * @retval -EAGAIN, -EBADMSG, -EPROTO  as shmseq_ring_check()
  */
 int shmseq__ring_test_start(void *mem, size_t size, uint64_t first,
                             uint32_t seq);
