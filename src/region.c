@@ -381,10 +381,36 @@ void shmseq_reader_close(shmseq_reader *r)
 
 int shmseq_unlink(const char *name)
 {
+    return shmseq_remove(name, 0);
+}
+
+int shmseq_remove(const char *name, unsigned flags)
+{
     int rc = shmseq_name_check(name);
     if (rc < 0)
         return rc;
-    return shmseq_port_region_unlink(name, 0);
+    if ((flags & ~SHMSEQ_REMOVE_FORCE) != 0)
+        return -EINVAL;
+    return shmseq_port_region_unlink(name, (flags & SHMSEQ_REMOVE_FORCE) != 0);
+}
+
+/* Only names a shmseq call would accept reach the caller. */
+struct list_ctx {
+    int (*fn)(void *ctx, const char *name);
+    void *ctx;
+};
+
+static int list_one(void *ctx, const char *name)
+{
+    struct list_ctx *l = ctx;
+    return shmseq_name_check(name) == 0 ? l->fn(l->ctx, name) : 0;
+}
+
+int shmseq_list(int (*fn)(void *ctx, const char *name), void *ctx)
+{
+    assert(fn != NULL);
+    struct list_ctx l = {fn, ctx};
+    return shmseq_port_region_list(list_one, &l);
 }
 
 int shmseq_info(const char *name, shmseq_region_info *out)

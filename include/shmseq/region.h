@@ -218,6 +218,34 @@ void shmseq_reader_close(shmseq_reader *r);
  */
 int shmseq_unlink(const char *name);
 
+/** shmseq_remove() flags. */
+#define SHMSEQ_REMOVE_FORCE 0x1u /**< remove even while a writer holds it */
+
+/**
+ * @brief Remove the region @p name, optionally even while a writer holds it
+ *        (the writer and attached readers keep their mappings; the name is
+ *        gone, so the next writer creates a new region).
+ * @retval 0        removed
+ * @retval -EINVAL / -ENAMETOOLONG  bad name or unknown flags
+ * @retval -ENOENT  no such region
+ * @retval -EBUSY   a writer holds it and SHMSEQ_REMOVE_FORCE was not given
+ * @retval -EACCES  permission denied
+ */
+int shmseq_remove(const char *name, unsigned flags);
+
+/**
+ * @brief Call @p fn with the name of every shmseq region on this system
+ *        (for tools such as `shmseq ls`), in no particular order.
+ *
+ * @param[in] fn   called once per region; a nonzero return stops the walk
+ *                 and is returned
+ * @param[in] ctx  passed to @p fn
+ * @retval 0        every region visited
+ * @retval >0 or <0 what @p fn returned to stop the walk
+ * @retval -ENOSYS  no POSIX shared memory here (/dev/shm missing)
+ */
+int shmseq_list(int (*fn)(void *ctx, const char *name), void *ctx);
+
 /**
  * @brief Describe region @p name without attaching to it.
  * @retval 0  @p out filled (writer_alive included)
