@@ -4,6 +4,8 @@
 #
 #   make demo     install what is missing, build, run the sensor + logger demo
 #   make test     install what is missing, then every build and test stage
+#   make test-X   one stage (X: dev clang asan tsan install aarch64 armhf
+#                 riscv64 abi system), or test-cross for the last five
 #   make build    Debug build (build/dev)
 #   make install  Release build installed under PREFIX (default /usr/local)
 #   make clean    remove build/
@@ -17,12 +19,13 @@ PREFIX ?= /usr/local
 export JOBS
 
 .PHONY: all build deps demo test test-dev test-clang test-asan test-tsan \
-        test-install bench install clean help
+        test-install test-aarch64 test-armhf test-riscv64 test-abi \
+        test-system test-cross bench install clean help
 
 all: build
 
 help:
-	@sed -n '2,12s/^# \{0,1\}//p' Makefile
+	@sed -n '2,14s/^# \{0,1\}//p' Makefile
 
 deps:
 	@bash scripts/deps.sh
@@ -36,13 +39,20 @@ demo: deps
 	cmake --build --preset release --parallel $(JOBS)
 	bash scripts/demo.sh build/release
 
-# Stages: dev, clang, asan, tsan, install (scripts/check.sh says what each
-# does); it stops at the first failure and prints a summary.
+# Stages: dev, clang, asan, tsan, install, then the cross ones aarch64,
+# armhf, riscv64 (qemu-user), abi (mixed ABIs on one region) and system
+# (the emulated arm64 board); scripts/check.sh says what each does. It
+# stops at the first failure and prints a summary with each stage's time.
 test: deps
 	bash scripts/check.sh
 
-test-dev test-clang test-asan test-tsan test-install: deps
+test-dev test-clang test-asan test-tsan test-install test-aarch64 \
+test-armhf test-riscv64 test-abi test-system: deps
 	bash scripts/check.sh $(@:test-%=%)
+
+# Only what issue 3 added: the three cross builds, mixed ABIs, the board.
+test-cross: deps
+	bash scripts/check.sh aarch64 armhf riscv64 abi system
 
 bench:
 	@echo "bench: the benchmarks arrive with the benchmark issue; bench/ is not built yet."

@@ -8,6 +8,16 @@
 #   tsan     ThreadSanitizer, the tests labelled tsan
 #   install  install the dev build into a temporary prefix and build a
 #            consumer project against it (tests/install/run.sh)
+#   aarch64  cross build (Release, -Werror) for arm64, every test except
+#            the label system, run under qemu-aarch64
+#   armhf    the same for 32-bit ARM hard-float, under qemu-arm
+#   riscv64  the same for riscv64 under qemu-riscv64 (no CMocka tests:
+#            Debian 12 has no riscv64 CMocka)
+#   abi      one region shared at once by native, aarch64, armhf and
+#            riscv64 processes (tests/abi/run.sh; builds what is missing)
+#   system   boot Debian's arm64 kernels (generic and PREEMPT_RT) under
+#            qemu-system-aarch64 and run the demo and the torture test
+#            inside (ctest -L system in build/aarch64; needs build/armhf)
 #
 #   scripts/check.sh            all stages in that order
 #   scripts/check.sh asan tsan  only those
@@ -18,12 +28,14 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 jobs=${JOBS:-2}
-all=(dev clang asan tsan install)
+all=(dev clang asan tsan install aarch64 armhf riscv64 abi system)
 stages=("$@")
 [ ${#stages[@]} -gt 0 ] || stages=("${all[@]}")
 
 passed=()
+declare -A took=()
 current=
+t0=$(date +%s)
 started=$(date +%s)
 tests_passed=0
 tests_failed=0
@@ -36,10 +48,10 @@ summary() {
   echo "==== make test summary ($(( $(date +%s) - started )) s) ===="
   local s
   for s in "${passed[@]:-}"; do
-    [ -n "$s" ] && echo "  PASS  $s"
+    [ -n "$s" ] && printf '  PASS  %-8s %5s s\n' "$s" "${took[$s]}"
   done
   if [ "$rc" != 0 ] && [ -n "$current" ]; then
-    echo "  FAIL  $current"
+    printf '  FAIL  %-8s %5s s\n' "$current" "$(( $(date +%s) - t0 ))"
   fi
   for s in "${stages[@]}"; do
     case " ${passed[*]:-} $current " in
@@ -74,6 +86,39 @@ run_ctest() {
 build() {
   cmake --preset "$1"
   cmake --build --preset "$1" --parallel "$jobs"
+}
+
+# Configure and build each preset unless it was already built: the abi and
+# system stages reuse the builds of the stages before them, and build what
+# a run of only those stages lacks. A build tree left half-done is
+# finished by the (incremental) build.
+ensure_built() {
+  local p
+  for p in "$@"; do
+    if [ -f "build/$p/CMakeCache.txt" ]; then
+      cmake --build --preset "$p" --parallel "$jobs"
+    else
+      build "$p"
+    fi
+  done
+}
+
+# A stage that is one script (exit 0 = pass) counts as one test. A missing
+# script fails the stage, never skips it.
+script_stage() {
+  local script=$1
+  shift
+  if [ ! -f "$script" ]; then
+    echo "$current: $script is missing" >&2
+    tests_failed=$((tests_failed + 1))
+    exit 1
+  fi
+  if bash "$script" "$@"; then
+    tests_passed=$((tests_passed + 1))
+  else
+    tests_failed=$((tests_failed + 1))
+    exit 1
+  fi
 }
 
 # ThreadSanitizer (GCC 12 / LLVM 14) cannot handle the address layout of
@@ -114,12 +159,32 @@ for stage in "${stages[@]}"; do
         exit 1
       fi
       ;;
+    aarch64|armhf|riscv64)
+      build "$stage"
+      run_ctest --preset "$stage" --parallel "$jobs"
+      ;;
+    abi)
+      ensure_built dev aarch64 armhf riscv64
+      script_stage tests/abi/run.sh build/dev build/aarch64 build/armhf build/riscv64
+      ;;
+    system)
+      # The system tests exist only in the aarch64 build, and take the
+      # armhf binaries into the emulated board too.
+      ensure_built aarch64 armhf
+      [ -f bsp/qemu-virt-aarch64/boot.sh ] || {
+        echo "system: bsp/qemu-virt-aarch64/boot.sh is missing" >&2
+        exit 1
+      }
+      run_ctest --test-dir build/aarch64 -L '^system$' --output-on-failure \
+        --no-tests=error
+      ;;
     *)
       echo "unknown stage '$stage' (stages: ${all[*]})" >&2
       exit 2
       ;;
   esac
-  echo "==== stage $stage passed ($(( $(date +%s) - t0 )) s) ===="
+  took[$stage]=$(( $(date +%s) - t0 ))
+  echo "==== stage $stage passed (${took[$stage]} s) ===="
   passed+=("$stage")
   current=
 done

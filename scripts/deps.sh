@@ -14,6 +14,12 @@ set -euo pipefail
 # package:command -- a package counts as present if dpkg says it is
 # installed or, for tools, if the command is on PATH (a cmake built by hand
 # is fine). libcmocka-dev is found through pkg-config.
+#
+# The cross stages (docs/porting.md) need Debian's cross GCCs and libcs
+# (--no-install-recommends would drop the libc6-dev-*-cross packages, so
+# they are named), qemu-user and qemu-system-arm, and CMocka for arm64 and
+# armhf from multiarch (Debian 12 has none for riscv64). The :arm64/:armhf
+# packages need those architectures added to dpkg first.
 needs=(
   cmake:cmake
   make:make
@@ -22,7 +28,19 @@ needs=(
   pkg-config:pkg-config
   binutils:nm
   libcmocka-dev:
+  gcc-aarch64-linux-gnu:aarch64-linux-gnu-gcc
+  gcc-arm-linux-gnueabihf:arm-linux-gnueabihf-gcc
+  gcc-riscv64-linux-gnu:riscv64-linux-gnu-gcc
+  libc6-dev-arm64-cross:
+  libc6-dev-armhf-cross:
+  libc6-dev-riscv64-cross:
+  qemu-user:qemu-aarch64
+  qemu-system-arm:qemu-system-aarch64
+  libcmocka-dev:arm64:
+  libcmocka-dev:armhf:
+  cpio:cpio
 )
+foreign_archs=(arm64 armhf)
 
 check_only=0
 case "${1:-}" in
@@ -36,8 +54,13 @@ dpkg_has() {
     dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
 }
 
+# The package of an entry: everything before the last ':' (so
+# libcmocka-dev:arm64: is the package libcmocka-dev:arm64).
+pkg_of() { echo "${1%:*}"; }
+
 present() {
-  local pkg=${1%%:*} cmd=${1#*:}
+  local pkg cmd=${1##*:}
+  pkg=$(pkg_of "$1")
   if [ -n "$cmd" ]; then
     command -v "$cmd" >/dev/null 2>&1 && return 0
   elif [ "$pkg" = libcmocka-dev ]; then
@@ -49,7 +72,18 @@ present() {
 missing_now() {
   local n out=()
   for n in "${needs[@]}"; do
-    present "$n" || out+=("${n%%:*}")
+    present "$n" || out+=("$(pkg_of "$n")")
+  done
+  echo "${out[@]:-}"
+}
+
+# Foreign architectures dpkg does not know yet (multiarch CMocka needs them).
+missing_archs() {
+  local a have out=()
+  command -v dpkg >/dev/null 2>&1 || { echo "${foreign_archs[@]}"; return; }
+  have=" $(dpkg --print-architecture) $(dpkg --print-foreign-architectures | tr '\n' ' ') "
+  for a in "${foreign_archs[@]}"; do
+    case $have in *" $a "*) ;; *) out+=("$a") ;; esac
   done
   echo "${out[@]:-}"
 }
@@ -64,11 +98,14 @@ cmake_too_old() {
 }
 
 missing=$(missing_now)
+archs=$(missing_archs)
 if cmake_too_old; then
   echo "deps: $(cmake --version | head -n1) is older than 3.25 (CMakePresets.json v6)" >&2
 fi
 if [ -z "$missing" ]; then
-  echo "deps: all present (cmake make gcc clang pkg-config nm cmocka)"
+  echo "deps: all present (cmake make gcc clang pkg-config nm cmocka," \
+       "cross gcc+libc for arm64 armhf riscv64, qemu-user, qemu-system-arm," \
+       "cmocka:arm64 cmocka:armhf, cpio)"
   exit 0
 fi
 
@@ -78,6 +115,9 @@ if [ "$check_only" = 1 ]; then
 fi
 if [ "$(id -u)" != 0 ]; then
   echo "deps: not root; install them with:" >&2
+  for a in $archs; do
+    echo "  sudo dpkg --add-architecture $a" >&2
+  done
   echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends $missing" >&2
   exit 1
 fi
@@ -86,11 +126,28 @@ if ! command -v apt-get >/dev/null 2>&1; then
   exit 1
 fi
 
+for a in $archs; do
+  echo "deps: dpkg --add-architecture $a"
+  dpkg --add-architecture "$a"
+done
+
 export DEBIAN_FRONTEND=noninteractive
 # A mirror can be briefly inconsistent (one architecture's index mid-sync)
 # and make update exit non-zero while the lists we need are fine: go on,
 # and judge by what actually got installed.
 apt-get update || echo "deps: apt-get update reported an error; trying the install anyway" >&2
+# Judge the update by whether what we need resolves: a candidate version
+# for every missing package (an index that failed to download leaves none).
+unresolved=()
+for p in $missing; do
+  cand=$(apt-cache policy "$p" 2>/dev/null | sed -n 's/^ *Candidate: *//p')
+  if [ -z "$cand" ] || [ "$cand" = "(none)" ]; then
+    unresolved+=("$p")
+  fi
+done
+if [ ${#unresolved[@]} -gt 0 ]; then
+  echo "deps: no installable version of: ${unresolved[*]} (check the apt sources)" >&2
+fi
 # shellcheck disable=SC2086 # word splitting of the package list is wanted
 apt-get install -y --no-install-recommends $missing ||
   echo "deps: apt-get install reported an error; checking what is there" >&2
