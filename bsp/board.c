@@ -9,9 +9,11 @@
 
 #include "bsp_internal.h"
 
-/* Issue-6 boards (raspberrypi4, qemu-virt-aarch64) are added here. */
 static const shmseq_board *const boards[] = {
     &shmseq__board_desktop,
+    &shmseq__board_qemu_virt_aarch64,
+    &shmseq__board_raspberrypi4,
+    &shmseq__board_raspberrypi4_thermal,
 };
 
 const shmseq_board *shmseq_board_at(size_t i)

@@ -11,9 +11,11 @@
 
 #include "bsp_internal.h"
 
-/* Issue-6 drivers (iio, thermal, replay) are added here. */
 static const shmseq_sensor_ops *const drivers[] = {
     &shmseq__sensor_sim,
+    &shmseq__sensor_iio,
+    &shmseq__sensor_thermal,
+    &shmseq__sensor_replay,
 };
 
 const shmseq_sensor_ops *shmseq_sensor_driver_at(size_t i)
@@ -76,6 +78,8 @@ int shmseq_sensor_read(shmseq_sensor *s, uint64_t index, uint64_t now_ns,
     if (max_values < s->width)
         return -EMSGSIZE;
     rc = s->ops->read(s, index, now_ns, values, s->width);
+    if (rc == -ENODATA)
+        return rc; /* the end of a recording is not a failure */
     if (rc < 0) {
         s->errors++;
         s->last_error = rc;

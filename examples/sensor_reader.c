@@ -28,7 +28,8 @@ static void usage(const shmseq_board *b)
 "\n"
 "  -n, --name REGION     region to write                 (default %s)\n"
 "  -b, --board NAME      defaults for the options below  (default %s)\n"
-"  -r, --rate HZ         samples per second              (board: %u)\n"
+"  -r, --rate HZ         samples per second              (board: %u;\n"
+"                        the replay driver's recorded rate, if any)\n"
 "  -w, --width N         values per sample, 1..%u        (board: %u)\n"
 "  -c, --capacity N      ring slots, power of two        (board: %u)\n"
 "  -s, --sensor DRIVER   sensor driver                   (board: %s)\n"
@@ -138,7 +139,11 @@ int main(int argc, char **argv)
     shmseq_task_config tc;
     shmseq_task_stats ts;
     double values[SHMSEQ_WIDTH_MAX];
-    uint64_t first, published = 0, end_ns = 0;
+    /* Values a driver could not read this period (NaN), per channel. */
+    uint64_t nans[SHMSEQ_WIDTH_MAX] = {0}, nan_total = 0;
+    uint64_t first, published = 0, end_ns = 0, period_ns;
+    int ended = 0;
+    uint32_t c;
     int rc, status = EX_OK;
 
     while ((opt = getopt_long(argc, argv, "n:b:r:w:c:s:p:P:C:md:Rulqh", opts,
@@ -221,9 +226,19 @@ int main(int argc, char **argv)
         /* The driver's own sentence: shmseq_strerror() speaks of regions. */
         fprintf(stderr, "%s: sensor '%s': %s\n", prog, sensor_name,
                 sensor.why);
-        if (rc == -ENOENT)
+        /* -ENOENT is also a driver's "no such device or file". */
+        if (shmseq_sensor_driver_find(sensor_name) == NULL) {
             fprintf(stderr, "%s: see --list-boards for the drivers\n", prog);
-        return rc == -ENOENT || rc == -EINVAL ? EX_USAGE : EX_FAIL;
+            return EX_USAGE;
+        }
+        return rc == -EINVAL ? EX_USAGE : EX_FAIL;
+    }
+    /* A driver that knows its rate (replay of a recording) sets the
+     * period, unless --rate was given. */
+    period_ns = 1000000000u / rate;
+    if (rate_arg == NULL && sensor.period_hint_ns != 0) {
+        period_ns = sensor.period_hint_ns;
+        rate = (uint32_t)((1000000000u + period_ns / 2) / period_ns);
     }
 
     cfg.width = width;
@@ -239,7 +254,7 @@ int main(int argc, char **argv)
     first = shmseq_writer_next(&w);
 
     example_catch_signals();
-    tc.period_ns = 1000000000u / rate;
+    tc.period_ns = period_ns;
     tc.priority = priority;
     tc.cpu = cpu;
     tc.lock_memory = mlock_opt || board->lock_memory;
@@ -277,9 +292,19 @@ int main(int argc, char **argv)
             break;
         /* The sample number is the sensor's clock: a deterministic driver
          * (sim) gives the same value for the same number, whoever writes. */
-        if (shmseq_sensor_read(&sensor, shmseq_writer_next(&w), now, values,
-                               SHMSEQ_WIDTH_MAX) < 0)
+        rc = shmseq_sensor_read(&sensor, shmseq_writer_next(&w), now, values,
+                                SHMSEQ_WIDTH_MAX);
+        if (rc == -ENODATA) {
+            ended = 1;
+            break;
+        }
+        if (rc < 0)
             continue;
+        for (c = 0; c < width; c++)
+            if (isnan(values[c])) {
+                nans[c]++;
+                nan_total++;
+            }
         shmseq_publish(&w, values, shmseq_now_ns());
         published++;
     }
@@ -296,6 +321,16 @@ int main(int argc, char **argv)
             PRIu64 "%s\n",
             prog, ts.cycles, ts.missed, sensor.errors,
             sensor.errors ? " (see the driver's parameters)" : "");
+    if (nan_total > 0) {
+        fprintf(stderr, "%s: unreadable values (published as NaN) %" PRIu64
+                ", per channel:", prog, nan_total);
+        for (c = 0; c < width; c++)
+            fprintf(stderr, " v%u %" PRIu64, (unsigned)c, nans[c]);
+        fprintf(stderr, "\n");
+    }
+    if (ended)
+        fprintf(stderr, "%s: the sensor's data ended (replay without "
+                "loop=1); stopped\n", prog);
     fprintf(stderr,
             "%s: wake-up latency (us): min %.1f avg %.1f p99 %.1f max %.1f%s\n",
             prog, us(ts.min_ns), us(ts.avg_ns), us(ts.p99_ns), us(ts.max_ns),

@@ -1,1 +1,17 @@
 # SPDX-License-Identifier: MIT
+# The real sensor drivers (iio, thermal, replay): CMocka units on fake sysfs
+# trees and recordings each test builds in a temporary directory, plus an
+# end-to-end run of sensor_reader on a fake IIO tree with a logger reading.
+foreach(drv iio thermal replay)
+  shmseq_add_test(NAME test_${drv} SOURCES unit/test_${drv}.c
+    LIBS shmseq_bsp LABELS unit CMOCKA TIMEOUT 60)
+endforeach()
+
+if(TARGET sensor_reader AND TARGET logger)
+  list(JOIN CMAKE_CROSSCOMPILING_EMULATOR " " SHMSEQ_DRV_EMULATOR)
+  add_test(NAME e2e_drivers
+    COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/e2e/drivers_e2e.sh
+            $<TARGET_FILE:sensor_reader> $<TARGET_FILE:logger>)
+  set_tests_properties(e2e_drivers PROPERTIES LABELS e2e TIMEOUT 120
+    ENVIRONMENT "SHMSEQ_EMULATOR=${SHMSEQ_DRV_EMULATOR}")
+endif()

@@ -71,7 +71,11 @@ typedef struct shmseq_sensor_ops {
      * Fill @p width (== s->width) values for sample number @p index taken
      * at @p now_ns (CLOCK_MONOTONIC). Called from the periodic sensor task,
      * possibly at SCHED_FIFO priority: it must not block, sleep or allocate.
+     * A channel that cannot be read this time is NaN, not an error: the
+     * caller counts NaNs per channel and publishes the sample.
      * @retval 0 or a negative errno (counted in s->errors; no sample).
+     * @retval -ENODATA the source has ended (replay without loop): not
+     *                  counted as an error; the caller should stop.
      */
     int (*read)(shmseq_sensor *s, uint64_t index, uint64_t now_ns,
                 double *values, uint32_t width);
@@ -90,6 +94,9 @@ struct shmseq_sensor {
     uint64_t reads;               /**< successful reads */
     uint64_t errors;              /**< failed reads */
     int last_error;               /**< the last failed read's code, or 0 */
+    /** The period the driver asks to be read at, set by its open (replay:
+     *  the recorded or given rate); 0 = none, use the caller's rate. */
+    uint64_t period_hint_ns;
     char why[SHMSEQ_SENSOR_WHY_SIZE]; /**< why open failed; "" if it did not */
     /** Driver-private state; drivers use shmseq_sensor_state(). */
     union {
@@ -137,8 +144,9 @@ int shmseq_sensor_open(shmseq_sensor *s, const char *driver,
  * @param[in]  now_ns      CLOCK_MONOTONIC now
  * @param[out] values      receives s->width values
  * @param[in]  max_values  room at @p values
- * @retval 0          read
+ * @retval 0          read (a channel that could not be read is NaN)
  * @retval -EMSGSIZE  @p max_values < s->width; nothing read
+ * @retval -ENODATA   the source has ended (not counted in s->errors)
  * @retval other      the driver's error (counted in s->errors)
  */
 int shmseq_sensor_read(shmseq_sensor *s, uint64_t index, uint64_t now_ns,
