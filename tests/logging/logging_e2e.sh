@@ -1,0 +1,246 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# End-to-end test of durable logging. One sensor_reader run (sim waveform,
+# 1 kHz, 1 s) feeds five loggers at once, all from sample 0:
+#   bin    binary log with --max-bytes rotation and --fsync every 100
+#          records: every segment verifies, the CSV shmseq-log makes of it
+#          is byte for byte the csv logger's file, and check_csv proves
+#          every value is the sim waveform
+#   csv    the plain CSV
+#   nospc  binary log whose disk "fills" after 100 records and 20 bytes
+#          (LD_PRELOAD shim): exits 1 naming the file and ENOSPC, the file
+#          holds exactly the records it says it wrote (cut back to the last
+#          complete one), the rest counted lost to I/O
+#   eio    the same for the CSV with EIO
+#   fsync  fsync fails with EIO: nothing written is claimed as stored
+# Every logger's summary must balance: published = written +
+# lost-to-overrun + lost-to-I/O (+ unread), with published equal to what
+# sensor_reader says it published. Then: O_EXCL refusal and --force, and
+# shmseq-log recover/verify on cut and bit-flipped copies.
+#
+# usage: logging_e2e.sh SENSOR_READER LOGGER SHMSEQ_LOG CHECK_CSV SHIM
+# SHMSEQ_EMULATOR, if set, prefixes every program (qemu-user).
+set -u
+
+if [ $# -ne 5 ]; then
+    echo "usage: $0 SENSOR_READER LOGGER SHMSEQ_LOG CHECK_CSV SHIM" >&2
+    exit 2
+fi
+sensor=$1
+logger=$2
+slog=$3
+check=$4
+shim=$5
+emu=${SHMSEQ_EMULATOR:-}
+rate=1000
+# The desktop board's sim sensor has 4 values: a record is 32 + 8 * 4 bytes.
+rs=64
+name="e2e-log-$$"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/shmseq-log-e2e.XXXXXX") || exit 1
+pids=""
+# The shim is preloaded ahead of an ASan runtime; tell ASan that is fine.
+asan_opts="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+# Preload the shim into the logger, not into qemu-user: under an emulator
+# LD_PRELOAD must be handed to the guest with -E (the emulator's own
+# loader would try, and fail, to load a foreign-ABI library).
+if [ -n "$emu" ]; then
+    pre_env="" pre_emu="$emu -E LD_PRELOAD=$shim"
+else
+    pre_env="LD_PRELOAD=$shim" pre_emu=""
+fi
+
+cleanup() {
+    for p in $pids; do kill "$p" 2>/dev/null; done
+    rm -rf "$tmp"
+    rm -f "/dev/shm/shmseq.$name"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+fail() {
+    echo "logging_e2e: FAIL: $*" >&2
+    for f in "$tmp"/*.err "$tmp"/*.out; do
+        [ -f "$f" ] && { echo "--- $(basename "$f")"; cat "$f"; }
+    done >&2
+    exit 1
+}
+
+# acct FILE KEY: the number after "KEY " in the logger's accounting line.
+acct() {
+    sed -n "s#^logger: accounting: .*$2 \([0-9]*\).*#\1#p" "$1"
+}
+# kv FILE KEY: the number in "KEY=N" on the last line that has it.
+kv() {
+    sed -n "s/.* $2=\([0-9]*\).*/\1/p" "$1" | tail -n1
+}
+
+common="--name $name --wait 20 --oldest --idle 1 --quiet"
+$emu "$logger" $common --format bin --out "$tmp/a.bin" --max-bytes 16k \
+    --fsync 100 2>"$tmp/bin.err" &
+pids="$pids $!"; pid_bin=$!
+$emu "$logger" $common --out "$tmp/a.csv" 2>"$tmp/csv.err" &
+pids="$pids $!"; pid_csv=$!
+# 160-byte header + 100 records + 20 bytes of the next.
+env $pre_env ASAN_OPTIONS=$asan_opts \
+    SHMSEQ_WFAIL_AFTER=$((160 + 100 * rs + 20)) \
+    $pre_emu "$logger" $common --format bin --out "$tmp/nospc.bin" \
+    2>"$tmp/nospc.err" &
+pids="$pids $!"; pid_nospc=$!
+env $pre_env ASAN_OPTIONS=$asan_opts SHMSEQ_WFAIL_AFTER=3000 \
+    SHMSEQ_WFAIL_ERRNO=EIO \
+    $pre_emu "$logger" $common --out "$tmp/eio.csv" 2>"$tmp/eio.err" &
+pids="$pids $!"; pid_eio=$!
+env $pre_env ASAN_OPTIONS=$asan_opts SHMSEQ_WFAIL_FSYNC=1 \
+    $pre_emu "$logger" $common --format bin --out "$tmp/fsync.bin" \
+    --fsync 200 2>"$tmp/fsync.err" &
+pids="$pids $!"; pid_fsync=$!
+
+$emu "$sensor" --name "$name" --board desktop --rate "$rate" \
+    --duration 1 --unlink 2>"$tmp/sensor.err" ||
+    fail "sensor_reader exited with status $?"
+published=$(sed -n 's/^sensor_reader: published \([0-9]*\) samples.*/\1/p' \
+    "$tmp/sensor.err")
+[ -n "$published" ] || fail "no sensor_reader summary"
+
+for which in bin csv nospc eio fsync; do
+    eval "p=\$pid_$which"
+    wait "$p"
+    eval "rc_$which=$?"
+done
+pids=""
+[ "$rc_bin" -eq 0 ] || fail "bin logger exited with status $rc_bin"
+[ "$rc_csv" -eq 0 ] || fail "csv logger exited with status $rc_csv"
+
+# Accounting: every logger balances, and counts what the sensor published.
+for which in bin csv nospc eio fsync; do
+    f="$tmp/$which.err"
+    grep -q '^logger: accounting: .*: balanced' "$f" ||
+        fail "$which logger: accounting does not balance"
+    p=$(acct "$f" published)
+    w=$(acct "$f" written)
+    o=$(acct "$f" lost-to-overrun)
+    i=$(acct "$f" lost-to-I/O)
+    u=$(acct "$f" unread)
+    [ "$p" = "$published" ] ||
+        fail "$which logger: published $p, sensor_reader says $published"
+    [ $((w + o + i + u)) -eq "$p" ] ||
+        fail "$which logger: $w + $o + $i + $u != $p"
+    eval "w_$which=$w; i_$which=$i"
+done
+[ "$i_bin" = 0 ] && [ "$i_csv" = 0 ] || fail "lost to I/O without a fault"
+
+# bin: every segment intact, the whole log continuous, and its CSV is the
+# csv logger's file byte for byte.
+nseg=$(ls "$tmp"/a.bin* | wc -l)
+[ "$nseg" -ge 2 ] || fail "--max-bytes 16k made $nseg file(s), want >= 2"
+for f in "$tmp"/a.bin*; do
+    [ "$(wc -c <"$f")" -le 16384 ] || fail "$f is larger than --max-bytes"
+done
+$emu "$slog" verify "$tmp"/a.bin* >"$tmp/verify.out" 2>&1 ||
+    fail "shmseq-log verify rejected the rotated log"
+[ "$(kv "$tmp/verify.out" records)" = "$w_bin" ] ||
+    fail "verify counts $(kv "$tmp/verify.out" records) records, logger wrote $w_bin"
+$emu "$slog" csv "$tmp"/a.bin* -o "$tmp/conv.csv" 2>"$tmp/conv.err" ||
+    fail "shmseq-log csv failed"
+cmp "$tmp/conv.csv" "$tmp/a.csv" ||
+    fail "shmseq-log csv differs from the logger's CSV"
+$emu "$check" --board desktop --rate "$rate" --rows "$published" \
+    --tolerance 0 "$tmp/conv.csv" >"$tmp/check.out" 2>&1 ||
+    fail "check_csv rejected the converted CSV"
+
+# nospc: exit 1, says ENOSPC once with the path; the file holds exactly
+# the 100 records the logger claims, with no torn tail.
+[ "$rc_nospc" -eq 1 ] || fail "disk-full logger exited with $rc_nospc, want 1"
+grep -q "nospc.bin' failed: No space left on device" "$tmp/nospc.err" ||
+    fail "disk-full logger did not report ENOSPC with the path"
+[ "$(grep -c 'No space left' "$tmp/nospc.err")" -eq 1 ] ||
+    fail "ENOSPC reported more than once"
+[ "$w_nospc" = 100 ] || fail "disk-full logger claims $w_nospc records, want 100"
+[ "$i_nospc" -gt 0 ] || fail "disk-full logger counted nothing lost to I/O"
+$emu "$slog" verify "$tmp/nospc.bin" >"$tmp/vnospc.out" 2>&1 ||
+    fail "the disk-full log does not verify (not cut back?)"
+[ "$(kv "$tmp/vnospc.out" records)" = 100 ] ||
+    fail "disk-full log holds $(kv "$tmp/vnospc.out" records) records, logger said 100"
+
+# eio: the CSV holds exactly the rows claimed, each complete.
+[ "$rc_eio" -eq 1 ] || fail "EIO logger exited with $rc_eio, want 1"
+grep -q "eio.csv' failed: Input/output error" "$tmp/eio.err" ||
+    fail "EIO logger did not report EIO with the path"
+[ "$i_eio" -gt 0 ] || fail "EIO logger counted nothing lost to I/O"
+$emu "$check" --board desktop --rate "$rate" --rows "$w_eio" --tolerance 0 \
+    "$tmp/eio.csv" >"$tmp/checkeio.out" 2>&1 ||
+    fail "the EIO CSV is not exactly the $w_eio rows claimed"
+
+# fsync: a failed fsync means nothing since the last good one is claimed.
+[ "$rc_fsync" -eq 1 ] || fail "fsync-EIO logger exited with $rc_fsync, want 1"
+grep -q "fsync of '.*fsync.bin' failed: Input/output error" "$tmp/fsync.err" ||
+    fail "fsync-EIO logger did not report the failed fsync"
+[ "$w_fsync" = 0 ] || fail "fsync-EIO logger claims $w_fsync records stored"
+
+# Never overwrite without --force, for both formats; --force does.
+cp "$tmp/a.csv" "$tmp/a.csv.orig"
+for out in a.bin a.csv; do
+    $emu "$logger" --name "$name-none" --wait 0 --out "$tmp/$out" \
+        2>"$tmp/excl.err" && fail "logger overwrote $out without --force"
+    grep -q "exists" "$tmp/excl.err" || fail "no 'exists' message for $out"
+done
+cmp "$tmp/a.csv" "$tmp/a.csv.orig" || fail "a refused run changed a.csv"
+$emu "$logger" --name "$name-none" --wait 0 --force --out "$tmp/a.csv" \
+    2>"$tmp/force.err"
+grep -q "exists" "$tmp/force.err" && fail "--force still refused"
+
+# recover: cut copies of the first segment inside a record, exactly at a
+# record boundary and inside the header; then a flipped bit.
+seg=$tmp/a.bin
+size=$(wc -c <"$seg")
+total=$(( (size - 160) / $rs ))
+cuts=0
+for cut in $((size - 1)) $((size - $rs)) $((size - $rs - 13)) 160 161 100 0; do
+    head -c "$cut" "$seg" >"$tmp/cut.bin"
+    rm -f "$tmp/rec.bin"
+    $emu "$slog" recover "$tmp/cut.bin" -o "$tmp/rec.bin" >"$tmp/rec.out" 2>&1
+    rc=$?
+    if [ "$cut" -lt 160 ]; then
+        [ "$rc" -eq 1 ] || fail "recover of a torn header ($cut bytes) gave $rc"
+        grep -q "header=torn ($cut of 160 bytes)" "$tmp/rec.out" ||
+            fail "recover did not report the torn header at $cut"
+        [ ! -e "$tmp/rec.bin" ] || fail "recover wrote output for a torn header"
+    else
+        want=$(( (cut - 160) / $rs ))
+        torn=$(( (cut - 160) % $rs ))
+        [ "$rc" -eq 0 ] || fail "recover at cut $cut exited $rc"
+        [ "$(kv "$tmp/rec.out" records)" = "$want" ] ||
+            fail "recover at cut $cut: $(kv "$tmp/rec.out" records) records, want $want"
+        [ "$(kv "$tmp/rec.out" torn_tail_bytes)" = "$torn" ] ||
+            fail "recover at cut $cut: wrong torn tail size"
+        $emu "$slog" verify "$tmp/rec.bin" >"$tmp/vrec.out" 2>&1 ||
+            fail "the recovered log does not verify"
+        [ "$(wc -c <"$tmp/rec.bin")" -eq $((160 + want * $rs)) ] ||
+            fail "recovered log has the wrong size"
+        if [ "$torn" -ne 0 ]; then
+            $emu "$slog" verify "$tmp/cut.bin" >/dev/null 2>&1 &&
+                fail "verify accepted a log with a torn tail"
+        fi
+    fi
+    cuts=$((cuts + 1))
+done
+
+# Flip one bit in the middle record: verify says DAMAGED, recover skips it.
+mid=$((160 + (total / 2) * $rs + 30))
+cp "$seg" "$tmp/flip.bin"
+byte=$(od -An -tu1 -j "$mid" -N1 "$seg" | tr -d ' ')
+printf "$(printf '\\%03o' $((byte ^ 4)))" |
+    dd of="$tmp/flip.bin" bs=1 seek="$mid" conv=notrunc 2>/dev/null
+cmp -s "$seg" "$tmp/flip.bin" && fail "the bit flip did not happen"
+$emu "$slog" verify "$tmp/flip.bin" >"$tmp/vflip.out" 2>&1 &&
+    fail "verify accepted a flipped bit"
+[ "$(kv "$tmp/vflip.out" damaged)" = 1 ] || fail "verify: not 1 damaged record"
+$emu "$slog" recover "$tmp/flip.bin" >"$tmp/rflip.out" 2>&1 ||
+    fail "recover of a flipped bit failed"
+[ "$(kv "$tmp/rflip.out" records)" = $((total - 1)) ] ||
+    fail "recover kept $(kv "$tmp/rflip.out" records) of $((total - 1)) intact records"
+
+echo "logging_e2e: PASS: published $published; bin $w_bin records in $nseg" \
+     "segments = csv; disk-full wrote $w_nospc lost-to-I/O $i_nospc; EIO" \
+     "wrote $w_eio lost-to-I/O $i_eio; fsync-EIO lost-to-I/O $i_fsync;" \
+     "$cuts cut copies recovered, 1 bit flip caught"
