@@ -111,6 +111,18 @@ static bool slot_copy(const struct shmseq__slot *s, uint32_t width,
     return false;
 }
 
+#ifdef SHMSEQ_TEST_HOOKS
+/*
+ * Test-only: called in the middle of every slot write, with the sequence
+ * word odd and the payload half stored, so a crash test can widen that
+ * window and kill the writer inside it (tests/reliability/). Compiled only
+ * into the test variant of the library (SHMSEQ_TEST_HOOKS); the production
+ * library has no such symbol, and a test checks that with nm.
+ */
+extern void (*shmseq__test_hook_mid_write)(void);
+void (*shmseq__test_hook_mid_write)(void) = NULL;
+#endif
+
 /* Store a slot's payload words (the caller holds the slot odd). */
 static void slot_fill(struct shmseq__slot *s, uint32_t epoch, uint64_t number,
                       uint64_t ts, const double *values, uint32_t width)
@@ -118,6 +130,10 @@ static void slot_fill(struct shmseq__slot *s, uint32_t epoch, uint64_t number,
     shmseq__st(&s->epoch, epoch);
     shmseq__st64(&s->number_lo, &s->number_hi, number);
     shmseq__st64(&s->ts_lo, &s->ts_hi, ts);
+#ifdef SHMSEQ_TEST_HOOKS
+    if (shmseq__test_hook_mid_write != NULL)
+        shmseq__test_hook_mid_write();
+#endif
     for (uint32_t v = 0; v < width; v++) {
         uint64_t bits = values ? shmseq__f64_bits(values[v]) : 0x7ff8000000000000u;
         shmseq__st64(&s->values[2u * v], &s->values[2u * v + 1u], bits);
@@ -286,16 +302,22 @@ int shmseq_ring_writer_attach(shmseq_ring_writer *w, void *mem, size_t size)
 
     /* A writer that died between write_begin and write_end left the next
      * slot odd and half-written. Rewrite it as a poison sample: readers that
-     * expected the sample it held see a larger number and count it lost. */
-    struct shmseq__slot *s = slot_at(w->slots, w->slot_size, w->mask, w->next);
-    uint32_t q = shmseq__ld(&s->seq);
-    if (q & 1u) {
-        /* The slot stays odd (readers discard what they copy) while we
-         * rewrite it; the release store publishes the repair, as
-         * shmseq__seq_write_end() would. Never step back to an even value
-         * before the payload is whole: a reader would accept it. */
-        slot_fill(s, 0, POISON, 0, NULL, w->width);
-        shmseq__seq_write_end(&s->seq, q - 1u);
+     * expected the sample it held see a larger number and count it lost.
+     * Every slot is checked, not only the next one: an odd word anywhere
+     * else (a corrupt or hostile region) would make our own write_begin
+     * step it to even over a half-written payload, which a reader would
+     * accept. O(capacity), once per takeover. */
+    for (uint32_t i = 0; i <= w->mask; i++) {
+        struct shmseq__slot *s = slot_at(w->slots, w->slot_size, w->mask, i);
+        uint32_t q = shmseq__ld(&s->seq);
+        if (q & 1u) {
+            /* The slot stays odd (readers discard what they copy) while we
+             * rewrite it; the release store publishes the repair, as
+             * shmseq__seq_write_end() would. Never step back to an even
+             * value before the payload is whole: a reader would accept it. */
+            slot_fill(s, 0, POISON, 0, NULL, w->width);
+            shmseq__seq_write_end(&s->seq, q - 1u);
+        }
     }
 
     uint32_t epoch = shmseq__ld(&reg->w.epoch) + 1u;
@@ -455,7 +477,9 @@ int shmseq_ring_read(shmseq_ring_reader *r, shmseq_sample *meta,
         }
         bool whole = slot_copy(cslot_at(r->slots, r->slot_size, r->mask, r->next),
                                r->width, &p);
-        if (whole && p.number == r->next) {
+        /* Epoch 0 is never a writer's: a zeroed slot (a region truncated
+         * and regrown under us) or a repaired one. Not a sample. */
+        if (whole && p.number == r->next && p.epoch != 0) {
             deliver(r, &p, meta, values);
             return 0;
         }
@@ -499,6 +523,11 @@ int shmseq_ring_read_latest(shmseq_ring_reader *r, shmseq_sample *meta,
         if (!slot_copy(cslot_at(r->slots, r->slot_size, r->mask, want),
                        r->width, &p))
             return -EAGAIN;
+        if (p.number == want && p.epoch == 0) { /* not a sample: gone */
+            r->lost += want + 1u - r->next;
+            r->next = want + 1u;
+            return -EAGAIN;
+        }
         if (p.number == want) {
             r->lost += want - r->next;
             deliver(r, &p, meta, values);

@@ -188,9 +188,16 @@ static inline void example_region_error(const char *prog, const char *name,
         break;
     case -EPROTO:
     case -EBADMSG:
-        fprintf(stderr, "%s: region '%s': %s; remove it with 'shmseq rm %s'%s\n",
-                prog, name, shmseq_strerror(rc), name,
-                writer ? " or pass --recreate" : "");
+        fprintf(stderr, "%s: region '%s' is %s; remove it with 'shmseq rm %s'%s\n",
+                prog, name,
+                rc == -EPROTO ? "of another layout version or byte order"
+                              : "corrupt or truncated",
+                name, writer ? " or pass --recreate" : "");
+        break;
+    case -EPERM:
+        fprintf(stderr,
+                "%s: region '%s' belongs to another user; if that is the "
+                "sensor task's account, pass --any-owner\n", prog, name);
         break;
     case -EINVAL:
     case -ENAMETOOLONG:

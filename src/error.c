@@ -27,17 +27,21 @@ const char *shmseq_strerror(int err)
         return "another writer holds this region";
     case -EEXIST:
         return "the region exists with another width or capacity "
-               "(remove it, or let the writer recreate it)";
+               "(remove it with `shmseq rm NAME`, or start the writer with "
+               "SHMSEQ_WRITER_RECREATE / sensor_reader --recreate)";
     case -EPROTO:
         return "incompatible region: another layout version or byte order "
-               "(remove it and restart the writer)";
+               "(remove it with `shmseq rm NAME`, then restart the writer)";
     case -EBADMSG:
-        return "corrupt or truncated region (remove it and restart the writer)";
+        return "corrupt or truncated region "
+               "(remove it with `shmseq rm NAME`, then restart the writer)";
     case -EACCES:
         return "permission denied on the region";
     case -EPERM:
-        return "operation not permitted (real-time priority or memory locking "
-               "needs privileges)";
+        return "operation not permitted: the region belongs to another user "
+               "(pass SHMSEQ_READER_ANY_OWNER / SHMSEQ_WRITER_ANY_OWNER to "
+               "accept it), or real-time priority or memory locking needs "
+               "privileges";
     case -ENOSPC:
         return "not enough shared memory for the region (/dev/shm is full)";
     case -ENOMEM:

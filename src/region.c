@@ -59,6 +59,19 @@ static void port_reset(shmseq_port_region *p)
     p->handle = -1;
 }
 
+/*
+ * A region owned by another user is refused unless the caller says it
+ * expects one: whoever owns the object can truncate it (a SIGBUS in every
+ * process mapping it) or fill it with anything, and a name in the shared
+ * /dev/shm can be taken by any local user first. See docs/reliability.md.
+ */
+static int owner_check(const shmseq_port_stat *st, bool any_owner)
+{
+    if (!any_owner && st->uid != shmseq_port_uid())
+        return -EPERM;
+    return 0;
+}
+
 /* ---- writer ------------------------------------------------------------- */
 
 static void wake_readers(void *ctx, void *word)
@@ -71,7 +84,8 @@ static int config_check(const shmseq_config *cfg)
 {
     if (shmseq_region_size(cfg->width, cfg->capacity) == 0)
         return -EINVAL;
-    if ((cfg->mode & ~0777u) != 0 || (cfg->flags & ~SHMSEQ_WRITER_RECREATE) != 0)
+    if ((cfg->mode & ~0777u) != 0 ||
+        (cfg->flags & ~(SHMSEQ_WRITER_RECREATE | SHMSEQ_WRITER_ANY_OWNER)) != 0)
         return -EINVAL;
     return 0;
 }
@@ -101,6 +115,10 @@ static int adopt_existing(shmseq_writer *w, const shmseq_config *cfg,
 {
     shmseq_port_stat st;
     int rc = shmseq_port_region_stat(&w->port, &st);
+    if (rc < 0)
+        return rc;
+    /* Before anything is repaired, reformatted or removed. */
+    rc = owner_check(&st, (cfg->flags & SHMSEQ_WRITER_ANY_OWNER) != 0);
     if (rc < 0)
         return rc;
 
@@ -252,20 +270,37 @@ int shmseq_reader_open(shmseq_reader *r, const char *name, unsigned flags)
     int rc = shmseq_name_check(name);
     if (rc < 0)
         return rc;
-    if ((flags & ~(unsigned)(SHMSEQ_START_OLDEST | SHMSEQ_READER_POLL)) != 0)
+    if ((flags & ~(unsigned)(SHMSEQ_START_OLDEST | SHMSEQ_READER_POLL |
+                             SHMSEQ_READER_ANY_OWNER)) != 0)
         return -EINVAL;
+    unsigned ring_flags = flags & ~(unsigned)SHMSEQ_READER_ANY_OWNER;
 
     rc = shmseq_port_region_open(&r->port, name, 0);
     if (rc < 0)
         return rc;
     shmseq_port_stat st;
-    rc = stat_settled(&r->port, name, &st);
+    rc = shmseq_port_region_stat(&r->port, &st);
+    if (rc == 0)
+        rc = owner_check(&st, (flags & SHMSEQ_READER_ANY_OWNER) != 0);
+    if (rc == 0)
+        rc = stat_settled(&r->port, name, &st);
     if (rc == 0)
         rc = shmseq_port_region_map(&r->port, (size_t)st.size,
                                     SHMSEQ_HEADER_SIZE);
     if (rc == 0)
         rc = shmseq_ring_reader_attach(&r->ring, r->port.base, r->port.size,
-                                       flags);
+                                       ring_flags);
+    if (rc == -EAGAIN && shmseq_port_region_writer_alive(name) == 0) {
+        /* A full-size object with no magic and no writer: its creator died
+         * between sizing it and formatting it (the writer holds its lock
+         * throughout). Look once more, in case a writer finished and left
+         * in between; still no magic means half-made: -EBADMSG, never
+         * "try again" for ever. The next writer formats it afresh. */
+        rc = shmseq_ring_reader_attach(&r->ring, r->port.base, r->port.size,
+                                       ring_flags);
+        if (rc == -EAGAIN)
+            rc = -EBADMSG;
+    }
     if (rc < 0) {
         shmseq_port_region_close(&r->port);
         memset(&r->ring, 0, sizeof r->ring);
@@ -290,6 +325,20 @@ int shmseq_read_latest(shmseq_reader *r, shmseq_sample *meta, double *values,
 {
     assert(r != NULL);
     return shmseq_ring_read_latest(&r->ring, meta, values, max_values);
+}
+
+/* 0 if the reader's object still holds what it mapped and a valid header,
+ * else -EBADMSG (truncated, or reformatted to nothing). */
+static int region_still_whole(const shmseq_reader *r)
+{
+    shmseq_port_stat st;
+    int rc = shmseq_port_region_stat(&r->port, &st);
+    if (rc < 0)
+        return rc;
+    if (st.size < (uint64_t)r->port.size)
+        return -EBADMSG;
+    rc = shmseq_ring_check(r->port.base, r->port.size, NULL);
+    return rc < 0 ? -EBADMSG : 0;
 }
 
 int shmseq_read_wait(shmseq_reader *r, shmseq_sample *meta, double *values,
@@ -331,6 +380,14 @@ int shmseq_read_wait(shmseq_reader *r, shmseq_sample *meta, double *values,
             continue;
         }
         busy = 0;
+
+        /* About to sleep or nap (a system call anyway): make sure the
+         * region is still whole. Another process with write access can
+         * truncate it; touching a page past the new end is SIGBUS, so a
+         * reader that finds it shrunk or unformatted stops here. */
+        rc = region_still_whole(r);
+        if (rc < 0)
+            return rc;
 
         if (shmseq_ring_reader_can_sleep(&r->ring)) {
             void *word;
@@ -417,7 +474,8 @@ int shmseq_info(const char *name, shmseq_region_info *out)
 {
     assert(out != NULL);
     shmseq_reader r;
-    int rc = shmseq_reader_open(&r, name, SHMSEQ_READER_POLL);
+    int rc = shmseq_reader_open(&r, name,
+                                SHMSEQ_READER_POLL | SHMSEQ_READER_ANY_OWNER);
     if (rc < 0)
         return rc;
     rc = shmseq_ring_check(r.port.base, r.port.size, out);

@@ -47,6 +47,13 @@ extern "C" {
 #define SHMSEQ_WRITER_RECREATE 0x1u /**< if the existing region has another
                                          width/capacity or is unusable, and no
                                          writer holds it, remove and recreate */
+#define SHMSEQ_WRITER_ANY_OWNER 0x4u /**< accept an existing region owned by
+                                          another user (default: -EPERM) */
+
+/** Reader flag (OR-ed with the shmseq_start value and SHMSEQ_READER_POLL):
+ *  accept a region owned by another user (default: -EPERM), e.g. a logger
+ *  running as its own user reading the sensor task's region. */
+#define SHMSEQ_READER_ANY_OWNER 0x20u
 
 /** How a writer wants its region. */
 typedef struct shmseq_config {
@@ -100,6 +107,8 @@ int shmseq_name_check(const char *name);
  * @retval -EPROTO        the region has another layout version or byte order
  * @retval -EBADMSG       the existing region is corrupt
  * @retval -EACCES        permission denied
+ * @retval -EPERM         the existing region belongs to another user (and
+ *                        cfg->flags lacks SHMSEQ_WRITER_ANY_OWNER)
  * @retval -ENOSPC        not enough shared memory for the region
  * @retval -ENOMEM        the mapping failed
  * @retval -ENOSYS        no POSIX shared memory here (/dev/shm missing)
@@ -144,16 +153,19 @@ void shmseq_writer_close(shmseq_writer *w);
  * @param[out] r      handle to initialise
  * @param[in]  name   region name
  * @param[in]  flags  SHMSEQ_START_LATEST (default 0) or SHMSEQ_START_OLDEST,
- *                    optionally OR SHMSEQ_READER_POLL
+ *                    optionally OR SHMSEQ_READER_POLL, SHMSEQ_READER_ANY_OWNER
  * @retval 0              attached
  * @retval -EINVAL        bad name or flags
  * @retval -ENAMETOOLONG  name too long
  * @retval -ENOENT        no region of that name (yet)
  * @retval -EAGAIN        the region is being created; try again shortly
  * @retval -EPROTO        another layout version or byte order
- * @retval -EBADMSG       corrupt region, or the file is smaller than its
- *                        header says
+ * @retval -EBADMSG       corrupt region, the file is smaller than its
+ *                        header says, or a half-made region whose creator
+ *                        died (no writer holds it; the next writer repairs it)
  * @retval -EACCES        permission denied
+ * @retval -EPERM         the region belongs to another user (and @p flags
+ *                        lacks SHMSEQ_READER_ANY_OWNER)
  * @retval -ENOMEM        the mapping failed
  * @retval -ENOSYS        no POSIX shared memory here (/dev/shm missing)
  */
@@ -179,6 +191,9 @@ int shmseq_read(shmseq_reader *r, shmseq_sample *meta, double *values,
  * @retval -ETIMEDOUT  nothing arrived in time
  * @retval -EINTR      a signal interrupted the wait (check your flag)
  * @retval -EMSGSIZE   @p max_values smaller than the width
+ * @retval -EBADMSG    the region was truncated or destroyed under the
+ *                     reader (checked each time it is about to sleep; see
+ *                     docs/reliability.md): close the reader
  */
 int shmseq_read_wait(shmseq_reader *r, shmseq_sample *meta, double *values,
                      uint32_t max_values, int64_t timeout_ns);
@@ -251,6 +266,7 @@ int shmseq_list(int (*fn)(void *ctx, const char *name), void *ctx);
  * @retval 0  @p out filled (writer_alive included)
  * @retval -ENOENT, -EAGAIN, -EPROTO, -EBADMSG, -EACCES, -EINVAL,
  *         -ENAMETOOLONG, -ENOSYS  as shmseq_reader_open()
+ * @note Describes regions of any owner (it only reads the header).
  */
 int shmseq_info(const char *name, shmseq_region_info *out);
 

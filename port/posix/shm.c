@@ -32,6 +32,15 @@
 #define SHMSEQ_SHM_DIR    "/dev/shm"
 #define SHMSEQ_SHM_PREFIX "shmseq."
 
+/*
+ * Flags of every open. O_NOFOLLOW: a symbolic link planted under a region's
+ * name is refused, never followed (glibc's shm_open adds it too; saying it
+ * keeps other C libraries honest). O_NONBLOCK: a FIFO planted there must
+ * not block the open (check_regular() then refuses it); it changes nothing
+ * for a regular file.
+ */
+#define OPEN_FLAGS (O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
+
 /* "/" + prefix + name + NUL (sizeof the prefix counts its NUL) */
 #define SHMSEQ_OBJ_NAME_MAX \
     (1 + sizeof SHMSEQ_SHM_PREFIX + SHMSEQ_NAME_MAX)
@@ -69,6 +78,10 @@ static int shm_open_error(int err)
 
     if ((err == ENOENT || err == ENOSYS) && stat(SHMSEQ_SHM_DIR, &st) != 0)
         return -ENOSYS;
+    /* A symbolic link (refused by O_NOFOLLOW), a directory or a device in
+     * the region's place: not a regular shm object, like check_regular(). */
+    if (err == ELOOP || err == EISDIR || err == ENXIO || err == ENODEV)
+        return -EINVAL;
     return -err;
 }
 
@@ -166,7 +179,7 @@ int shmseq_port_region_create(shmseq_port_region *r, const char *name,
     if (rc < 0)
         return rc;
     /* Permission bits only: setuid/sticky bits mean nothing here. */
-    fd = shm_open(obj, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC,
+    fd = shm_open(obj, O_CREAT | O_EXCL | O_RDWR | OPEN_FLAGS,
                   (mode_t)(mode & 0777u));
     if (fd < 0)
         return shm_open_error(errno);
@@ -199,9 +212,9 @@ int shmseq_port_region_open(shmseq_port_region *r, const char *name,
     rc = object_name(obj, name);
     if (rc < 0)
         return rc;
-    fd = shm_open(obj, O_RDWR | O_CLOEXEC, 0);
+    fd = shm_open(obj, O_RDWR | OPEN_FLAGS, 0);
     if (fd < 0 && errno == EACCES && !writable)
-        fd = shm_open(obj, O_RDONLY | O_CLOEXEC, 0);
+        fd = shm_open(obj, O_RDONLY | OPEN_FLAGS, 0);
     if (fd < 0)
         return shm_open_error(errno);
     rc = check_regular(fd);
@@ -319,10 +332,15 @@ static int open_probe(const char *name, int *fd)
 
     if (rc < 0)
         return rc;
-    *fd = shm_open(obj, O_RDONLY | O_CLOEXEC, 0);
+    *fd = shm_open(obj, O_RDONLY | OPEN_FLAGS, 0);
     if (*fd < 0)
         return shm_open_error(errno);
-    return 0;
+    rc = check_regular(*fd);
+    if (rc < 0) {
+        (void)close(*fd);
+        *fd = -1;
+    }
+    return rc;
 }
 
 int shmseq_port_region_unlink(const char *name, int force)
@@ -360,6 +378,11 @@ int shmseq_port_region_writer_alive(const char *name)
     rc = probe_writer(fd);
     (void)close(fd);
     return rc;
+}
+
+uint32_t shmseq_port_uid(void)
+{
+    return (uint32_t)geteuid();
 }
 
 int shmseq_port_region_list(int (*fn)(void *ctx, const char *name),

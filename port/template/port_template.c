@@ -159,6 +159,13 @@ uint32_t shmseq_port_pid(void)
     return 0;
 }
 
+uint32_t shmseq_port_uid(void)
+{
+    /* The caller's user id, matched against shmseq_port_stat.uid; a system
+     * without users returns 0 (and reports uid 0 for every region). */
+    return 0;
+}
+
 void shmseq_port_yield(void)
 {
     /* Let another task run once (taskYIELD(), sched_yield()). */

@@ -1,1 +1,59 @@
 # SPDX-License-Identifier: MIT
+# Reliability and security tests (docs/reliability.md): crashes of writers
+# and readers, half-made, hostile and truncated regions, access control,
+# and the "no system call, no allocation" publish path under seccomp.
+#
+# crash_writer needs the test-only hook of core/ring.c: it links
+# shmseq_hooks, a second build of the library with SHMSEQ_TEST_HOOKS. The
+# production library never contains the hook; no_test_hooks checks that
+# with nm (and that the hook variant does have it, so the check can fail).
+
+# ---- the hook variant of the library (tests only, never installed) -------
+add_library(shmseq_hooks STATIC
+  ${PROJECT_SOURCE_DIR}/src/region.c
+  ${PROJECT_SOURCE_DIR}/src/error.c
+  ${PROJECT_SOURCE_DIR}/core/ring.c
+  $<TARGET_OBJECTS:shmseq_port>)
+shmseq_c11(shmseq_hooks)
+target_compile_definitions(shmseq_hooks PRIVATE SHMSEQ_TEST_HOOKS)
+target_include_directories(shmseq_hooks
+  PUBLIC ${PROJECT_SOURCE_DIR}/include ${PROJECT_SOURCE_DIR}/port/include
+  PRIVATE ${PROJECT_SOURCE_DIR}/core ${PROJECT_SOURCE_DIR}/port/arch)
+target_link_libraries(shmseq_hooks PUBLIC Threads::Threads)
+
+# Writers SIGKILLed >= 1000 times (SHMSEQ_CRASH_KILLS=N in the environment
+# for a long run). Not shmseq_add_test(): that links the production library,
+# whose symbols would clash with the hook variant's.
+add_executable(crash_writer reliability/crash_writer.c)
+shmseq_c11(crash_writer)
+target_link_libraries(crash_writer PRIVATE shmseq_hooks)
+target_include_directories(crash_writer PRIVATE
+  ${PROJECT_SOURCE_DIR}/tests/common ${PROJECT_SOURCE_DIR}/core)
+add_test(NAME crash_writer COMMAND crash_writer)
+set_tests_properties(crash_writer PROPERTIES TIMEOUT 300
+  LABELS "reliability;torture")
+
+add_test(NAME no_test_hooks
+  COMMAND ${CMAKE_COMMAND} -DNM=${CMAKE_NM}
+    -DPRODUCTION=$<TARGET_FILE:shmseq> -DHOOKS=$<TARGET_FILE:shmseq_hooks>
+    -P ${CMAKE_CURRENT_SOURCE_DIR}/reliability/check_no_hooks.cmake)
+set_tests_properties(no_test_hooks PROPERTIES TIMEOUT 60 LABELS "reliability;unit")
+
+# Half-made, corrupt and non-regular regions; regions of another owner.
+shmseq_add_test(NAME test_hostile SOURCES reliability/test_hostile.c
+  CMOCKA CORE_INTERNALS LABELS reliability unit TIMEOUT 120)
+
+# 10^6 publishes under seccomp strict mode (any system call but
+# read/write/exit kills the process), also after a reader died asleep.
+# Exit 77 = skipped (no seccomp, e.g. under qemu-user).
+shmseq_add_test(NAME seccomp_publish SOURCES reliability/seccomp_publish.c
+  CORE_INTERNALS LABELS reliability torture TIMEOUT 300)
+set_tests_properties(seccomp_publish PROPERTIES SKIP_RETURN_CODE 77)
+if(NOT SHMSEQ_SANITIZE)
+  # The allocation trap (as torture_noalloc): plain builds only, since the
+  # sanitizers replace malloc themselves.
+  target_compile_definitions(seccomp_publish PRIVATE SHMSEQ_TRAP_MALLOC)
+  target_link_options(seccomp_publish PRIVATE
+    -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc -Wl,--wrap=free
+    -Wl,--wrap=aligned_alloc -Wl,--wrap=posix_memalign)
+endif()

@@ -132,6 +132,9 @@ uint64_t shmseq_port_monotonic_ns(void);
 uint64_t shmseq_port_realtime_ns(void);
 /** The calling process id (for display). */
 uint32_t shmseq_port_pid(void);
+/** The caller's effective user id, compared with a region's owner
+ *  (shmseq_port_stat.uid); a system without users returns 0. */
+uint32_t shmseq_port_uid(void);
 /** Give up the CPU once (sched_yield). */
 void shmseq_port_yield(void);
 /** Sleep @p ns nanoseconds (interruptible: returns -EINTR on a signal). */

@@ -1,0 +1,298 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Half-made, corrupt and foreign objects under a region's name, through the
+ * public named-region API (invariant 7, docs/reliability.md):
+ *
+ *  - a writer that died during creation (object of size 0, or full size
+ *    with no magic, and no writer lock): readers neither hang nor trust it
+ *    (-EBADMSG), the next writer formats it; while its creator still holds
+ *    the lock it is "being created" (-EAGAIN) and other writers get -EBUSY;
+ *  - every invalid header field, each with its exact error, for
+ *    shmseq_reader_open, shmseq_info and shmseq_writer_open;
+ *  - a symbolic link, a FIFO or a directory in a region's place: refused
+ *    (-EINVAL), and the FIFO never blocks the open;
+ *  - a region owned by another user: -EPERM unless the ANY_OWNER flags.
+ *
+ * Names carry the pid; every object is removed by the teardown.
+ */
+#define _GNU_SOURCE
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <shmseq/shmseq.h>
+
+#include "layout.h"
+#include "shmseq_test.h"
+
+static char name_buf[SHMSEQ_NAME_MAX + 1];
+static char path_buf[SHMSEQ_NAME_MAX + 32]; /* /dev/shm/shmseq.<name> */
+
+static const char *rname(const char *tag)
+{
+    snprintf(name_buf, sizeof name_buf, "h-%ld-%s", (long)getpid(), tag);
+    snprintf(path_buf, sizeof path_buf, "/dev/shm/shmseq.%s", name_buf);
+    (void)shmseq_port_region_unlink(name_buf, 1);
+    return name_buf;
+}
+
+static int cleanup(void **state)
+{
+    (void)state;
+    if (name_buf[0] != '\0') {
+        (void)unlink(path_buf);
+        (void)rmdir(path_buf);
+    }
+    name_buf[0] = '\0';
+    return 0;
+}
+
+/* Create the object by hand, as a creator that died would leave it. */
+static int make_object(const char *n, off_t size)
+{
+    char obj[SHMSEQ_NAME_MAX + 16];
+    snprintf(obj, sizeof obj, "/shmseq.%s", n);
+    int fd = shm_open(obj, O_CREAT | O_EXCL | O_RDWR, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(ftruncate(fd, size), 0);
+    return fd;
+}
+
+/* Take the writer lock as a live creator would (another open file
+ * description, so the library's own probes see it held). */
+static void lock_as_creator(int fd)
+{
+    struct flock fl;
+    memset(&fl, 0, sizeof fl);
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    assert_int_equal(fcntl(fd, F_OFD_SETLK, &fl), 0);
+}
+
+static void expect_open_errors(const char *n, int reader, int writer)
+{
+    shmseq_reader r;
+    shmseq_region_info info;
+    shmseq_writer w;
+    shmseq_config cfg = {.width = 2, .capacity = 16};
+    assert_int_equal(shmseq_reader_open(&r, n, 0), reader);
+    assert_int_equal(shmseq_info(n, &info), reader);
+    assert_int_equal(shmseq_writer_open(&w, n, &cfg), writer);
+}
+
+/* The next writer claims the half-made object; it then works normally. */
+static void expect_repaired(const char *n)
+{
+    shmseq_config cfg = {.width = 2, .capacity = 16};
+    shmseq_writer w;
+    assert_int_equal(shmseq_writer_open(&w, n, &cfg), 0);
+    assert_int_equal(shmseq_writer_epoch(&w), 1);
+    assert_int_equal(shmseq_writer_next(&w), 0);
+    shmseq_reader r;
+    assert_int_equal(shmseq_reader_open(&r, n, SHMSEQ_START_OLDEST), 0);
+    double v[2];
+    shmseq_test_fill(v, 2, 0);
+    assert_int_equal(shmseq_publish(&w, v, shmseq_test_ts(0)), 0);
+    shmseq_sample m;
+    double out[2];
+    assert_int_equal(shmseq_read(&r, &m, out, 2), 0);
+    assert_int_equal(m.seq, 0);
+    assert_int_equal(shmseq_test_check(out, 2, 0, m.timestamp_ns), 0);
+    shmseq_reader_close(&r);
+    shmseq_writer_close(&w);
+}
+
+/* ---- writer died during creation ----------------------------------------- */
+
+static void test_died_before_sizing(void **state)
+{
+    (void)state;
+    const char *n = rname("size0");
+    int fd = make_object(n, 0);
+    close(fd);
+    /* No lock, nothing in it: half-made, not "try again" for ever. */
+    shmseq_reader r;
+    assert_int_equal(shmseq_reader_open(&r, n, 0), -EBADMSG);
+    expect_repaired(n);
+}
+
+static void test_died_before_magic(void **state)
+{
+    (void)state;
+    const char *n = rname("nomagic");
+    int fd = make_object(n, (off_t)shmseq_region_size(2, 16));
+    /* A header whose magic is still 0 (format stores it last). */
+    uint32_t words[4] = {0, SHMSEQ_LAYOUT_VERSION, SHMSEQ__BOM, SHMSEQ_HEADER_SIZE};
+    assert_int_equal(pwrite(fd, words, sizeof words, 0), (ssize_t)sizeof words);
+    close(fd);
+    shmseq_reader r;
+    shmseq_region_info info;
+    assert_int_equal(shmseq_reader_open(&r, n, 0), -EBADMSG);
+    assert_int_equal(shmseq_info(n, &info), -EBADMSG);
+    expect_repaired(n);
+}
+
+static void test_being_created(void **state)
+{
+    (void)state;
+    const char *n = rname("creating");
+    int fd = make_object(n, 0);
+    lock_as_creator(fd);
+    /* Its creator is alive: being created; no second writer. */
+    shmseq_reader r;
+    shmseq_writer w;
+    shmseq_config cfg = {.width = 2, .capacity = 16};
+    assert_int_equal(shmseq_reader_open(&r, n, 0), -EAGAIN);
+    assert_int_equal(shmseq_writer_open(&w, n, &cfg), -EBUSY);
+    /* Full size, magic not yet stored: still "being created". */
+    assert_int_equal(ftruncate(fd, (off_t)shmseq_region_size(2, 16)), 0);
+    assert_int_equal(shmseq_reader_open(&r, n, 0), -EAGAIN);
+    close(fd); /* the creator dies: lock gone */
+    assert_int_equal(shmseq_reader_open(&r, n, 0), -EBADMSG);
+    expect_repaired(n);
+}
+
+/* ---- every invalid header field ----------------------------------------- */
+
+static void patch(const char *n, size_t offset, uint32_t value)
+{
+    int fd = open(path_buf, O_RDWR);
+    (void)n;
+    assert_true(fd >= 0);
+    assert_int_equal(pwrite(fd, &value, sizeof value, (off_t)offset), (ssize_t)sizeof value);
+    close(fd);
+}
+
+static void test_each_field(void **state)
+{
+    (void)state;
+    const struct {
+        const char *what;
+        size_t offset;
+        uint32_t value;
+        int err;
+    } cases[] = {
+        {"magic garbage", 0, 0x12345678u, -EBADMSG},
+        {"magic byte-swapped", 0, 0x534d5351u, -EPROTO},
+        {"layout version", 4, SHMSEQ_LAYOUT_VERSION + 1u, -EPROTO},
+        {"byte-order mark swapped", 8, 0x04030201u, -EPROTO},
+        {"byte-order mark garbage", 8, 0xdeadbeefu, -EPROTO},
+        {"header size", 12, SHMSEQ_HEADER_SIZE + 64u, -EBADMSG},
+        {"slot size", 16, 128u, -EBADMSG},
+        {"width 0", 20, 0u, -EBADMSG},
+        {"width > max", 20, SHMSEQ_WIDTH_MAX + 1u, -EBADMSG},
+        {"width of another slot size", 20, 9u, -EBADMSG},
+        {"capacity not a power of 2", 24, 24u, -EBADMSG},
+        {"capacity 1", 24, 1u, -EBADMSG},
+        {"capacity > max", 24, SHMSEQ_CAPACITY_MAX * 2u, -EBADMSG},
+        {"capacity larger than the file", 24, 32u, -EBADMSG},
+        {"line size", 28, 128u, -EBADMSG},
+        {"region size low word", 32, 64u, -EBADMSG},
+        {"region size high word", 36, 1u, -EBADMSG},
+    };
+    shmseq_config cfg = {.width = 2, .capacity = 16};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *n = rname("field");
+        shmseq_writer w;
+        assert_int_equal(shmseq_writer_open(&w, n, &cfg), 0);
+        shmseq_writer_close(&w);
+        patch(n, cases[i].offset, cases[i].value);
+        print_message("field: %-32s -> %s\n", cases[i].what,
+                      cases[i].err == -EPROTO ? "-EPROTO" : "-EBADMSG");
+        expect_open_errors(n, cases[i].err, cases[i].err);
+        /* RECREATE (no writer holds it) replaces it. */
+        shmseq_config re = cfg;
+        re.flags = SHMSEQ_WRITER_RECREATE;
+        assert_int_equal(shmseq_writer_open(&w, n, &re), 0);
+        shmseq_writer_close(&w);
+        assert_int_equal(shmseq_unlink(n), 0);
+    }
+
+    /* The file shorter than the header says. */
+    const char *n = rname("short");
+    shmseq_writer w;
+    assert_int_equal(shmseq_writer_open(&w, n, &cfg), 0);
+    shmseq_writer_close(&w);
+    assert_int_equal(truncate(path_buf, (off_t)shmseq_region_size(2, 16) - 64), 0);
+    expect_open_errors(n, -EBADMSG, -EBADMSG);
+    /* A file larger than any region: refused before mapping. */
+    assert_int_equal(truncate(path_buf, (off_t)1 << 40), 0);
+    expect_open_errors(n, -EBADMSG, -EBADMSG);
+}
+
+/* ---- not a regular shm object -------------------------------------------- */
+
+static void test_not_regular(void **state)
+{
+    (void)state;
+    const char *n = rname("symlink");
+    assert_int_equal(symlink("/etc/passwd", path_buf), 0);
+    expect_open_errors(n, -EINVAL, -EINVAL);
+    assert_int_equal(unlink(path_buf), 0);
+
+    n = rname("fifo");
+    assert_int_equal(mkfifo(path_buf, 0444), 0); /* open read-only would block */
+    expect_open_errors(n, -EINVAL, -EINVAL);
+    assert_int_equal(shmseq_unlink(n), -EINVAL);
+    assert_int_equal(unlink(path_buf), 0);
+
+    n = rname("dir");
+    assert_int_equal(mkdir(path_buf, 0700), 0);
+    expect_open_errors(n, -EINVAL, -EINVAL);
+    assert_int_equal(rmdir(path_buf), 0);
+}
+
+/* ---- owned by another user ----------------------------------------------- */
+
+static void test_other_owner(void **state)
+{
+    (void)state;
+    const char *n = rname("owner");
+    shmseq_config cfg = {.width = 2, .capacity = 16, .mode = 0644};
+    shmseq_writer w;
+    assert_int_equal(shmseq_writer_open(&w, n, &cfg), 0);
+    shmseq_writer_close(&w);
+    /* Hand it to 'nobody' (tests run as root; elsewhere, skip). */
+    if (chown(path_buf, 65534, 65534) != 0) {
+        print_message("other owner: cannot chown (not root): skipped\n");
+        skip();
+    }
+    shmseq_reader r;
+    assert_int_equal(shmseq_reader_open(&r, n, 0), -EPERM);
+    assert_int_equal(shmseq_writer_open(&w, n, &cfg), -EPERM);
+    cfg.flags = SHMSEQ_WRITER_RECREATE; /* never removes another's region */
+    assert_int_equal(shmseq_writer_open(&w, n, &cfg), -EPERM);
+    /* Allowed explicitly. */
+    assert_int_equal(shmseq_reader_open(&r, n, SHMSEQ_READER_ANY_OWNER), 0);
+    shmseq_reader_close(&r);
+    cfg.flags = SHMSEQ_WRITER_ANY_OWNER;
+    assert_int_equal(shmseq_writer_open(&w, n, &cfg), 0);
+    shmseq_writer_close(&w);
+    shmseq_region_info info;
+    assert_int_equal(shmseq_info(n, &info), 0); /* describing is harmless */
+    assert_int_equal(shmseq_unlink(n), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_teardown(test_died_before_sizing, cleanup),
+        cmocka_unit_test_teardown(test_died_before_magic, cleanup),
+        cmocka_unit_test_teardown(test_being_created, cleanup),
+        cmocka_unit_test_teardown(test_each_field, cleanup),
+        cmocka_unit_test_teardown(test_not_regular, cleanup),
+        cmocka_unit_test_teardown(test_other_owner, cleanup),
+    };
+    return cmocka_run_group_tests_name("hostile", tests, NULL, NULL);
+}
