@@ -457,6 +457,16 @@ static int check_room(const shmseq_ring_reader *r, const double *values,
     return 0;
 }
 
+/*
+ * Samples published that @r has not passed, from the 32-bit head (mod
+ * 2^32; 0: none). The acquire load pairs with the writer's release store
+ * of head: a slot whose number head has passed is completely written.
+ */
+static uint32_t unread(const shmseq_ring_reader *r)
+{
+    return (uint32_t)(shmseq__ld_acquire(&r->region->w.head) - (uint32_t)r->next);
+}
+
 int shmseq_ring_read(shmseq_ring_reader *r, shmseq_sample *meta,
                      double *values, uint32_t max_values)
 {
@@ -467,8 +477,7 @@ int shmseq_ring_read(shmseq_ring_reader *r, shmseq_sample *meta,
 
     struct payload p;
     for (int round = 0; round < READ_ROUNDS; round++) {
-        uint32_t h = shmseq__ld_acquire(&r->region->w.head);
-        uint32_t avail = (uint32_t)(h - (uint32_t)r->next);
+        uint32_t avail = unread(r);
         if (avail == 0)
             return -EAGAIN;
         if (avail > r->mask + 1u) { /* lapped (or a lying head) */
@@ -509,8 +518,7 @@ int shmseq_ring_read_latest(shmseq_ring_reader *r, shmseq_sample *meta,
 
     struct payload p;
     for (int round = 0; round < READ_ROUNDS; round++) {
-        uint32_t h = shmseq__ld_acquire(&r->region->w.head);
-        uint32_t avail = (uint32_t)(h - (uint32_t)r->next);
+        uint32_t avail = unread(r);
         if (avail == 0)
             return -EAGAIN;
         uint64_t head = avail <= r->mask + 1u
@@ -543,7 +551,7 @@ int shmseq_ring_read_latest(shmseq_ring_reader *r, shmseq_sample *meta,
 bool shmseq_ring_ready(const shmseq_ring_reader *r)
 {
     assert(r != NULL && r->region != NULL);
-    return shmseq__ld_acquire(&r->region->w.head) != (uint32_t)r->next;
+    return unread(r) != 0;
 }
 
 void shmseq_ring_reader_stats(const shmseq_ring_reader *r,
