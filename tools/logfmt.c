@@ -172,7 +172,8 @@ void shmseq_log_header_encode(const shmseq_log_header *h, unsigned char *out)
     assert(h != NULL && out != NULL);
     assert(h->width >= 1 && h->width <= SHMSEQ_LOG_WIDTH_MAX);
     memset(out, 0, SHMSEQ_LOG_HEADER_SIZE);
-    memcpy(out + H_MAGIC, SHMSEQ_LOG_MAGIC, 8);
+    /* 8 magic bytes, not a string: no terminator wanted. */
+    memcpy(out + H_MAGIC, SHMSEQ_LOG_MAGIC, 8); /* NOLINT(bugprone-not-null-terminated-result) */
     put32(out + H_VERSION, SHMSEQ_LOG_VERSION);
     put32(out + H_HEADER_SIZE, SHMSEQ_LOG_HEADER_SIZE);
     put32(out + H_RECORD_SIZE, SHMSEQ_LOG_RECORD_SIZE(h->width));

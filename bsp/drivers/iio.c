@@ -56,7 +56,7 @@ static int iio_parse(shmseq_sensor *s, const char *params, iio_params *p)
                                     sizeof val, s->why, sizeof s->why)) > 0) {
         if (strcmp(key, "root") == 0 && val[0] != '\0' &&
             shmseq__copy(p->root, sizeof p->root, val) == 0)
-            ;
+            ; /* NOLINT(bugprone-branch-clone): one empty branch per accepted key */
         else if (strcmp(key, "device") == 0 && val[0] != '\0' &&
                  shmseq__copy(p->device, sizeof p->device, val) == 0)
             ;

@@ -144,7 +144,7 @@ static int replay_parse(shmseq_sensor *s, const char *params, char *file,
                                     sizeof val, s->why, sizeof s->why)) > 0) {
         if (strcmp(key, "file") == 0 && val[0] != '\0' &&
             shmseq__copy(file, file_size, val) == 0)
-            ;
+            ; /* NOLINT(bugprone-branch-clone): one empty branch per accepted key */
         else if (strcmp(key, "rate") == 0 && strcmp(val, "recorded") == 0)
             *rate = 0.0;
         else if (strcmp(key, "rate") == 0 &&

@@ -57,3 +57,25 @@ if(NOT SHMSEQ_SANITIZE)
     -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc -Wl,--wrap=free
     -Wl,--wrap=aligned_alloc -Wl,--wrap=posix_memalign)
 endif()
+
+# A region truncated by another process under a reader: -EBADMSG from
+# read_wait, SIGBUS (documented) for a polling read past the new end.
+shmseq_add_test(NAME test_truncate SOURCES reliability/test_truncate.c
+  CMOCKA LABELS reliability unit TIMEOUT 120)
+
+# A read-only reader as 'nobody' (root only, else skipped), a 0600 region
+# refused to it, and a stale region of another layout held by a live
+# writer.
+shmseq_add_test(NAME test_access SOURCES reliability/test_access.c
+  CMOCKA CORE_INTERNALS LABELS reliability unit TIMEOUT 120)
+
+# Readers SIGKILLed >= 300 times at random points (polling, asleep in
+# read_wait, latest) while one writer publishes; survivors check every
+# sample; a reader killed asleep costs the writer at most one wake.
+shmseq_add_test(NAME crash_reader SOURCES reliability/crash_reader.c
+  CORE_INTERNALS LABELS reliability torture TIMEOUT 300)
+
+# Thousands of opens/closes/read_waits in one process: /proc/self/fd and
+# /proc/self/maps counts equal before and after.
+shmseq_add_test(NAME test_leaks SOURCES reliability/test_leaks.c
+  LABELS reliability torture TIMEOUT 300)
