@@ -548,6 +548,15 @@ int shmseq_ring_read_latest(shmseq_ring_reader *r, shmseq_sample *meta,
     return -EAGAIN;
 }
 
+uint64_t shmseq_ring_reader_head(const shmseq_ring_reader *r)
+{
+    assert(r != NULL && r->region != NULL);
+    /* head64 trusts the hint's high bits only when the slot cannot confirm
+     * them; never report less than what this reader already passed. */
+    uint64_t h = head64(r->region, r->slots, r->slot_size, r->mask, r->next);
+    return h < r->next ? r->next : h;
+}
+
 bool shmseq_ring_ready(const shmseq_ring_reader *r)
 {
     assert(r != NULL && r->region != NULL);

@@ -475,7 +475,7 @@ int main(int argc, char **argv)
     shmseq_reader r;
     shmseq_sample meta;
     shmseq_reader_stats st;
-    shmseq_region_info info, end_info;
+    shmseq_region_info info;
     double v[SHMSEQ_WIDTH_MAX];
     uint32_t width, last_epoch = 0, epochs = 0;
     uint64_t received = 0, lost = 0, first_seq = 0, last_seq = 0;
@@ -570,8 +570,7 @@ int main(int argc, char **argv)
     }
     width = shmseq_reader_width(&r);
     k->width = width;
-    /* The region's identity, for the binary header and to tell at exit
-     * whether the region is still the same one. */
+    /* The region's identity, for the binary log's header. */
     have_info = shmseq_info(name, &info) == 0;
     if (!have_info)
         memset(&info, 0, sizeof info);
@@ -668,14 +667,9 @@ int main(int argc, char **argv)
     sink_close(k);
     shmseq_reader_get_stats(&r, &st);
     /* Published, as the region counts it: from the logger's first sample
-     * to the region's head now; if the region is gone or was replaced,
-     * to where the logger stopped reading. */
-    head_end = st.next;
-    if (have_info && shmseq_info(name, &end_info) == 0 &&
-        end_info.created_realtime_ns == info.created_realtime_ns &&
-        end_info.created_monotonic_ns == info.created_monotonic_ns &&
-        end_info.head >= st.next)
-        head_end = end_info.head;
+     * to the region's head now, read through the logger's own mapping, so
+     * it is exact even if the region's name was removed meanwhile. */
+    head_end = shmseq_reader_head(&r);
     shmseq_reader_close(&r);
     published = head_end - st.first;
     unread = head_end - st.next;

@@ -408,6 +408,12 @@ int shmseq_read_wait(shmseq_reader *r, shmseq_sample *meta, double *values,
     }
 }
 
+uint64_t shmseq_reader_head(const shmseq_reader *r)
+{
+    assert(r != NULL);
+    return shmseq_ring_reader_head(&r->ring);
+}
+
 uint32_t shmseq_reader_width(const shmseq_reader *r)
 {
     assert(r != NULL);

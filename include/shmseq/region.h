@@ -211,6 +211,14 @@ int shmseq_read_latest(shmseq_reader *r, shmseq_sample *meta, double *values,
 /** @brief Values per sample of the reader's region. */
 uint32_t shmseq_reader_width(const shmseq_reader *r);
 
+/**
+ * @brief Number of the next sample the writer will publish, read through
+ *        the reader's own mapping: exact even after the region's name was
+ *        removed. Samples published since attaching: this minus
+ *        shmseq_reader_stats.first.
+ */
+uint64_t shmseq_reader_head(const shmseq_reader *r);
+
 /** @brief The reader's counters since it attached. */
 void shmseq_reader_get_stats(const shmseq_reader *r, shmseq_reader_stats *out);
 

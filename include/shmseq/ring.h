@@ -299,6 +299,13 @@ int shmseq_ring_read(shmseq_ring_reader *r, shmseq_sample *meta,
 int shmseq_ring_read_latest(shmseq_ring_reader *r, shmseq_sample *meta,
                             double *values, uint32_t max_values);
 
+/**
+ * @brief Number of the next sample the writer will publish, as seen through
+ *        @p r's mapping (so still answerable after the region was removed).
+ *        Published since the reader attached: head - stats.first.
+ */
+uint64_t shmseq_ring_reader_head(const shmseq_ring_reader *r);
+
 /** @brief True if a sample is ready for @p r (one load; no copy). */
 bool shmseq_ring_ready(const shmseq_ring_reader *r);
 
