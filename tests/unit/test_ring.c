@@ -680,6 +680,29 @@ static void test_wrap_lagging(void **state)
     drain_check(&r, first + 40u);
 }
 
+/* The reader's view of the head: full 64 bits across the 2^32 wrap, and
+ * never behind what the reader itself passed. */
+static void test_reader_head(void **state)
+{
+    (void)state;
+    const uint32_t W = 2, CAP = 8;
+    const uint64_t first = (1ull << 32) - 3u;
+    size_t size = format(W, CAP);
+    assert_int_equal(shmseq__ring_test_start(mem, size, first, 0), 0);
+    shmseq_ring_writer w;
+    shmseq_ring_reader r;
+    assert_int_equal(shmseq_ring_reader_attach(&r, mem, size, SHMSEQ_START_LATEST), 0);
+    assert_int_equal(shmseq_ring_writer_attach(&w, mem, size), 0);
+    assert_int_equal(shmseq_ring_reader_head(&r), first);
+    for (uint64_t n = first; n < first + 5u; n++) {
+        publish_n(&w, n, W);
+        assert_int_equal(shmseq_ring_reader_head(&r), n + 1u);
+    }
+    shmseq_reader_stats st;
+    shmseq_ring_reader_stats(&r, &st);
+    assert_int_equal(shmseq_ring_reader_head(&r) - st.first, 5);
+}
+
 /* ---- blocking-read bookkeeping ------------------------------------------- */
 
 static int wakes;
@@ -775,6 +798,7 @@ int main(void)
         cmocka_unit_test(test_takeover_repairs_odd_slot),
         cmocka_unit_test(test_wrap),
         cmocka_unit_test(test_wrap_lagging),
+        cmocka_unit_test(test_reader_head),
         cmocka_unit_test(test_wait_bookkeeping),
     };
     return cmocka_run_group_tests_name("ring", tests, NULL, NULL);
