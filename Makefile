@@ -6,6 +6,7 @@
 #   make test     install what is missing, then every build and test stage
 #   make test-X   one stage (X: dev clang asan tsan install aarch64 armhf
 #                 riscv64 abi system), or test-cross for the last five
+#   make bench    benchmarks against pipe, UDS, mq, condvar (bench/run.sh)
 #   make build    Debug build (build/dev)
 #   make install  Release build installed under PREFIX (default /usr/local)
 #   make clean    remove build/
@@ -25,7 +26,7 @@ export JOBS
 all: build
 
 help:
-	@sed -n '2,14s/^# \{0,1\}//p' Makefile
+	@sed -n '2,15s/^# \{0,1\}//p' Makefile
 
 deps:
 	@bash scripts/deps.sh
@@ -54,8 +55,11 @@ test-armhf test-riscv64 test-abi test-system: deps
 test-cross: deps
 	bash scripts/check.sh aarch64 armhf riscv64 abi system
 
-bench:
-	@echo "bench: the benchmarks arrive with the benchmark issue; bench/ is not built yet."
+# bench/run.sh: builds the release preset, runs every measurement (default
+# 3 runs; BENCH_ARGS="--quick" for about a minute, "--runs N"), prints one
+# table, writes bench/out/*.csv and bench/out/bench.png (docs/benchmarks.md).
+bench: deps
+	bash bench/run.sh $(BENCH_ARGS)
 
 install: deps
 	cmake --preset release -DCMAKE_INSTALL_PREFIX="$(PREFIX)"

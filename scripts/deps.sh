@@ -9,6 +9,9 @@
 #
 #   scripts/deps.sh           install what is missing
 #   scripts/deps.sh --check   only report; exit 1 if something is missing
+#   scripts/deps.sh --bench   instead: what `make bench` adds (gnuplot for
+#                             its plot, rt-tests for cyclictest); --bench
+#                             --check only reports
 set -euo pipefail
 
 # package:command -- a package counts as present if dpkg says it is
@@ -19,7 +22,8 @@ set -euo pipefail
 # (--no-install-recommends would drop the libc6-dev-*-cross packages, so
 # they are named), qemu-user and qemu-system-arm, and CMocka for arm64 and
 # armhf from multiarch (Debian 12 has none for riscv64). The :arm64/:armhf
-# packages need those architectures added to dpkg first.
+# packages need those architectures added to dpkg first. The hygiene
+# stages (valgrind, cppcheck, clang-tidy) need those three tools.
 needs=(
   cmake:cmake
   make:make
@@ -39,15 +43,30 @@ needs=(
   libcmocka-dev:arm64:
   libcmocka-dev:armhf:
   cpio:cpio
+  valgrind:valgrind
+  cppcheck:cppcheck
+  clang-tidy:clang-tidy
 )
 foreign_archs=(arm64 armhf)
+# `make bench` only (bench/run.sh); `make test` never needs these.
+bench_needs=(
+  gnuplot-nox:gnuplot
+  rt-tests:cyclictest
+)
 
 check_only=0
-case "${1:-}" in
-  --check) check_only=1 ;;
-  "") ;;
-  *) echo "usage: $0 [--check]" >&2; exit 2 ;;
-esac
+bench=0
+for arg in "$@"; do
+  case $arg in
+    --check) check_only=1 ;;
+    --bench) bench=1 ;;
+    *) echo "usage: $0 [--bench] [--check]" >&2; exit 2 ;;
+  esac
+done
+if [ "$bench" = 1 ]; then
+  needs=("${bench_needs[@]}")
+  foreign_archs=()
+fi
 
 dpkg_has() {
   command -v dpkg-query >/dev/null 2>&1 &&
@@ -102,10 +121,14 @@ archs=$(missing_archs)
 if cmake_too_old; then
   echo "deps: $(cmake --version | head -n1) is older than 3.25 (CMakePresets.json v6)" >&2
 fi
+if [ -z "$missing" ] && [ "$bench" = 1 ]; then
+  echo "deps: all present for the benchmarks (gnuplot, cyclictest)"
+  exit 0
+fi
 if [ -z "$missing" ]; then
   echo "deps: all present (cmake make gcc clang pkg-config nm cmocka," \
        "cross gcc+libc for arm64 armhf riscv64, qemu-user, qemu-system-arm," \
-       "cmocka:arm64 cmocka:armhf, cpio)"
+       "cmocka:arm64 cmocka:armhf, cpio, valgrind, cppcheck, clang-tidy)"
   exit 0
 fi
 

@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bench_throughput: the writer publishes --count samples of --width values
+ * as fast as it can (or paced at --rate), one reader process on the other
+ * CPU consumes everything it can. Reports samples delivered per second
+ * (received / time from the first publish to the last sample read), the
+ * samples lost, and whether received + lost adds up to what was published
+ * (shmseq's exact loss accounting). The pipe, UNIX socket and POSIX mq
+ * peers block the writer instead of losing anything.
+ */
+#define _GNU_SOURCE
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <shmseq/shmseq.h>
+
+#include "bench_util.h"
+
+typedef struct ctl {
+    atomic_uint ready;
+    uint64_t t_start, t_writer_end, t_reader_end;
+    uint64_t received, lost, first, next;
+} ctl;
+
+static bench_opts o = {
+    .count = 20000000, .rate_hz = 0, .width = 1, .capacity = 4096,
+    .wcpu = 0, .rcpu = 1, .run = 1, .csv = NULL,
+};
+static ctl *sh;
+static char region[64];
+static bench_peer peer;
+static int is_shmseq;
+
+static int reader_main(void *arg)
+{
+    double v[64];
+    uint64_t m[2 + 64];
+    (void)arg;
+
+    alarm(120);
+    if (is_shmseq) {
+        shmseq_reader r;
+        shmseq_sample meta;
+        shmseq_reader_stats st;
+        int rc = shmseq_reader_open(&r, region,
+                                    SHMSEQ_START_OLDEST | SHMSEQ_READER_POLL);
+        if (rc < 0) {
+            fprintf(stderr, "bench_throughput: reader_open: %s\n",
+                    shmseq_strerror(rc));
+            return 1;
+        }
+        atomic_store(&sh->ready, 1);
+        for (;;) {
+            rc = shmseq_read(&r, &meta, v, 64);
+            if (rc == -EAGAIN)
+                continue;
+            if (rc < 0)
+                return 1;
+            if (meta.seq + 1 >= o.count)
+                break;
+        }
+        sh->t_reader_end = bench_now();
+        shmseq_reader_get_stats(&r, &st);
+        sh->received = st.received;
+        sh->lost = st.lost;
+        sh->first = st.first;
+        sh->next = st.next;
+        shmseq_reader_close(&r);
+    } else {
+        bench_peer_keep_reader(&peer);
+        atomic_store(&sh->ready, 1);
+        while (bench_peer_recv(&peer, m) == 0) {
+            sh->received++;
+            if (m[0] + 1 >= o.count)
+                break;
+        }
+        sh->t_reader_end = bench_now();
+        sh->next = sh->received;
+        bench_peer_close(&peer);
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    shmseq_writer w;
+    double v[64];
+    uint64_t m[2 + 64], i, period, next;
+    const char *name;
+    int k = -1, rc;
+    pid_t pid;
+    double secs, wsecs, rate, wrate;
+    int accounted;
+
+    bench_parse(argc, argv, &o,
+                "Usage: bench_throughput PEER [OPTION]...\n"
+                "Samples per second delivered to one reader.\n"
+                "PEER: shmseq pipe uds mq");
+    if (optind + 1 != argc) {
+        fprintf(stderr, "bench_throughput: want one PEER (see --help)\n");
+        return 2;
+    }
+    name = argv[optind];
+    is_shmseq = strcmp(name, "shmseq") == 0;
+    if (!is_shmseq && (k = bench_peer_kind_of(name)) < 0) {
+        fprintf(stderr, "bench_throughput: unknown PEER '%s'\n", name);
+        return 2;
+    }
+    sh = bench_shared(sizeof *sh);
+    memset(m, 0, sizeof m);
+    for (i = 0; i < 64; i++)
+        v[i] = (double)i;
+    bench_pin(o.wcpu);
+    alarm(120);
+
+    if (is_shmseq) {
+        shmseq_config cfg = {.width = o.width, .capacity = o.capacity,
+                             .flags = SHMSEQ_WRITER_RECREATE};
+        snprintf(region, sizeof region, "bench-thr-%ld", (long)getpid());
+        rc = shmseq_writer_open(&w, region, &cfg);
+        if (rc < 0) {
+            fprintf(stderr, "bench_throughput: writer_open: %s\n",
+                    shmseq_strerror(rc));
+            return 1;
+        }
+    } else {
+        bench_peer_open(&peer, (enum bench_peer_kind)k,
+                        16 + 8 * (size_t)o.width, 0);
+    }
+    pid = bench_fork(o.rcpu, reader_main, NULL);
+    if (!is_shmseq)
+        bench_peer_keep_writer(&peer);
+    while (!atomic_load(&sh->ready))
+        ;
+
+    period = o.rate_hz ? 1000000000u / o.rate_hz : 0;
+    sh->t_start = next = bench_now();
+    for (i = 0; i < o.count; i++) {
+        if (period) {
+            uint64_t now = bench_now();
+            if (now > next + period)
+                next = now; /* preempted: no catch-up burst */
+            else
+                while (now < next)
+                    now = bench_now();
+            next += period;
+        }
+        if (is_shmseq) {
+            shmseq_publish(&w, v, i);
+        } else {
+            m[0] = i;
+            m[1] = i;
+            bench_peer_send(&peer, m);
+        }
+    }
+    sh->t_writer_end = bench_now();
+    if (!is_shmseq)
+        bench_peer_close(&peer);
+    rc = bench_wait(pid);
+    if (is_shmseq) {
+        shmseq_writer_close(&w);
+        shmseq_unlink(region);
+    }
+    if (rc != 0) {
+        fprintf(stderr, "bench_throughput: %s: the reader failed\n", name);
+        return 1;
+    }
+    secs = (double)(sh->t_reader_end - sh->t_start) / 1e9;
+    wsecs = (double)(sh->t_writer_end - sh->t_start) / 1e9;
+    rate = secs > 0 ? (double)sh->received / secs : 0;
+    wrate = wsecs > 0 ? (double)o.count / wsecs : 0;
+    accounted = sh->received + sh->lost == sh->next - sh->first &&
+                sh->next == o.count;
+    printf("%-7s capacity %6u  rate %9" PRIu64 "  published %9" PRIu64
+           "  received %9" PRIu64 "  lost %9" PRIu64
+           "  delivered %7.2f M/s  writer %7.2f M/s  accounted %s\n",
+           name, (unsigned)o.capacity, o.rate_hz, o.count, sh->received,
+           sh->lost, rate / 1e6, wrate / 1e6, accounted ? "yes" : "NO");
+    bench_csv(o.csv,
+              "peer,capacity,rate_hz,run,n,received,lost,delivered_per_s,"
+              "writer_per_s,accounted",
+              "%s,%u,%" PRIu64 ",%d,%" PRIu64 ",%" PRIu64 ",%" PRIu64
+              ",%.0f,%.0f,%d",
+              name, (unsigned)o.capacity, o.rate_hz, o.run, o.count,
+              sh->received, sh->lost, rate, wrate, accounted);
+    return accounted ? 0 : 3;
+}

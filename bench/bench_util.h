@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Helpers shared by the benchmark programs in bench/: CPU pinning, the
+ * clock, pacing, percentiles, shared memory for results, the byte-stream
+ * peers (pipe, UNIX socket, POSIX message queue) and the CSV/table output.
+ * Benchmarks only: nothing here is part of the library, and nothing here
+ * asserts on time (bench/run.sh and docs/benchmarks.md read the numbers).
+ */
+#ifndef SHMSEQ_BENCH_UTIL_H
+#define SHMSEQ_BENCH_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+/** Common options every bench program understands. */
+typedef struct bench_opts {
+    uint64_t count;      /**< messages / samples / publishes */
+    uint64_t rate_hz;    /**< pacing rate of the writer; 0 = flat out */
+    uint32_t width;      /**< float64 values per message */
+    uint32_t capacity;   /**< ring slots where it applies */
+    int wcpu, rcpu;      /**< CPUs of writer and reader (-1: no pinning) */
+    int run;             /**< run number, copied to the CSV */
+    const char *csv;     /**< append result rows here (NULL: none) */
+} bench_opts;
+
+/** Parse the common options (argv[optind..]); exits 2 on a bad one.
+ *  @p extra_usage is printed after the common options. */
+void bench_parse(int argc, char **argv, bench_opts *o, const char *usage);
+
+/** Pin the calling process to @p cpu (negative: leave it). */
+void bench_pin(int cpu);
+
+/** CLOCK_MONOTONIC in ns. */
+uint64_t bench_now(void);
+
+/** Spin until bench_now() >= @p t; returns the time seen. */
+uint64_t bench_spin_until(uint64_t t);
+
+/** Memory shared with children forked later (MAP_SHARED|MAP_ANONYMOUS),
+ *  zeroed; exits on failure. */
+void *bench_shared(size_t size);
+
+/** Sort @p v and fill the percentiles. */
+typedef struct bench_dist {
+    uint64_t n, min, p50, p99, p999, max;
+    double mean;
+} bench_dist;
+void bench_dist_of(uint64_t *v, size_t n, bench_dist *out);
+
+/** Fork a child that pins itself to @p cpu and runs fn(arg); its exit
+ *  status is fn's return. Output is flushed before _exit. */
+pid_t bench_fork(int cpu, int (*fn)(void *), void *arg);
+
+/** Wait for @p pid; returns its exit status, or 1 if it died of a signal. */
+int bench_wait(pid_t pid);
+
+/** Append one CSV line (header written when the file is new/empty). */
+void bench_csv(const char *path, const char *header, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/** Byte-stream/message peers. */
+enum bench_peer_kind { BENCH_PIPE, BENCH_UDS, BENCH_MQ };
+
+typedef struct bench_peer {
+    enum bench_peer_kind kind;
+    size_t msg;       /* bytes per message */
+    int rfd, wfd;     /* pipe / socket ends; mq descriptors */
+    char mq_name[64];
+} bench_peer;
+
+/** Parse "pipe", "uds", "mq"; returns -1 for anything else. */
+int bench_peer_kind_of(const char *name);
+const char *bench_peer_name(enum bench_peer_kind k);
+
+/** Create the channel (before fork). @p nonblock_writer: EAGAIN instead of
+ *  blocking when full. Exits on failure. */
+void bench_peer_open(bench_peer *p, enum bench_peer_kind k, size_t msg,
+                     int nonblock_writer);
+/** Close the end this process does not use (after fork). */
+void bench_peer_keep_reader(bench_peer *p);
+void bench_peer_keep_writer(bench_peer *p);
+/** Send one message: 0, or -EAGAIN (non-blocking writer, full). */
+int bench_peer_send(bench_peer *p, const void *buf);
+/** Receive one whole message (blocking): 0, or -1 at end of stream. */
+int bench_peer_recv(bench_peer *p, void *buf);
+void bench_peer_close(bench_peer *p);
+
+#endif /* SHMSEQ_BENCH_UTIL_H */

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# The PNG of bench/run.sh: one-way latency p50/p99/p99.9 per peer (log
+# scale, width 1, medians over the runs). Usage: plot.sh OUTDIR
+set -euo pipefail
+out=${1:?}
+dat="$out/latency-plot.dat"
+# peer p50 p99 p999 (medians over runs), width 1, in the CSV's order
+awk -F, 'NR > 1 && $2 == 1 {
+  k = $1; if (!(k in seen)) { seen[k] = 1; order[++n] = k }
+  c[k]++; a50[k, c[k]] = $7; a99[k, c[k]] = $8; a999[k, c[k]] = $9 }
+function med(arr, k, cnt,   i, j, t, x) {
+  for (i = 1; i <= cnt; i++) x[i] = arr[k, i] + 0
+  for (i = 2; i <= cnt; i++) { t = x[i]; for (j = i - 1; j >= 1 && x[j] > t; j--) x[j + 1] = x[j]; x[j + 1] = t }
+  return x[int((cnt + 1) / 2)] }
+END { for (i = 1; i <= n; i++) { k = order[i]
+  printf "%s %d %d %d\n", k, med(a50, k, c[k]), med(a99, k, c[k]), med(a999, k, c[k]) } }' \
+  "$out/latency.csv" >"$dat"
+gnuplot <<GP
+set terminal pngcairo size 1000,560 noenhanced font ",10"
+set output "$out/bench.png"
+set title "shmseq one-way latency vs peers (width 1, median of runs; lower is better)"
+set style data histogram
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set logscale y
+set ylabel "ns (log scale)"
+set yrange [10:*]
+set grid ytics
+set xtics rotate by -30
+set key top left
+plot "$dat" using 2:xtic(1) title "p50", "" using 3 title "p99", "" using 4 title "p99.9"
+GP

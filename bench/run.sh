@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# The benchmark driver behind `make bench` (docs/benchmarks.md).
+#
+# Builds the release preset, runs every measurement with the writer and the
+# reader in two processes pinned to two different CPUs, repeats each run
+# (interleaving the peers, so slow drifts of a shared machine hit them all
+# alike), and prints ONE table: the median over the runs, the spread
+# (min..max over the runs) and the ratio to shmseq. Raw rows go to
+# bench/out/*.csv, the plot to bench/out/bench.png (gnuplot), the table to
+# bench/out/table.txt. Nothing asserts on time.
+#
+#   bench/run.sh [--runs N] [--quick] [--no-build] [--no-deps]
+#                [--skip latency,publish,throughput,footprint,jitter]
+#
+#   --runs N    repetitions of each measurement (default 3)
+#   --quick     about a minute: 1 run, smaller counts, 2 s jitter runs
+#   --no-build  use the existing build/release
+#   --no-deps   do not call scripts/deps.sh --bench (no gnuplot/cyclictest
+#               install; what is missing is skipped and said so)
+#
+# Environment: WCPU / RCPU (default 0 / 1) the writer's and reader's CPU,
+# RATE (default 100000) the latency writer's pace in Hz, JOBS build jobs.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+root=$PWD
+runs=3
+quick=0
+build=1
+deps=1
+skip=,
+while [ $# -gt 0 ]; do
+  case $1 in
+    --runs) runs=${2:?}; shift ;;
+    --quick) quick=1 ;;
+    --no-build) build=0 ;;
+    --no-deps) deps=0 ;;
+    --skip) skip=",${2:?},"; shift ;;
+    -h|--help) sed -n '2,22s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    *) echo "bench/run.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+[ "$quick" = 1 ] && [ "$runs" = 3 ] && runs=1
+
+jobs=${JOBS:-2}
+wcpu=${WCPU:-0}
+rcpu=${RCPU:-1}
+rate=${RATE:-100000}
+ncpu=$(getconf _NPROCESSORS_ONLN)
+if [ "$ncpu" -lt 2 ]; then
+  echo "bench: only $ncpu CPU: writer and reader share it; figures mean little" >&2
+  rcpu=$wcpu
+fi
+if [ "$quick" = 1 ]; then
+  lat_n=50000 pub_n=1000000 pub_peer_n=50000 thr_n=5000000 thr_peer_n=200000
+  paced_n=2000000 jit_s=2 caps="64 4096 65536"
+else
+  lat_n=200000 pub_n=4000000 pub_peer_n=200000 thr_n=20000000 thr_peer_n=1000000
+  paced_n=10000000 jit_s=5 caps="64 256 1024 4096 16384 65536"
+fi
+out=bench/out
+bin=build/release/bench
+mkdir -p "$out"
+rm -f "$out"/*.csv "$out"/*.png "$out"/table.txt "$out"/*.log
+want() { case $skip in *",$1,"*) return 1 ;; esac; return 0; }
+t_start=$(date +%s)
+
+if [ "$deps" = 1 ]; then
+  bash scripts/deps.sh --bench ||
+    echo "bench: scripts/deps.sh --bench failed; going on without what is missing" >&2
+fi
+if [ "$build" = 1 ]; then
+  cmake --preset release >/dev/null
+  cmake --build --preset release --parallel "$jobs" >/dev/null
+fi
+for b in bench_latency bench_publish bench_throughput bench_region; do
+  [ -x "$bin/$b" ] || { echo "bench: $bin/$b missing (build first)" >&2; exit 1; }
+done
+
+common=(--wcpu "$wcpu" --rcpu "$rcpu")
+say() { printf 'bench: %s\n' "$*" >&2; }
+
+# ---- measurements -------------------------------------------------------
+for run in $(seq 1 "$runs"); do
+  if want latency; then
+    say "run $run/$runs: latency (clock, cache line, shmseq, pipe, uds, mq, condvar)"
+    "$bin/bench_latency" clock -n "$lat_n" --run "$run" --csv "$out/latency.csv" \
+      "${common[@]}" >/dev/null
+    "$bin/bench_latency" pingpong -n "$lat_n" --run "$run" \
+      --csv "$out/latency.csv" "${common[@]}" >/dev/null
+    for w in 1 6; do
+      for p in line shmseq-poll shmseq-wait pipe uds mq condvar; do
+        "$bin/bench_latency" "$p" -n "$lat_n" -r "$rate" --width "$w" \
+          --run "$run" --csv "$out/latency.csv" "${common[@]}" >/dev/null
+      done
+    done
+  fi
+  if want publish; then
+    say "run $run/$runs: writer cost per publish"
+    for w in 1 6; do
+      for m in store shmseq-none shmseq-poll shmseq-stopped; do
+        "$bin/bench_publish" "$m" -n "$pub_n" --width "$w" --run "$run" \
+          --csv "$out/publish.csv" "${common[@]}" >/dev/null
+      done
+    done
+    for m in pipe uds mq; do
+      "$bin/bench_publish" "$m" -n "$pub_peer_n" --width 1 --run "$run" \
+        --csv "$out/publish.csv" "${common[@]}" >/dev/null
+    done
+  fi
+  if want throughput; then
+    say "run $run/$runs: throughput (capacities $caps, then paced 5 MHz, then peers)"
+    for c in $caps; do
+      "$bin/bench_throughput" shmseq -n "$thr_n" -c "$c" --run "$run" \
+        --csv "$out/throughput.csv" "${common[@]}" >/dev/null || true
+    done
+    for c in 4096 65536; do
+      "$bin/bench_throughput" shmseq -n "$paced_n" -c "$c" -r 5000000 \
+        --run "$run" --csv "$out/throughput.csv" "${common[@]}" >/dev/null || true
+    done
+    for p in pipe uds mq; do
+      "$bin/bench_throughput" "$p" -n "$thr_peer_n" --run "$run" \
+        --csv "$out/throughput.csv" "${common[@]}" >/dev/null || true
+    done
+  fi
+  if want jitter; then
+    sr=build/release/examples/sensor_reader
+    if ! command -v cyclictest >/dev/null 2>&1; then
+      say "jitter: cyclictest (rt-tests) missing: skipped"
+    elif [ ! -x "$sr" ]; then
+      say "jitter: $sr missing: skipped"
+    else
+      say "run $run/$runs: jitter (sensor_reader vs cyclictest, ${jit_s} s each)"
+      for hz in 1000 10000; do
+        us=$((1000000 / hz))
+        line=$("$sr" -n "bench-jitter-$$" -r "$hz" -P 80 -C "$rcpu" -m -d "$jit_s" \
+               -u -q -R 2>&1 | sed -n 's/.*wake-up latency (us): //p')
+        # "min A avg B p99 C max D"
+        # shellcheck disable=SC2086 # split into fields on purpose
+        set -- $line
+        [ $# -ge 8 ] && echo "sensor_reader,$hz,$run,$2,$4,$8" >>"$out/jitter.csv"
+        line=$(cyclictest -q -m -p 80 -a "$rcpu" -t 1 -i "$us" -D "$jit_s" 2>/dev/null |
+               sed -n 's/.*Min: *\([0-9]*\).*Avg: *\([0-9]*\).*Max: *\([0-9]*\).*/\1 \2 \3/p' |
+               tail -n1)
+        # shellcheck disable=SC2086 # split into fields on purpose
+        set -- $line
+        [ $# -ge 3 ] && echo "cyclictest,$hz,$run,$1,$2,$3" >>"$out/jitter.csv"
+      done
+    fi
+  fi
+done
+[ -f "$out/jitter.csv" ] && sed -i '1i tool,rate_hz,run,min_us,avg_us,max_us' "$out/jitter.csv"
+
+# ---- footprint: .text/.data/.bss of libshmseq.a, library only ----------
+if want footprint; then
+  "$bin/bench_region" --csv "$out/region.csv" >/dev/null
+  echo "arch,opt,text,data,bss" >"$out/footprint.csv"
+  for arch in x86_64 aarch64 armhf; do
+    case $arch in
+      x86_64) tc=; sz=size ;;
+      aarch64) tc=toolchain/aarch64-linux-gnu.cmake; sz=aarch64-linux-gnu-size ;;
+      armhf) tc=toolchain/arm-linux-gnueabihf.cmake; sz=arm-linux-gnueabihf-size ;;
+    esac
+    command -v "$sz" >/dev/null 2>&1 || { say "footprint: $sz missing: $arch skipped"; continue; }
+    for opt in Os O2; do
+      d=build/bench-footprint-$arch-$opt
+      say "footprint: $arch -$opt"
+      args=(-S . -B "$d" -DCMAKE_BUILD_TYPE=Release "-DCMAKE_C_FLAGS_RELEASE=-$opt -DNDEBUG"
+            -DSHMSEQ_BUILD_TESTS=OFF -DSHMSEQ_BUILD_EXAMPLES=OFF
+            -DSHMSEQ_BUILD_BENCH=OFF -DSHMSEQ_INSTALL=OFF)
+      [ -n "$tc" ] && args+=("-DCMAKE_TOOLCHAIN_FILE=$root/$tc")
+      if cmake "${args[@]}" >"$out/footprint-$arch-$opt.log" 2>&1 &&
+         cmake --build "$d" --target shmseq --parallel "$jobs" \
+           >>"$out/footprint-$arch-$opt.log" 2>&1; then
+        "$sz" -t "$d/libshmseq.a" | awk -v a="$arch" -v o="$opt" \
+          '/\(TOTALS\)/ { print a "," o "," $1 "," $2 "," $3 }' >>"$out/footprint.csv"
+      else
+        say "footprint: $arch -$opt build failed (see $out/footprint-$arch-$opt.log)"
+      fi
+    done
+  done
+fi
+
+# ---- the table ----------------------------------------------------------
+{
+  echo "shmseq benchmarks: $runs run(s), median [min..max over runs]; writer CPU $wcpu, reader CPU $rcpu"
+  echo "machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1), Linux $(uname -r)"
+  echo
+  bash bench/table.sh "$out" "$runs"
+} | tee "$out/table.txt"
+
+# ---- the plot ------------------------------------------------------------
+if command -v gnuplot >/dev/null 2>&1 && [ -f "$out/latency.csv" ]; then
+  bash bench/plot.sh "$out" && say "plot: $out/bench.png"
+else
+  say "plot: gnuplot missing or no latency data: no PNG (scripts/deps.sh --bench installs gnuplot)"
+fi
+say "raw data: $out/*.csv; table: $out/table.txt; took $(( $(date +%s) - t_start )) s"

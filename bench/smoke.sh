@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# bench-smoke (ctest, label bench): run every bench program once with tiny
+# counts so they cannot rot. Checks that each exits 0 and prints its row;
+# never looks at a time. Usage: smoke.sh DIR-WITH-THE-BENCH-BINARIES
+set -euo pipefail
+dir=${1:?usage: smoke.sh BINDIR}
+out=$(mktemp "${TMPDIR:-/tmp}/shmseq-bench-smoke.XXXXXX")
+trap 'rm -f "$out" "$out.csv"' EXIT
+fail=0
+ncpu=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
+rcpu=1
+[ "$ncpu" -ge 2 ] || rcpu=0
+
+# run NAME PATTERN CMD...: CMD must exit 0 and print a line matching PATTERN.
+run() {
+  local name=$1 pat=$2
+  shift 2
+  if ! "$@" >"$out" 2>&1; then
+    echo "FAIL $name: exit status $? from: $*"; cat "$out"; fail=1; return
+  fi
+  if ! grep -q -- "$pat" "$out"; then
+    echo "FAIL $name: no '$pat' line in the output of: $*"; cat "$out"; fail=1
+    return
+  fi
+  echo "ok   $name: $(grep -- "$pat" "$out" | head -n1)"
+}
+
+common=(--wcpu 0 --rcpu "$rcpu" --csv "$out.csv")
+for p in clock pingpong line shmseq-poll shmseq-wait pipe uds mq condvar; do
+  pat=$p
+  case $p in clock) pat=clock_gettime ;; pingpong) pat=line-rtt ;; esac
+  run "latency $p" "^$pat " "$dir/bench_latency" "$p" -n 300 -r 20000 \
+    --width 6 "${common[@]}"
+done
+for m in store shmseq-none shmseq-poll shmseq-stopped pipe uds mq; do
+  run "publish $m" "^$m .*ns/op" "$dir/bench_publish" "$m" -n 2000 "${common[@]}"
+done
+for p in shmseq pipe uds mq; do
+  run "throughput $p" "^$p .*accounted yes" "$dir/bench_throughput" "$p" \
+    -n 20000 -c 64 "${common[@]}"
+done
+run "throughput shmseq paced" "^shmseq .*accounted yes" \
+  "$dir/bench_throughput" shmseq -n 2000 -r 100000 "${common[@]}"
+run "region" "^6 " "$dir/bench_region" --csv "$out.csv"
+grep -q '^peer,width,run' "$out.csv" || { echo "FAIL: no CSV header"; fail=1; }
+
+if [ "$fail" = 0 ]; then
+  echo "bench-smoke: every bench program ran"
+else
+  echo "bench-smoke: FAILED"
+fi
+exit "$fail"

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Turn the raw CSVs of bench/run.sh into its one table: per measurement the
+# median over the runs, the spread (min..max over the runs) and the ratio
+# to shmseq (value / shmseq's value, same run set), then the issue's
+# targets, each met or missed with the figures. Usage: table.sh OUTDIR RUNS
+set -euo pipefail
+out=${1:?}
+runs=${2:-?}
+files=()
+for f in latency publish throughput jitter footprint region; do
+  [ -f "$out/$f.csv" ] && files+=("$out/$f.csv")
+done
+[ ${#files[@]} -gt 0 ] || { echo "no data in $out"; exit 0; }
+
+awk -F, -v runs="$runs" '
+function add(k, v) { n[k]++; val[k, n[k]] = v + 0; keys[k] = 1 }
+function med(k,   i, j, c, t, a) {
+  c = n[k]; if (c == 0) return "";
+  for (i = 1; i <= c; i++) a[i] = val[k, i];
+  for (i = 2; i <= c; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+  return c % 2 ? a[(c + 1) / 2] : (a[c / 2] + a[c / 2 + 1]) / 2
+}
+function lo(k,   i, m) { m = val[k, 1]; for (i = 2; i <= n[k]; i++) if (val[k, i] < m) m = val[k, i]; return m }
+function hi(k,   i, m) { m = val[k, 1]; for (i = 2; i <= n[k]; i++) if (val[k, i] > m) m = val[k, i]; return m }
+function has(k) { return (k in n) && n[k] > 0 }
+function fmt(x) { return (x >= 100 || x == int(x)) ? sprintf("%.0f", x) : sprintf("%.2f", x) }
+function ratio(a, b) { return (b > 0) ? sprintf("%.2fx", a / b) : "-" }
+function row(sec, peer, k, base, note) {
+  printf "%-22s %-16s %12s  %-21s %9s  %s\n", sec, peer, fmt(med(k)),
+         "[" fmt(lo(k)) ".." fmt(hi(k)) "]", (base == "" ? "" : ratio(med(k), base)), note
+}
+function target(text, ok, fig) {
+  printf "  %-6s %-64s %s\n", ok ? "MET" : "MISSED", text, fig
+}
+FNR == 1 { src = FILENAME; sub(/.*\//, "", src); sub(/\.csv$/, "", src); next }
+src == "latency" {
+  k = "lat|" $1 "|" $2; add(k, $7); add(k "|p99", $8); add(k "|p999", $9)
+  add(k "|max", $10); add(k "|lost", $5); add(k "|idle", $12); latw[$2] = 1
+  if (!($1 in latpeer)) { latpeer[$1] = ++nlp; lporder[nlp] = $1 }
+}
+src == "publish" {
+  k = "pub|" $1 "|" $2; add(k, $5); add(k "|blk", $8); add(k "|eagain", $9); pubw[$2] = 1
+  if (!($1 in pubpeer)) { pubpeer[$1] = ++npp; pporder[npp] = $1 }
+}
+src == "throughput" {
+  k = "thr|" $1 "|" $2 "|" $3; add(k, $8 / 1e6); add(k "|lost", $7); add(k "|acc", $10)
+  if (!(k in thrseen)) { thrseen[k] = 1; tkorder[++ntk] = k; tlabel[k] = $1 "|" $2 "|" $3 }
+}
+src == "jitter" { k = "jit|" $1 "|" $2; add(k "|avg", $5); add(k "|max", $6); add(k, $5); jrate[$2] = 1 }
+src == "footprint" { fp[++nfp] = sprintf("%-7s -%-3s text %6d  data %4d  bss %4d  (total %d)", $1, $2, $3, $4, $5, $3 + $4 + $5) }
+src == "region" { if (($1 == 1 || $1 == 6) && ($2 == 1024 || $2 == 65536)) rg[++nrg] = sprintf("width %2d capacity %6d: slot %4d B, region %9d B", $1, $2, $3, $4) }
+END {
+  printf "%-22s %-16s %12s  %-21s %9s  %s\n", "measurement", "peer", "median", "[min..max] runs", "x shmseq", "notes (medians)"
+  printf "%-22s %-16s %12s  %-21s %9s  %s\n", "-----------", "----", "------", "---------------", "--------", "-----"
+  for (w = 1; w <= 64; w++) {
+    if (!(w in latw)) continue
+    base = med("lat|shmseq-poll|" w)
+    for (i = 1; i <= nlp; i++) {
+      p = lporder[i]; k = "lat|" p "|" w
+      if (!has(k)) continue
+      note = "p99 " fmt(med(k "|p99")) " p99.9 " fmt(med(k "|p999")) " max " fmt(med(k "|max"))
+      if (med(k "|lost") > 0) note = note " lost " fmt(med(k "|lost"))
+      if (med(k "|idle") >= 0) note = note " idle-cpu " fmt(med(k "|idle")) "%"
+      row("latency p50 ns w=" w, p, k, base, note)
+    }
+  }
+  for (w = 1; w <= 64; w++) {
+    if (!(w in pubw)) continue
+    base = med("pub|shmseq-none|" w)
+    for (i = 1; i <= npp; i++) {
+      p = pporder[i]; k = "pub|" p "|" w
+      if (!has(k)) continue
+      note = ""
+      if (med(k "|blk") >= 0) note = "no reader: blocks after " fmt(med(k "|blk")) "; with reader: EAGAIN " fmt(med(k "|eagain"))
+      row("publish ns/op w=" w, p, k, base, note)
+    }
+  }
+  base = med("thr|shmseq|4096|0")
+  for (i = 1; i <= ntk; i++) {
+    k = tkorder[i]; split(tlabel[k], t, "|")
+    sec = (t[3] == 0) ? "throughput M/s" : "paced " t[3] / 1e6 " M/s"
+    note = (t[1] == "shmseq" ? "capacity " t[2] ", " : "blocking writer, ") "lost " fmt(med(k "|lost")) " [" fmt(lo(k "|lost")) ".." fmt(hi(k "|lost")) "]"
+    if (lo(k "|acc") < 1) note = note " ACCOUNTING BROKEN"
+    row(sec, t[1], k, base, note)
+  }
+  for (r in jrate) {
+    base = med("jit|cyclictest|" r "|avg")
+    row("jitter avg us " r " Hz", "cyclictest", "jit|cyclictest|" r "|avg", base, "max " fmt(med("jit|cyclictest|" r "|max")))
+    row("jitter avg us " r " Hz", "sensor_reader", "jit|sensor_reader|" r "|avg", base, "max " fmt(med("jit|sensor_reader|" r "|max")))
+  }
+  if (nfp) { print ""; print "footprint of libshmseq.a (size -t, bytes):"; for (i = 1; i <= nfp; i++) print "  " fp[i] }
+  if (nrg) { print "region bytes (shmseq_region_size):"; for (i = 1; i <= nrg; i++) print "  " rg[i] }
+
+  print ""; print "targets (issue: ratios within this run):"
+  poll = med("lat|shmseq-poll|1"); rtt = med("lat|line-rtt|1")
+  if (poll != "" && rtt != "")
+    target("polling p50 <= 1.5x cache-line round trip", poll <= 1.5 * rtt, sprintf("%s ns vs RTT %s ns = %.2fx", fmt(poll), fmt(rtt), poll / rtt))
+  for (i = 1; i <= 3; i++) {
+    p = (i == 1) ? "pipe" : (i == 2) ? "uds" : "mq"
+    x = med("lat|" p "|1")
+    if (poll != "" && x != "") target("polling p50 >= 50x below " p, x >= 50 * poll, sprintf("%s / %s ns = %.1fx", fmt(x), fmt(poll), x / poll))
+  }
+  target("polling p50 >= 8x below iceoryx", 0, "NOT MEASURED (iceoryx peer not done)")
+  wt = med("lat|shmseq-wait|1"); pp = med("lat|pipe|1")
+  if (wt != "" && pp != "") target("blocking reader p50 no slower than pipe", wt <= pp, sprintf("%s vs %s ns = %.2fx", fmt(wt), fmt(pp), wt / pp))
+  if (has("lat|shmseq-wait|1|idle")) target("blocking reader 0% CPU while idle", med("lat|shmseq-wait|1|idle") < 1, fmt(med("lat|shmseq-wait|1|idle")) "% over a 200 ms idle wait")
+  for (w = 1; w <= 64; w++) {
+    if (!(w in pubw)) continue
+    s = med("pub|store|" w); nn = med("pub|shmseq-none|" w); st = med("pub|shmseq-stopped|" w)
+    if (s != "" && nn != "") target("publish, no reader <= 1.5x plain stores (w=" w ")", nn <= 1.5 * s, sprintf("%.2f vs %.2f ns = %.2fx", nn, s, nn / s))
+    if (st != "" && nn != "") target("publish, stopped reader <= 1.05x no reader (w=" w ")", st <= 1.05 * nn, sprintf("%.2f vs %.2f ns = %.2fx", st, nn, st / nn))
+  }
+  if (has("thr|shmseq|4096|0")) {
+    mn = 1e30; for (i = 1; i <= ntk; i++) { split(tlabel[tkorder[i]], t, "|"); if (t[1] == "shmseq" && t[3] == 0 && med(tkorder[i]) < mn) { mn = med(tkorder[i]); mc = t[2] } }
+    target(">= 25 M samples/s delivered, writer flat out (every capacity)", mn >= 25, sprintf("lowest %.1f M/s (capacity %s)", mn, mc))
+  }
+  k = "thr|shmseq|4096|5000000"
+  if (has(k)) target("zero loss paced at 5 M/s, capacity 4096", hi(k "|lost") == 0, "lost per run " fmt(lo(k "|lost")) ".." fmt(hi(k "|lost")) "; capacity 65536: " fmt(lo("thr|shmseq|65536|5000000|lost")) ".." fmt(hi("thr|shmseq|65536|5000000|lost")))
+  for (r in jrate) {
+    a = med("jit|sensor_reader|" r "|avg"); c = med("jit|cyclictest|" r "|avg")
+    if (a != "" && c != "") target("sensor task jitter <= 1.2x cyclictest (avg, " r " Hz)", a <= 1.2 * c || a - c <= 1, sprintf("%s vs %s us", fmt(a), fmt(c)))
+  }
+}' "${files[@]}"
