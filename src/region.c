@@ -14,15 +14,18 @@
 
 #include "arch.h"
 
-/* Largest object a reader agrees to map: the biggest valid region. */
+/* Largest object a reader agrees to map: the biggest valid region
+ * (capacity max, and the widest slot: 24 + 8 x 64 bytes = 9 lines). */
 #define REGION_SIZE_MAX \
     ((uint64_t)SHMSEQ_HEADER_SIZE + \
      (uint64_t)SHMSEQ_CAPACITY_MAX * (SHMSEQ_LINE_SIZE * 9u))
+_Static_assert(SHMSEQ_LINE_SIZE * 9u >= 24u + 8u * SHMSEQ_WIDTH_MAX,
+               "REGION_SIZE_MAX must cover the widest slot");
 
 /* Polling nap when a reader cannot sleep on the futex word. */
 #define POLL_NAP_NS 100000u
-/* Backoff when head says "data" but the slot stays unreadable (a writer
- * lapping us, or one that died mid-write): relax, then yield, then nap. */
+/* Backoff when head says "data" but a read used up its bounded rounds (a
+ * writer lapping the reader as fast as it reads): relax, yield, then nap. */
 #define BUSY_RELAX 16
 #define BUSY_YIELD 64
 #define BUSY_NAP_NS 50000u
@@ -365,8 +368,9 @@ int shmseq_read_wait(shmseq_reader *r, shmseq_sample *meta, double *values,
         }
 
         if (shmseq_ring_ready(&r->ring)) {
-            /* Head says there is a sample but the slot was busy: back off
-             * without sleeping on the futex (no wake-up would come). */
+            /* Head says there is a sample but the read used up its rounds
+             * (lapped as fast as it read): back off without sleeping on
+             * the futex, since no wake-up would come. */
             busy++;
             if (busy < BUSY_RELAX) {
                 shmseq_cpu_relax();
