@@ -48,18 +48,7 @@ static atomic_ulong allocs;
 static atomic_int counting;
 
 #ifdef SHMSEQ_TRAP_MALLOC
-void *__real_malloc(size_t size);
-void *__real_calloc(size_t n, size_t size);
-void *__real_realloc(void *p, size_t size);
-void __real_free(void *p);
-void *__real_aligned_alloc(size_t align, size_t size);
-int __real_posix_memalign(void **p, size_t align, size_t size);
-void *__wrap_malloc(size_t size);
-void *__wrap_calloc(size_t n, size_t size);
-void *__wrap_realloc(void *p, size_t size);
-void __wrap_free(void *p);
-void *__wrap_aligned_alloc(size_t align, size_t size);
-int __wrap_posix_memalign(void **p, size_t align, size_t size);
+#include "shmseq_wrap_malloc.h"
 
 /* Count only (no system call: strict mode would hide the count). */
 static void counted(void)
