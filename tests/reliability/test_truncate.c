@@ -45,37 +45,8 @@ static volatile uint64_t *good_before_fault;
 #define WIDTH 2u
 #define CAPACITY 1024u
 
-static char name_buf[SHMSEQ_NAME_MAX + 1];
-static char path_buf[SHMSEQ_NAME_MAX + 32];
-
-static const char *rname(const char *tag)
-{
-    snprintf(name_buf, sizeof name_buf, "t-%ld-%s", (long)getpid(), tag);
-    snprintf(path_buf, sizeof path_buf, "/dev/shm/shmseq.%s", name_buf);
-    (void)shmseq_remove(name_buf, SHMSEQ_REMOVE_FORCE);
-    return name_buf;
-}
-
-static int cleanup(void **state)
-{
-    (void)state;
-    if (name_buf[0] != '\0')
-        (void)shmseq_remove(name_buf, SHMSEQ_REMOVE_FORCE);
-    name_buf[0] = '\0';
-    return 0;
-}
-
-/* In the child: no CMocka (its longjmp would resume the parent's runner in
- * the child). Say what failed and leave with 1. */
-#define CHILD_CHECK(cond, ...)                                   \
-    do {                                                         \
-        if (!(cond)) {                                           \
-            fprintf(stderr, "child: " __VA_ARGS__);              \
-            fprintf(stderr, " (%s:%d)\n", __FILE__, __LINE__);   \
-            fflush(stderr);                                      \
-            _exit(1);                                            \
-        }                                                        \
-    } while (0)
+#define TEST_REGION_PREFIX "t"
+#include "shmseq_test_region.h"
 
 static void nap_ms(long ms)
 {
