@@ -112,6 +112,12 @@ int shmseq_name_check(const char *name);
  * @retval -ENOSPC        not enough shared memory for the region
  * @retval -ENOMEM        the mapping failed
  * @retval -ENOSYS        no POSIX shared memory here (/dev/shm missing)
+ *
+ * @warning The writer lock belongs to the open file description, so a
+ *          child forked while the writer is open shares it: the region
+ *          counts as held until both have closed it (or the child has
+ *          exec'd: the descriptor is close-on-exec). Close the writer, or
+ *          fork before opening it, if the child must not keep it held.
  */
 int shmseq_writer_open(shmseq_writer *w, const char *name,
                        const shmseq_config *cfg);
