@@ -6,7 +6,7 @@
 #   make test     install what is missing, then every build and test stage
 #   make test-X   one stage (X: dev clang asan tsan install aarch64 armhf
 #                 riscv64 abi system), or test-cross for the last five
-#   make bench    benchmarks against pipe, UDS, mq, condvar (bench/run.sh)
+#   make bench    benchmarks against pipe, UDS, mq, condvar, iceoryx (bench/run.sh)
 #   make build    Debug build (build/dev)
 #   make install  Release build installed under PREFIX (default /usr/local)
 #   make clean    remove build/

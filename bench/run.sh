@@ -8,7 +8,9 @@
 # alike), and prints ONE table: the median over the runs, the spread
 # (min..max over the runs) and the ratio to shmseq. Raw rows go to
 # bench/out/*.csv, the plot to bench/out/bench.png (gnuplot), the table to
-# bench/out/table.txt. Nothing asserts on time.
+# bench/out/table.txt. Nothing asserts on time. The iceoryx peer runs when
+# bench_iceoryx was built (its C binding found); this script starts and
+# stops the iox-roudi daemon for it (bench/roudi.sh).
 #
 #   bench/run.sh [--runs N] [--quick] [--no-build] [--no-deps]
 #                [--skip latency,publish,throughput,footprint,jitter]
@@ -37,7 +39,7 @@ while [ $# -gt 0 ]; do
     --no-build) build=0 ;;
     --no-deps) deps=0 ;;
     --skip) skip=",${2:?},"; shift ;;
-    -h|--help) sed -n '2,22s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,25s/^# \{0,1\}//p' "$0"; exit 0 ;;
     *) echo "bench/run.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -82,10 +84,29 @@ done
 common=(--wcpu "$wcpu" --rcpu "$rcpu")
 say() { printf 'bench: %s\n' "$*" >&2; }
 
+# Optional peers: built only when their library was found at configure.
+# iceoryx needs its RouDi daemon: started here, stopped on every exit.
+iox=0
+# shellcheck source=bench/roudi.sh
+. bench/roudi.sh
+trap 'roudi_stop' EXIT
+trap 'roudi_stop; exit 130' INT
+trap 'roudi_stop; exit 143' TERM
+if [ ! -x "$bin/bench_iceoryx" ]; then
+  say "iceoryx: not built (libiceoryx-binding-c-dev missing at configure): skipped"
+elif ! want latency && ! want publish && ! want throughput; then
+  :
+elif roudi_start "$out/roudi.log"; then
+  iox=1
+  say "iceoryx: iox-roudi started (pid $roudi_pid, log $out/roudi.log)"
+else
+  say "iceoryx: skipped: $roudi_why"
+fi
+
 # ---- measurements -------------------------------------------------------
 for run in $(seq 1 "$runs"); do
   if want latency; then
-    say "run $run/$runs: latency (clock, cache line, shmseq, pipe, uds, mq, condvar)"
+    say "run $run/$runs: latency (clock, cache line, shmseq, pipe, uds, mq, condvar$([ "$iox" = 1 ] && echo ", iceoryx"))"
     "$bin/bench_latency" clock -n "$lat_n" --run "$run" --csv "$out/latency.csv" \
       "${common[@]}" >/dev/null
     "$bin/bench_latency" pingpong -n "$lat_n" --run "$run" \
@@ -95,6 +116,13 @@ for run in $(seq 1 "$runs"); do
         "$bin/bench_latency" "$p" -n "$lat_n" -r "$rate" --width "$w" \
           --run "$run" --csv "$out/latency.csv" "${common[@]}" >/dev/null
       done
+      if [ "$iox" = 1 ]; then
+        for p in latency-poll latency-wait; do
+          "$bin/bench_iceoryx" "$p" -n "$lat_n" -r "$rate" --width "$w" \
+            --run "$run" --csv "$out/latency.csv" "${common[@]}" >/dev/null ||
+            say "iceoryx $p width $w failed"
+        done
+      fi
     done
   fi
   if want publish; then
@@ -105,6 +133,16 @@ for run in $(seq 1 "$runs"); do
           --csv "$out/publish.csv" "${common[@]}" >/dev/null
       done
     done
+    if [ "$iox" = 1 ]; then
+      # publish-stopped caps itself at 100 000 publishes (bench_iceoryx.c)
+      for w in 1 6; do
+        for m in publish-none publish-poll publish-stopped; do
+          "$bin/bench_iceoryx" "$m" -n "$pub_peer_n" --width "$w" --run "$run" \
+            --csv "$out/publish.csv" "${common[@]}" >/dev/null ||
+            say "iceoryx $m width $w failed"
+        done
+      done
+    fi
     for m in pipe uds mq; do
       "$bin/bench_publish" "$m" -n "$pub_peer_n" --width 1 --run "$run" \
         --csv "$out/publish.csv" "${common[@]}" >/dev/null
@@ -124,6 +162,12 @@ for run in $(seq 1 "$runs"); do
       "$bin/bench_throughput" "$p" -n "$thr_peer_n" --run "$run" \
         --csv "$out/throughput.csv" "${common[@]}" >/dev/null || true
     done
+    if [ "$iox" = 1 ]; then
+      # its subscriber queue holds at most 256 samples
+      "$bin/bench_iceoryx" throughput -n "$thr_peer_n" -c 256 --run "$run" \
+        --csv "$out/throughput.csv" "${common[@]}" >/dev/null ||
+        say "iceoryx throughput failed"
+    fi
   fi
   if want jitter; then
     sr=build/release/examples/sensor_reader
@@ -151,6 +195,7 @@ for run in $(seq 1 "$runs"); do
     fi
   fi
 done
+roudi_stop
 [ -f "$out/jitter.csv" ] && sed -i '1i tool,rate_hz,run,min_us,avg_us,max_us' "$out/jitter.csv"
 
 # ---- footprint: .text/.data/.bss of libshmseq.a, library only ----------

@@ -43,6 +43,29 @@ done
 run "throughput shmseq paced" "^shmseq .*accounted yes" \
   "$dir/bench_throughput" shmseq -n 2000 -r 100000 "${common[@]}"
 run "region" "^6 " "$dir/bench_region" --csv "$out.csv"
+
+# Optional peers: only when built (their library found at configure).
+if [ ! -x "$dir/bench_iceoryx" ]; then
+  echo "skip iceoryx: bench_iceoryx not built (libiceoryx-binding-c-dev not found at configure)"
+else
+  # shellcheck source=bench/roudi.sh
+  . "$(dirname "$0")/roudi.sh"
+  trap 'roudi_stop; rm -f "$out" "$out.csv" "$out.roudi"' EXIT
+  if roudi_start "$out.roudi"; then
+    for t in latency-poll latency-wait; do
+      run "iceoryx $t" "^iceoryx-" "$dir/bench_iceoryx" "$t" -n 300 -r 20000 \
+        --width 6 "${common[@]}"
+    done
+    for t in publish-none publish-poll publish-stopped; do
+      run "iceoryx $t" "^iceoryx-.*ns/op" "$dir/bench_iceoryx" "$t" -n 2000 "${common[@]}"
+    done
+    run "iceoryx throughput" "^iceoryx .*accounted yes" "$dir/bench_iceoryx" \
+      throughput -n 20000 -c 64 "${common[@]}"
+    roudi_stop
+  else
+    echo "skip iceoryx: $roudi_why"
+  fi
+fi
 grep -q '^peer,width,run' "$out.csv" || { echo "FAIL: no CSV header"; fail=1; }
 
 if [ "$fail" = 0 ]; then

@@ -73,6 +73,7 @@ END {
       if (!has(k)) continue
       note = ""
       if (med(k "|blk") >= 0) note = "no reader: blocks after " fmt(med(k "|blk")) "; with reader: EAGAIN " fmt(med(k "|eagain"))
+      else if (p ~ /^iceoryx/) note = "loan + publish of one chunk; loan failures " fmt(med(k "|eagain")) (p == "iceoryx-stopped" ? "; 100 000 publishes" : "")
       row("publish ns/op w=" w, p, k, base, note)
     }
   }
@@ -80,7 +81,7 @@ END {
   for (i = 1; i <= ntk; i++) {
     k = tkorder[i]; split(tlabel[k], t, "|")
     sec = (t[3] == 0) ? "throughput M/s" : "paced " t[3] / 1e6 " M/s"
-    note = (t[1] == "shmseq" ? "capacity " t[2] ", " : "blocking writer, ") "lost " fmt(med(k "|lost")) " [" fmt(lo(k "|lost")) ".." fmt(hi(k "|lost")) "]"
+    note = (t[1] == "shmseq" ? "capacity " t[2] ", " : t[1] == "iceoryx" ? "queue " t[2] ", discards oldest, " : "blocking writer, ") "lost " fmt(med(k "|lost")) " [" fmt(lo(k "|lost")) ".." fmt(hi(k "|lost")) "]"
     if (lo(k "|acc") < 1) note = note " ACCOUNTING BROKEN"
     row(sec, t[1], k, base, note)
   }
@@ -101,7 +102,9 @@ END {
     x = med("lat|" p "|1")
     if (poll != "" && x != "") target("polling p50 >= 50x below " p, x >= 50 * poll, sprintf("%s / %s ns = %.1fx", fmt(x), fmt(poll), x / poll))
   }
-  target("polling p50 >= 8x below iceoryx", 0, "NOT MEASURED (iceoryx peer not done)")
+  x = med("lat|iceoryx-poll|1")
+  if (poll != "" && x != "") target("polling p50 >= 8x below iceoryx (polling subscriber)", x >= 8 * poll, sprintf("%s / %s ns = %.1fx", fmt(x), fmt(poll), x / poll))
+  else target("polling p50 >= 8x below iceoryx", 0, "NOT MEASURED (bench_iceoryx not built or iox-roudi not started)")
   wt = med("lat|shmseq-wait|1"); pp = med("lat|pipe|1")
   if (wt != "" && pp != "") target("blocking reader p50 no slower than pipe", wt <= pp, sprintf("%s vs %s ns = %.2fx", fmt(wt), fmt(pp), wt / pp))
   if (has("lat|shmseq-wait|1|idle")) target("blocking reader 0% CPU while idle", med("lat|shmseq-wait|1|idle") < 1, fmt(med("lat|shmseq-wait|1|idle")) "% over a 200 ms idle wait")

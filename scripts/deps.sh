@@ -10,7 +10,8 @@
 #   scripts/deps.sh           install what is missing
 #   scripts/deps.sh --check   only report; exit 1 if something is missing
 #   scripts/deps.sh --bench   instead: what `make bench` adds (gnuplot for
-#                             its plot, rt-tests for cyclictest); --bench
+#                             its plot, rt-tests for cyclictest, iceoryx
+#                             and its C binding for a peer); --bench
 #                             --check only reports
 set -euo pipefail
 
@@ -49,9 +50,12 @@ needs=(
 )
 foreign_archs=(arm64 armhf)
 # `make bench` only (bench/run.sh); `make test` never needs these.
+# iceoryx (iox-roudi) and its C binding for the optional iceoryx peer.
 bench_needs=(
   gnuplot-nox:gnuplot
   rt-tests:cyclictest
+  iceoryx:iox-roudi
+  libiceoryx-binding-c-dev:
 )
 
 check_only=0
@@ -122,7 +126,7 @@ if cmake_too_old; then
   echo "deps: $(cmake --version | head -n1) is older than 3.25 (CMakePresets.json v6)" >&2
 fi
 if [ -z "$missing" ] && [ "$bench" = 1 ]; then
-  echo "deps: all present for the benchmarks (gnuplot, cyclictest)"
+  echo "deps: all present for the benchmarks (gnuplot, cyclictest, iceoryx)"
   exit 0
 fi
 if [ -z "$missing" ]; then

@@ -1,0 +1,475 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bench_iceoryx: Eclipse iceoryx (zero-copy shared memory through the RouDi
+ * daemon) as a peer of shmseq, through its C binding, measured the way
+ * bench_latency, bench_publish and bench_throughput measure the others and
+ * writing the same CSV rows, so bench/table.sh puts it in the same table.
+ *
+ *   latency-poll     one-way latency, the subscriber polls iox_sub_take_chunk
+ *   latency-wait     ... the subscriber sleeps in a waitset (HAS_DATA)
+ *   publish-none     loan + fill + publish per sample, no subscriber
+ *   publish-poll     ... one subscriber polling on the other CPU
+ *   publish-stopped  ... one waitset subscriber stopped with SIGSTOP
+ *   throughput       the publisher flat out, one polling subscriber
+ *
+ * iceoryx is set up as a user of "latest samples, never block the sensor"
+ * would: the subscriber's queue discards the oldest sample when full (its
+ * queue holds at most 256 chunks, so --capacity is capped there), the
+ * publisher never waits. iceoryx counts no losses, so the subscriber counts
+ * gaps in the sample numbers. The RouDi daemon must run (bench/run.sh and
+ * bench/smoke.sh start iox-roudi); without it iox_runtime_init waits, and
+ * the alarm ends the program. Built only when the C binding is found.
+ */
+#define _GNU_SOURCE
+
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <iceoryx_binding_c/api.h>
+
+#include "bench_util.h"
+
+#define IDLE_NS 200000000u /* writer idle before the latency stream */
+#define BATCH 1000u        /* publishes per timed batch (bench_publish) */
+#define IOX_QUEUE_MAX 256u /* MAX_SUBSCRIBER_QUEUE_CAPACITY of Debian's build */
+
+typedef struct msg {
+    uint64_t seq;
+    uint64_t stamp;
+    double v[64];
+} msg;
+
+enum test {
+    T_LAT_POLL, T_LAT_WAIT, T_PUB_NONE, T_PUB_POLL, T_PUB_STOPPED, T_THROUGHPUT
+};
+
+static const char *const test_names[] = {
+    "latency-poll", "latency-wait", "publish-none", "publish-poll",
+    "publish-stopped", "throughput",
+};
+
+/* Shared between the writer and the reader (anonymous shared mapping). */
+typedef struct ctl {
+    atomic_uint ready;
+    atomic_uint stop;
+    uint64_t received, lost;
+    uint64_t t_start, t_writer_end, t_reader_end;
+    double idle_cpu_pct;
+    bench_dist d;
+} ctl;
+
+static enum test test;
+static bench_opts o = {
+    .count = 1, .rate_hz = 0, .width = 1, .capacity = IOX_QUEUE_MAX,
+    .wcpu = 0, .rcpu = 1, .run = 1, .csv = NULL,
+};
+static ctl *sh;
+static char event[32];  /* the service's event: the writer's pid */
+static uint64_t warm, total;
+static size_t msg_size;
+
+static double cpu_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static void runtime_init(const char *role)
+{
+    char name[64];
+    snprintf(name, sizeof name, "shmseq-bench-%s-%ld", role, (long)getpid());
+    /* Debian's build logs every segment mapping at debug level. */
+    iox_set_loglevel(Iceoryx_LogLevel_Warn);
+    iox_runtime_init(name);
+}
+
+static iox_sub_t sub_open(iox_sub_storage_t *st)
+{
+    iox_sub_options_t so;
+    iox_sub_options_init(&so);
+    so.queueCapacity = o.capacity < IOX_QUEUE_MAX ? o.capacity : IOX_QUEUE_MAX;
+    so.historyRequest = 0;
+    so.queueFullPolicy = QueueFullPolicy_DISCARD_OLDEST_DATA;
+    return iox_sub_init(st, "shmseq-bench", "iceoryx", event, &so);
+}
+
+static iox_pub_t pub_open(iox_pub_storage_t *st)
+{
+    iox_pub_options_t po;
+    iox_pub_options_init(&po);
+    po.historyCapacity = 0;
+    po.subscriberTooSlowPolicy = ConsumerTooSlowPolicy_DISCARD_OLDEST_DATA;
+    return iox_pub_init(st, "shmseq-bench", "iceoryx", event, &po);
+}
+
+/* Loan a chunk, fill it, publish it. Returns 0, or 1 if no chunk could be
+ * loaned (counted by the caller; the sample is then not sent). */
+static int send_one(iox_pub_t pub, const msg *m)
+{
+    void *chunk = NULL;
+    if (iox_pub_loan_chunk(pub, &chunk, (uint32_t)msg_size) !=
+        AllocationResult_SUCCESS)
+        return 1;
+    memcpy(chunk, m, msg_size);
+    iox_pub_publish_chunk(pub, chunk);
+    return 0;
+}
+
+/* ---- reader ------------------------------------------------------------ */
+
+static int reader_main(void *arg)
+{
+    iox_sub_storage_t sst;
+    iox_ws_storage_t wst;
+    iox_sub_t sub;
+    iox_ws_t ws = NULL;
+    iox_notification_info_t infos[4];
+    uint64_t *lat = NULL, nrec = 0, prev = UINT64_MAX, missed, idle_t0 = 0;
+    double idle_c0 = 0;
+    int waits = test == T_LAT_WAIT || test == T_PUB_STOPPED;
+    int latency = test == T_LAT_POLL || test == T_LAT_WAIT;
+    int first = 1, done = 0;
+
+    (void)arg;
+    alarm((unsigned)(60 + 4 * total / (o.rate_hz ? o.rate_hz : 100000)));
+    if (latency && (lat = calloc((size_t)o.count, sizeof *lat)) == NULL)
+        return 1;
+    runtime_init("r");
+    sub = sub_open(&sst);
+    if (waits) {
+        ws = iox_ws_init(&wst);
+        if (iox_ws_attach_subscriber_state(ws, sub, SubscriberState_HAS_DATA,
+                                           0, NULL) != WaitSetResult_SUCCESS) {
+            fprintf(stderr, "bench_iceoryx: cannot attach to the waitset\n");
+            return 1;
+        }
+    }
+    idle_c0 = cpu_ns();
+    idle_t0 = bench_now();
+    atomic_store(&sh->ready, 1);
+
+    while (!done) {
+        const void *chunk = NULL;
+        const msg *m;
+        uint64_t now;
+
+        if ((test == T_PUB_POLL || test == T_PUB_STOPPED) &&
+            atomic_load_explicit(&sh->stop, memory_order_relaxed))
+            break;
+        if (iox_sub_take_chunk(sub, &chunk) != ChunkReceiveResult_SUCCESS) {
+            if (waits)
+                (void)iox_ws_wait(ws, infos, 4, &missed);
+            continue;
+        }
+        now = bench_now();
+        m = chunk;
+        if (first) {
+            double wall = (double)(now - idle_t0);
+            first = 0;
+            sh->idle_cpu_pct =
+                wall > 0 ? 100.0 * (cpu_ns() - idle_c0) / wall : 0;
+        }
+        if (prev != UINT64_MAX && m->seq > prev + 1)
+            sh->lost += m->seq - prev - 1;
+        else if (prev == UINT64_MAX && m->seq > 0)
+            sh->lost += m->seq; /* lost before the first one seen */
+        prev = m->seq;
+        sh->received++;
+        if (latency && m->seq >= warm && nrec < o.count)
+            lat[nrec++] = now >= m->stamp ? now - m->stamp : 0;
+        if ((latency || test == T_THROUGHPUT) && m->seq + 1 >= total)
+            done = 1;
+        iox_sub_release_chunk(sub, chunk);
+    }
+    sh->t_reader_end = bench_now();
+    if (latency)
+        bench_dist_of(lat, (size_t)nrec, &sh->d);
+    if (ws != NULL)
+        iox_ws_deinit(ws);
+    iox_sub_deinit(sub);
+    iox_runtime_shutdown();
+    free(lat);
+    /* exit, not the _exit of bench_fork: the runtime unregisters from
+     * RouDi in its destructors. A process RouDi still lists when it is
+     * stopped makes it fail its own shutdown (it tries to SIGTERM it). */
+    fflush(NULL);
+    exit(0);
+}
+
+/* ---- writer ------------------------------------------------------------ */
+
+/* Until RouDi has connected the subscriber: iceoryx's discovery runs in
+ * the daemon's loop, so this takes a few hundred ms. */
+static int wait_connected(iox_pub_t pub)
+{
+    uint64_t t_end = bench_now() + 20000000000u;
+    struct timespec ms = {0, 1000000};
+
+    while (!atomic_load(&sh->ready) || !iox_pub_has_subscribers(pub)) {
+        if (bench_now() > t_end) {
+            fprintf(stderr, "bench_iceoryx: no subscriber after 20 s\n");
+            return -1;
+        }
+        nanosleep(&ms, NULL);
+    }
+    return 0;
+}
+
+/* bench_wait with a deadline: if RouDi has dropped the subscriber (see
+ * main), its runtime can hang in its shutdown; it is killed after 3 s. */
+static int wait_reader(pid_t pid)
+{
+    struct timespec ms = {0, 1000000};
+    int i, st;
+
+    for (i = 0; i < 3000; i++) {
+        pid_t r = waitpid(pid, &st, WNOHANG);
+        if (r == pid)
+            return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
+        if (r < 0 && errno != EINTR)
+            return 1;
+        nanosleep(&ms, NULL);
+    }
+    fprintf(stderr, "bench_iceoryx: the subscriber did not end: killed\n");
+    kill(pid, SIGKILL);
+    bench_wait(pid);
+    return 1;
+}
+
+static void emit_latency(void)
+{
+    const char *name = test == T_LAT_POLL ? "iceoryx-poll" : "iceoryx-wait";
+    const bench_dist *d = &sh->d;
+
+    printf("%-16s width %2u  n %7" PRIu64 "  lost %6" PRIu64
+           "  min %7" PRIu64 "  p50 %7" PRIu64 "  p99 %8" PRIu64
+           "  p99.9 %8" PRIu64 "  max %9" PRIu64 " ns  idle-cpu %5.1f%%\n",
+           name, (unsigned)o.width, d->n, sh->lost, d->min, d->p50, d->p99,
+           d->p999, d->max, sh->idle_cpu_pct);
+    bench_csv(o.csv,
+              "peer,width,run,n,lost,min_ns,p50_ns,p99_ns,p999_ns,max_ns,"
+              "mean_ns,idle_cpu_pct",
+              "%s,%u,%d,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
+              ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.1f,%.1f",
+              name, (unsigned)o.width, o.run, d->n, sh->lost, d->min, d->p50,
+              d->p99, d->p999, d->max, d->mean, sh->idle_cpu_pct);
+}
+
+static void emit_publish(uint64_t *batch_ns, size_t nb, uint64_t failed)
+{
+    const char *mode = test == T_PUB_NONE   ? "iceoryx-none"
+                       : test == T_PUB_POLL ? "iceoryx-poll"
+                                            : "iceoryx-stopped";
+    bench_dist d;
+    double min, p50, mean;
+
+    bench_dist_of(batch_ns, nb, &d);
+    min = (double)d.min / BATCH;
+    p50 = (double)d.p50 / BATCH;
+    mean = d.mean / BATCH;
+    printf("%-15s width %2u  n %8" PRIu64 "  ns/op p50 %7.2f  min %7.2f"
+           "  mean %7.2f  loan failures %" PRIu64 "\n",
+           mode, (unsigned)o.width, (uint64_t)nb * BATCH, p50, min, mean,
+           failed);
+    /* blocked_after -1: iceoryx never blocks the writer here; a failed
+     * loan would show in the eagain column. */
+    bench_csv(o.csv,
+              "mode,width,run,n,ns_op_p50,ns_op_min,ns_op_mean,"
+              "blocked_after,eagain",
+              "%s,%u,%d,%" PRIu64 ",%.3f,%.3f,%.3f,%lld,%" PRIu64, mode,
+              (unsigned)o.width, o.run, (uint64_t)nb * BATCH, p50, min, mean,
+              -1LL, failed);
+}
+
+static void emit_throughput(uint64_t failed)
+{
+    double secs = (double)(sh->t_reader_end - sh->t_start) / 1e9;
+    double wsecs = (double)(sh->t_writer_end - sh->t_start) / 1e9;
+    double rate = secs > 0 ? (double)sh->received / secs : 0;
+    double wrate = wsecs > 0 ? (double)o.count / wsecs : 0;
+    unsigned q = o.capacity < IOX_QUEUE_MAX ? o.capacity : IOX_QUEUE_MAX;
+    /* Every sample is either received or a gap in the numbers; a failed
+     * loan is a sample never sent, counted as lost too. */
+    int accounted = sh->received + sh->lost == o.count;
+
+    printf("%-7s capacity %6u  rate %9" PRIu64 "  published %9" PRIu64
+           "  received %9" PRIu64 "  lost %9" PRIu64
+           "  delivered %7.2f M/s  writer %7.2f M/s  accounted %s"
+           "  loan failures %" PRIu64 "\n",
+           "iceoryx", q, o.rate_hz, o.count, sh->received, sh->lost,
+           rate / 1e6, wrate / 1e6, accounted ? "yes" : "NO", failed);
+    bench_csv(o.csv,
+              "peer,capacity,rate_hz,run,n,received,lost,delivered_per_s,"
+              "writer_per_s,accounted",
+              "%s,%u,%" PRIu64 ",%d,%" PRIu64 ",%" PRIu64 ",%" PRIu64
+              ",%.0f,%.0f,%d",
+              "iceoryx", q, o.rate_hz, o.run, o.count, sh->received,
+              sh->lost, rate, wrate, accounted);
+}
+
+int main(int argc, char **argv)
+{
+    iox_pub_storage_t pst;
+    iox_pub_t pub;
+    msg m;
+    pid_t pid = 0;
+    uint64_t i, failed = 0, *t = NULL;
+    size_t nb = 0, j;
+    int k = -1, rc = 0;
+
+    /* The TEST decides the defaults (those of bench_latency, bench_publish
+     * and bench_throughput), so find it before the options are parsed. */
+    for (j = 1; j < (size_t)argc && k < 0; j++) {
+        size_t n;
+        for (n = 0; n < sizeof test_names / sizeof test_names[0]; n++)
+            if (strcmp(argv[j], test_names[n]) == 0)
+                k = (int)n;
+    }
+    if (k == T_LAT_POLL || k == T_LAT_WAIT) {
+        o.count = 200000;
+        o.rate_hz = 100000;
+    } else {
+        o.count = k == T_THROUGHPUT ? 20000000 : 2000000;
+    }
+    bench_parse(argc, argv, &o,
+                "Usage: bench_iceoryx TEST [OPTION]...\n"
+                "Eclipse iceoryx (C binding) as a peer; iox-roudi must run.\n"
+                "TEST: latency-poll latency-wait publish-none publish-poll "
+                "publish-stopped throughput\n"
+                "--capacity is the subscriber's queue (at most 256)");
+    if (k < 0 || optind + 1 != argc || strcmp(argv[optind], test_names[k])) {
+        fprintf(stderr, "bench_iceoryx: want one TEST (see --help)\n");
+        return 2;
+    }
+    test = (enum test)k;
+    /* Debian's iceoryx 2.0.3 RouDi sometimes forgets a subscriber that
+     * stayed stopped for a few hundred ms (its keep-alive is then from an
+     * "unknown process") and the subscriber hangs in its runtime's
+     * shutdown: keep the SIGSTOP short (about 1 us per publish). */
+    if (test == T_PUB_STOPPED && o.count > 100000)
+        o.count = 100000;
+    msg_size = 16 + 8 * (size_t)o.width;
+    warm = (test == T_LAT_POLL || test == T_LAT_WAIT)
+               ? (o.count / 10 < 10000 ? o.count / 10 : 10000)
+               : 0;
+    total = warm + o.count;
+    memset(&m, 0, sizeof m);
+    for (j = 0; j < o.width; j++)
+        m.v[j] = (double)j * 0.5;
+    snprintf(event, sizeof event, "w%ld", (long)getpid());
+    sh = bench_shared(sizeof *sh);
+    bench_pin(o.wcpu);
+    alarm((unsigned)(120 + 4 * total / (o.rate_hz ? o.rate_hz : 100000)));
+
+    /* Fork before the writer's runtime exists: iceoryx's runtime has
+     * threads and a connection to RouDi that a fork must not duplicate. */
+    if (test != T_PUB_NONE)
+        pid = bench_fork(o.rcpu, reader_main, NULL);
+    runtime_init("w");
+    pub = pub_open(&pst);
+    if (pid > 0 && wait_connected(pub) != 0) {
+        kill(pid, SIGKILL);
+        bench_wait(pid);
+        return 1;
+    }
+
+    switch (test) {
+    case T_LAT_POLL:
+    case T_LAT_WAIT: {
+        struct timespec idle = {0, IDLE_NS};
+        uint64_t period = o.rate_hz ? 1000000000u / o.rate_hz : 0, next;
+        nanosleep(&idle, NULL);
+        next = bench_now();
+        for (i = 0; i < total; i++) {
+            if (period) {
+                uint64_t now = bench_now();
+                if (now > next + period)
+                    next = now; /* late: no catch-up burst */
+                else
+                    bench_spin_until(next);
+                next += period;
+            }
+            m.seq = i;
+            m.stamp = bench_now();
+            while (send_one(pub, &m) != 0 && ++failed && i + 1 == total)
+                ; /* the reader stops at the last one: it must go out */
+        }
+        break;
+    }
+    case T_PUB_NONE:
+    case T_PUB_POLL:
+    case T_PUB_STOPPED:
+        nb = (size_t)(o.count / BATCH);
+        if (nb == 0)
+            nb = 1;
+        t = calloc(nb, sizeof *t);
+        if (t == NULL)
+            return 1;
+        if (test == T_PUB_STOPPED) {
+            struct timespec ts = {0, 20000000};
+            nanosleep(&ts, NULL); /* let it fall asleep in the waitset */
+            kill(pid, SIGSTOP);
+        }
+        for (j = 0, i = 0; j < nb; j++) {
+            uint64_t t0 = bench_now(), n;
+            for (n = 0; n < BATCH; n++, i++) {
+                m.seq = i;
+                m.stamp = i;
+                failed += (uint64_t)send_one(pub, &m);
+            }
+            t[j] = bench_now() - t0;
+        }
+        break;
+    case T_THROUGHPUT:
+        sh->t_start = bench_now();
+        for (i = 0; i < o.count; i++) {
+            m.seq = i;
+            m.stamp = i;
+            while (send_one(pub, &m) != 0 && ++failed && i + 1 == o.count)
+                ; /* the reader stops at the last one: it must go out */
+        }
+        sh->t_writer_end = bench_now();
+        break;
+    }
+
+    if (pid > 0) {
+        atomic_store(&sh->stop, 1);
+        if (test == T_PUB_STOPPED) {
+            /* Let it go and end cleanly (see reader_main's exit): one more
+             * sample wakes its waitset if the queue was empty. */
+            kill(pid, SIGCONT);
+            (void)send_one(pub, &m);
+        }
+        rc = wait_reader(pid);
+        if (test == T_PUB_STOPPED && rc != 0) {
+            /* The figures are the writer's and complete; only the
+             * subscriber's exit went wrong (see main). */
+            fprintf(stderr, "bench_iceoryx: (publish-stopped: the writer's "
+                            "figures stand)\n");
+            rc = 0;
+        }
+    }
+    iox_pub_deinit(pub);
+    iox_runtime_shutdown();
+    if (rc != 0) {
+        fprintf(stderr, "bench_iceoryx: %s: the reader failed\n",
+                test_names[test]);
+        return 1;
+    }
+    switch (test) {
+    case T_LAT_POLL:
+    case T_LAT_WAIT: emit_latency(); break;
+    case T_THROUGHPUT: emit_throughput(failed); return sh->received + sh->lost == o.count ? 0 : 3;
+    default: emit_publish(t, nb, failed); break;
+    }
+    free(t);
+    return 0;
+}
