@@ -143,6 +143,42 @@ static inline uint64_t torture_samples(int argc, char **argv, uint64_t def)
     return shmseq_test_scaled(n, 1000);
 }
 
+/*
+ * The crash tortures' command line: the kill count (@def_kills, or the
+ * SHMSEQ_CRASH_KILLS environment variable for long runs, or --kills N) and
+ * the random seed (--seed S; default: the clock). Bad input: exit 2.
+ */
+static inline uint64_t torture_parse_u64(const char *prog, const char *s)
+{
+    char *end;
+    unsigned long long v = strtoull(s, &end, 0);
+    if (*s == '\0' || *end != '\0') {
+        fprintf(stderr, "%s: bad number '%s'\n", prog, s);
+        exit(2);
+    }
+    return v;
+}
+
+static inline void torture_kill_args(int argc, char **argv, uint64_t def_kills,
+                                     uint64_t *kills, uint64_t *seed)
+{
+    const char *env = getenv("SHMSEQ_CRASH_KILLS");
+    *kills = def_kills;
+    if (env != NULL && *env != '\0')
+        *kills = torture_parse_u64(argv[0], env);
+    *seed = torture_now_ns() | 1u;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--kills") == 0 && i + 1 < argc)
+            *kills = torture_parse_u64(argv[0], argv[++i]);
+        else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc)
+            *seed = torture_parse_u64(argv[0], argv[++i]) | 1u;
+        else {
+            fprintf(stderr, "usage: %s [--kills N] [--seed S]\n", argv[0]);
+            exit(2);
+        }
+    }
+}
+
 /* A per-process unique region name with @tag. */
 static inline void torture_name(char *buf, size_t size, const char *tag)
 {

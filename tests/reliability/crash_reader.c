@@ -269,34 +269,10 @@ static int kill_reap(pid_t pid)
     return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL ? 0 : -1;
 }
 
-static uint64_t parse_u64(const char *s)
-{
-    char *end;
-    unsigned long long v = strtoull(s, &end, 0);
-    if (*s == '\0' || *end != '\0') {
-        fprintf(stderr, "crash_reader: bad number '%s'\n", s);
-        exit(2);
-    }
-    return v;
-}
-
 int main(int argc, char **argv)
 {
-    uint64_t kills = 300;
-    const char *env = getenv("SHMSEQ_CRASH_KILLS");
-    if (env != NULL && *env != '\0')
-        kills = parse_u64(env);
-    rng_state = torture_now_ns() | 1u;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--kills") == 0 && i + 1 < argc)
-            kills = parse_u64(argv[++i]);
-        else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc)
-            rng_state = parse_u64(argv[++i]) | 1u;
-        else {
-            fprintf(stderr, "usage: %s [--kills N] [--seed S]\n", argv[0]);
-            return 2;
-        }
-    }
+    uint64_t kills;
+    torture_kill_args(argc, argv, 300, &kills, &rng_state);
     setvbuf(stdout, NULL, _IOLBF, 0);
     printf("crash_reader: %llu kills, seed %llu\n", (unsigned long long)kills,
            (unsigned long long)rng_state);
