@@ -10,7 +10,10 @@
 # bench/out/*.csv, the plot to bench/out/bench.png (gnuplot), the table to
 # bench/out/table.txt. Nothing asserts on time. The iceoryx peer runs when
 # bench_iceoryx was built (its C binding found); this script starts and
-# stops the iox-roudi daemon for it (bench/roudi.sh).
+# stops the iox-roudi daemon for it (bench/roudi.sh). The jitter pairs
+# compare like with like: the sensor task and cyclictest both holding the
+# PM QoS CPU latency request (sensor_reader -L 0, cyclictest's default),
+# then neither (sensor_reader, cyclictest --laptop).
 #
 #   bench/run.sh [--runs N] [--quick] [--no-build] [--no-deps]
 #                [--skip latency,publish,throughput,footprint,jitter]
@@ -103,6 +106,38 @@ else
   say "iceoryx: skipped: $roudi_why"
 fi
 
+# ---- jitter: one row of jitter.csv per tool run -------------------------
+# jitter_sr TOOL HZ [sensor_reader options]: its "min A avg B p99 C max D".
+jitter_sr() {
+  local tool=$1 hz=$2 line
+  shift 2
+  line=$("$sr" -n "bench-jitter-$$" -r "$hz" -P 80 -C "$rcpu" -m -d "$jit_s" \
+         -u -q -R "$@" 2>&1 | sed -n 's/.*wake-up latency (us): //p')
+  # shellcheck disable=SC2086 # split into fields on purpose
+  set -- $line
+  if [ $# -ge 8 ]; then
+    echo "$tool,$hz,$run,$2,$4,$8" >>"$out/jitter.csv"
+  else
+    say "jitter: $tool $hz Hz gave no summary"
+  fi
+}
+# jitter_ct TOOL HZ [cyclictest options]: its last "Min: Avg: Max:" line.
+jitter_ct() {
+  local tool=$1 hz=$2 line
+  shift 2
+  line=$(cyclictest -q -m -p 80 -a "$rcpu" -t 1 -i "$((1000000 / hz))" \
+           -D "$jit_s" "$@" 2>/dev/null |
+         sed -n 's/.*Min: *\([0-9]*\).*Avg: *\([0-9]*\).*Max: *\([0-9]*\).*/\1 \2 \3/p' |
+         tail -n1)
+  # shellcheck disable=SC2086 # split into fields on purpose
+  set -- $line
+  if [ $# -ge 3 ]; then
+    echo "$tool,$hz,$run,$1,$2,$3" >>"$out/jitter.csv"
+  else
+    say "jitter: $tool $hz Hz gave no summary"
+  fi
+}
+
 # ---- measurements -------------------------------------------------------
 for run in $(seq 1 "$runs"); do
   if want latency; then
@@ -176,21 +211,26 @@ for run in $(seq 1 "$runs"); do
     elif [ ! -x "$sr" ]; then
       say "jitter: $sr missing: skipped"
     else
-      say "run $run/$runs: jitter (sensor_reader vs cyclictest, ${jit_s} s each)"
+      # Holding the request needs write access to the device (root): without
+      # it sensor_reader would only warn and the "+qos" figures would lie.
+      jit_qos=0
+      [ -w /dev/cpu_dma_latency ] && jit_qos=1
+      [ "$jit_qos" = 1 ] ||
+        say "jitter: /dev/cpu_dma_latency not writable: the pair holding the PM QoS request is skipped"
+      say "run $run/$runs: jitter (sensor_reader vs cyclictest, with and without the PM QoS request, ${jit_s} s each)"
       for hz in 1000 10000; do
-        us=$((1000000 / hz))
-        line=$("$sr" -n "bench-jitter-$$" -r "$hz" -P 80 -C "$rcpu" -m -d "$jit_s" \
-               -u -q -R 2>&1 | sed -n 's/.*wake-up latency (us): //p')
-        # "min A avg B p99 C max D"
-        # shellcheck disable=SC2086 # split into fields on purpose
-        set -- $line
-        [ $# -ge 8 ] && echo "sensor_reader,$hz,$run,$2,$4,$8" >>"$out/jitter.csv"
-        line=$(cyclictest -q -m -p 80 -a "$rcpu" -t 1 -i "$us" -D "$jit_s" 2>/dev/null |
-               sed -n 's/.*Min: *\([0-9]*\).*Avg: *\([0-9]*\).*Max: *\([0-9]*\).*/\1 \2 \3/p' |
-               tail -n1)
-        # shellcheck disable=SC2086 # split into fields on purpose
-        set -- $line
-        [ $# -ge 3 ] && echo "cyclictest,$hz,$run,$1,$2,$3" >>"$out/jitter.csv"
+        if [ "$jit_qos" = 1 ]; then
+          jitter_sr sensor_reader+qos "$hz" -L 0
+          jitter_ct cyclictest "$hz"
+        fi
+        # Another process's request would spoil the pair without one (the
+        # kernel reads back the smallest request, 2000 s when none).
+        jit_lim=$(od -An -td4 -N4 /dev/cpu_dma_latency 2>/dev/null | tr -d ' ') || jit_lim=
+        if [ -n "$jit_lim" ] && [ "$jit_lim" -lt 2000000000 ]; then
+          say "jitter: another process holds a CPU latency request ($jit_lim us): the pair without one may not be clean"
+        fi
+        jitter_sr sensor_reader "$hz"
+        jitter_ct cyclictest-laptop "$hz" --laptop
       done
     fi
   fi

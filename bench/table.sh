@@ -3,7 +3,11 @@
 # Turn the raw CSVs of bench/run.sh into its one table: per measurement the
 # median over the runs, the spread (min..max over the runs) and the ratio
 # to shmseq (value / shmseq's value, same run set), then the issue's
-# targets, each met or missed with the figures. Usage: table.sh OUTDIR RUNS
+# targets, each met or missed with the figures. Jitter compares the sensor
+# task with cyclictest in pairs run alike: both holding the PM QoS CPU
+# latency request (sensor_reader+qos, cyclictest), then neither
+# (sensor_reader, cyclictest-laptop); the ratio is to the pair's
+# cyclictest. Usage: table.sh OUTDIR RUNS
 set -euo pipefail
 out=${1:?}
 runs=${2:-?}
@@ -27,7 +31,7 @@ function has(k) { return (k in n) && n[k] > 0 }
 function fmt(x) { return (x >= 100 || x == int(x)) ? sprintf("%.0f", x) : sprintf("%.2f", x) }
 function ratio(a, b) { return (b > 0) ? sprintf("%.2fx", a / b) : "-" }
 function row(sec, peer, k, base, note) {
-  printf "%-22s %-16s %12s  %-21s %9s  %s\n", sec, peer, fmt(med(k)),
+  printf "%-22s %-17s %12s  %-21s %9s  %s\n", sec, peer, fmt(med(k)),
          "[" fmt(lo(k)) ".." fmt(hi(k)) "]", (base == "" ? "" : ratio(med(k), base)), note
 }
 function target(text, ok, fig) {
@@ -47,12 +51,12 @@ src == "throughput" {
   k = "thr|" $1 "|" $2 "|" $3; add(k, $8 / 1e6); add(k "|lost", $7); add(k "|acc", $10)
   if (!(k in thrseen)) { thrseen[k] = 1; tkorder[++ntk] = k; tlabel[k] = $1 "|" $2 "|" $3 }
 }
-src == "jitter" { k = "jit|" $1 "|" $2; add(k "|avg", $5); add(k "|max", $6); add(k, $5); jrate[$2] = 1 }
+src == "jitter" { k = "jit|" $1 "|" $2; add(k "|avg", $5); add(k "|max", $6); add(k, $5); if (!($2 in jrate)) { jrate[$2] = 1; jrates[++njr] = $2 + 0 } }
 src == "footprint" { fp[++nfp] = sprintf("%-7s -%-3s text %6d  data %4d  bss %4d  (total %d)", $1, $2, $3, $4, $5, $3 + $4 + $5) }
 src == "region" { if (($1 == 1 || $1 == 6) && ($2 == 1024 || $2 == 65536)) rg[++nrg] = sprintf("width %2d capacity %6d: slot %4d B, region %9d B", $1, $2, $3, $4) }
 END {
-  printf "%-22s %-16s %12s  %-21s %9s  %s\n", "measurement", "peer", "median", "[min..max] runs", "x shmseq", "notes (medians)"
-  printf "%-22s %-16s %12s  %-21s %9s  %s\n", "-----------", "----", "------", "---------------", "--------", "-----"
+  printf "%-22s %-17s %12s  %-21s %9s  %s\n", "measurement", "peer", "median", "[min..max] runs", "x shmseq", "notes (medians)"
+  printf "%-22s %-17s %12s  %-21s %9s  %s\n", "-----------", "----", "------", "---------------", "--------", "-----"
   for (w = 1; w <= 64; w++) {
     if (!(w in latw)) continue
     base = med("lat|shmseq-poll|" w)
@@ -85,10 +89,19 @@ END {
     if (lo(k "|acc") < 1) note = note " ACCOUNTING BROKEN"
     row(sec, t[1], k, base, note)
   }
-  for (r in jrate) {
-    base = med("jit|cyclictest|" r "|avg")
-    row("jitter avg us " r " Hz", "cyclictest", "jit|cyclictest|" r "|avg", base, "max " fmt(med("jit|cyclictest|" r "|max")))
-    row("jitter avg us " r " Hz", "sensor_reader", "jit|sensor_reader|" r "|avg", base, "max " fmt(med("jit|sensor_reader|" r "|max")))
+  # Rates in ascending order; each pair: the sensor task, its cyclictest.
+  for (i = 2; i <= njr; i++) { jt = jrates[i]; for (j = i - 1; j >= 1 && jrates[j] > jt; j--) jrates[j + 1] = jrates[j]; jrates[j + 1] = jt }
+  jsr[1] = "sensor_reader+qos"; jct[1] = "cyclictest";        jhow[1] = "PM QoS request held"
+  jsr[2] = "sensor_reader";     jct[2] = "cyclictest-laptop"; jhow[2] = "no PM QoS request"
+  for (i = 1; i <= njr; i++) {
+    r = jrates[i]
+    for (q = 1; q <= 2; q++) {
+      base = med("jit|" jct[q] "|" r "|avg")
+      for (m = 1; m <= 2; m++) {
+        p = (m == 1) ? jct[q] : jsr[q]; k = "jit|" p "|" r
+        if (has(k)) row("jitter avg us " r " Hz", p, k "|avg", base, "max " fmt(med(k "|max")) ", " jhow[q])
+      }
+    }
   }
   if (nfp) { print ""; print "footprint of libshmseq.a (size -t, bytes):"; for (i = 1; i <= nfp; i++) print "  " fp[i] }
   if (nrg) { print "region bytes (shmseq_region_size):"; for (i = 1; i <= nrg; i++) print "  " rg[i] }
@@ -120,8 +133,13 @@ END {
   }
   k = "thr|shmseq|4096|5000000"
   if (has(k)) target("zero loss paced at 5 M/s, capacity 4096", hi(k "|lost") == 0, "lost per run " fmt(lo(k "|lost")) ".." fmt(hi(k "|lost")) "; capacity 65536: " fmt(lo("thr|shmseq|65536|5000000|lost")) ".." fmt(hi("thr|shmseq|65536|5000000|lost")))
-  for (r in jrate) {
-    a = med("jit|sensor_reader|" r "|avg"); c = med("jit|cyclictest|" r "|avg")
-    if (a != "" && c != "") target("sensor task jitter <= 1.2x cyclictest (avg, " r " Hz)", a <= 1.2 * c || a - c <= 1, sprintf("%s vs %s us", fmt(a), fmt(c)))
+  for (i = 1; i <= njr; i++) {
+    r = jrates[i]
+    for (q = 1; q <= 2; q++) {
+      text = "sensor task jitter <= 1.2x " jct[q] " (avg, " r " Hz)"
+      a = med("jit|" jsr[q] "|" r "|avg"); c = med("jit|" jct[q] "|" r "|avg")
+      if (a != "" && c != "") target(text, a <= 1.2 * c || a - c <= 1, sprintf("%s vs %s us, %s", fmt(a), fmt(c), jhow[q]))
+      else target(text, 0, "NOT MEASURED (" jsr[q] " / " jct[q] " missing" (q == 1 ? "; holding the request needs root" : "") ")")
+    }
   }
 }' "${files[@]}"

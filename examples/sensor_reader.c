@@ -4,12 +4,16 @@
  * fixed rate on an absolute-deadline periodic task and publishes every
  * reading into a named shmseq region, as its only writer. Loggers attach
  * to the same region (see logger.c). At exit it prints a cyclictest-style
- * summary of its wake-up latency.
+ * summary of its wake-up latency. With --cpu-latency it holds the kernel's
+ * CPU latency request while it runs, as cyclictest does by default: compare
+ * its figures with cyclictest's run the same way (cyclictest --laptop
+ * holds none).
  */
 #define _POSIX_C_SOURCE 200809L
 
 #include <getopt.h>
 #include <inttypes.h>
+#include <stdint.h>
 
 #include <shmseq/bsp.h>
 
@@ -37,6 +41,9 @@ static void usage(const shmseq_board *b)
 "  -P, --priority N      SCHED_FIFO priority 1..99, 0 = normal (board: %d)\n"
 "  -C, --cpu N           pin to CPU N, -1 = no pinning   (board: %d)\n"
 "  -m, --mlock           lock memory (mlockall)          (board: %s)\n"
+"  -L, --cpu-latency US  while running, keep the CPUs out of idle states\n"
+"                        slower than US microseconds to leave; 0 = out of\n"
+"                        every deep one, as cyclictest does (default: none)\n"
 "  -d, --duration S      run S seconds, 0 = until Ctrl-C/SIGTERM (default 0)\n"
 "  -R, --recreate        if the region exists with another width/capacity\n"
 "                        (and no writer holds it), remove and recreate it\n"
@@ -48,7 +55,8 @@ static void usage(const shmseq_board *b)
 "\n"
 "Exit status: 0 ok, 1 runtime failure, 2 usage error.\n"
 "Priority and --mlock need privileges (CAP_SYS_NICE, CAP_IPC_LOCK or\n"
-"rlimits); without them it warns and runs with normal scheduling.\n"
+"rlimits), --cpu-latency write access to /dev/cpu_dma_latency (root);\n"
+"without them it warns and runs with normal scheduling and idle states.\n"
 "Boards:",
         prog, EXAMPLE_DEFAULT_REGION, b->name, (unsigned)b->rate_hz,
         (unsigned)SHMSEQ_WIDTH_MAX, (unsigned)b->width,
@@ -80,17 +88,32 @@ static void list_boards(void)
 
 static void warn_task(int rc, const shmseq_task_config *tc)
 {
-    if (rc == -EPERM)
+    const char *what[3];
+    size_t n = 0, i;
+
+    if (tc->priority > 0)
+        what[n++] = "SCHED_FIFO priority";
+    if (tc->lock_memory)
+        what[n++] = "memory lock";
+    if (tc->hold_cpu_latency)
+        what[n++] = "CPU latency request";
+    if (rc == -EPERM) {
+        /* The first setting that failed is not known: name them all. */
+        fprintf(stderr, "%s: warning: not allowed to set", prog);
+        for (i = 0; i < n; i++)
+            fprintf(stderr, "%s %s",
+                    i == 0 ? "" : i + 1 == n ? " or" : ",", what[i]);
         fprintf(stderr,
-                "%s: warning: not allowed to set%s%s (needs root, "
-                "CAP_SYS_NICE/CAP_IPC_LOCK or a higher RLIMIT_RTPRIO/"
-                "RLIMIT_MEMLOCK); continuing without\n",
-                prog, tc->priority > 0 ? " SCHED_FIFO priority" : "",
-                tc->lock_memory ? " memory lock" : "");
-    else if (rc == -ENOSYS)
+                " (needs root, CAP_SYS_NICE/CAP_IPC_LOCK or a higher "
+                "RLIMIT_RTPRIO/RLIMIT_MEMLOCK; the CPU latency request "
+                "needs write access to /dev/cpu_dma_latency); continuing "
+                "without\n");
+    } else if (rc == -ENOSYS)
         fprintf(stderr,
                 "%s: warning: this system cannot set priority or CPU "
-                "affinity; continuing without\n", prog);
+                "affinity%s; continuing without\n", prog,
+                tc->hold_cpu_latency ? ", or has no CPU latency request "
+                "(no /dev/cpu_dma_latency)" : "");
     else
         fprintf(stderr, "%s: warning: task setup: %s; continuing\n", prog,
                 shmseq_strerror(rc));
@@ -114,6 +137,7 @@ int main(int argc, char **argv)
         {"priority", required_argument, NULL, 'P'},
         {"cpu", required_argument, NULL, 'C'},
         {"mlock", no_argument, NULL, 'm'},
+        {"cpu-latency", required_argument, NULL, 'L'},
         {"duration", required_argument, NULL, 'd'},
         {"recreate", no_argument, NULL, 'R'},
         {"unlink", no_argument, NULL, 'u'},
@@ -126,12 +150,13 @@ int main(int argc, char **argv)
     const char *board_name = "desktop";
     const char *sensor_name = NULL, *params = NULL;
     const char *rate_arg = NULL, *width_arg = NULL, *cap_arg = NULL;
-    const char *prio_arg = NULL, *cpu_arg = NULL;
+    const char *prio_arg = NULL, *cpu_arg = NULL, *latency_arg = NULL;
     int mlock_opt = 0, recreate = 0, do_unlink = 0, quiet = 0, opt;
     double duration = 0.0;
     const shmseq_board *board;
     uint32_t rate, width, capacity;
     int priority, cpu;
+    uint32_t latency_us = 0;
     shmseq_sensor sensor;
     shmseq_writer w;
     shmseq_config cfg;
@@ -146,8 +171,8 @@ int main(int argc, char **argv)
     uint32_t c;
     int rc, status = EX_OK;
 
-    while ((opt = getopt_long(argc, argv, "n:b:r:w:c:s:p:P:C:md:Rulqh", opts,
-                              NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "n:b:r:w:c:s:p:P:C:mL:d:Rulqh",
+                              opts, NULL)) != -1) {
         switch (opt) {
         case 'n': name = optarg; break;
         case 'b': board_name = optarg; break;
@@ -159,6 +184,7 @@ int main(int argc, char **argv)
         case 'P': prio_arg = optarg; break;
         case 'C': cpu_arg = optarg; break;
         case 'm': mlock_opt = 1; break;
+        case 'L': latency_arg = optarg; break;
         case 'd':
             if (example_parse_seconds(optarg, &duration) < 0)
                 example_usage_error(prog, "--duration '%s': want seconds >= 0",
@@ -215,6 +241,12 @@ int main(int argc, char **argv)
     if (cpu_arg && example_parse_int(cpu_arg, &cpu) < 0)
         example_usage_error(prog, "--cpu '%s': want a CPU number or -1",
                             cpu_arg);
+    /* The kernel takes a signed 32-bit value. */
+    if (latency_arg && (example_parse_u32(latency_arg, &latency_us) < 0 ||
+                        latency_us > INT32_MAX))
+        example_usage_error(prog,
+                            "--cpu-latency '%s': want 0..2147483647 us",
+                            latency_arg);
     rc = shmseq_name_check(name);
     if (rc < 0) {
         example_region_error(prog, name, rc, 1);
@@ -258,10 +290,13 @@ int main(int argc, char **argv)
     tc.priority = priority;
     tc.cpu = cpu;
     tc.lock_memory = mlock_opt || board->lock_memory;
+    tc.hold_cpu_latency = latency_arg != NULL;
+    tc.cpu_latency_us = latency_us;
     rc = shmseq_task_start(&task, &tc);
     if (rc == -EINVAL) {
         fprintf(stderr, "%s: --cpu %d: no such CPU on this machine\n", prog,
                 cpu);
+        shmseq_task_stop(&task);
         shmseq_writer_close(&w);
         shmseq_sensor_close(&sensor);
         if (do_unlink)
@@ -309,6 +344,7 @@ int main(int argc, char **argv)
         published++;
     }
 
+    shmseq_task_stop(&task);   /* the latency request ends with the work */
     shmseq_task_get_stats(&task, &ts);
     fprintf(stderr,
             "%s: published %" PRIu64 " samples (seq %" PRIu64 "..%" PRIu64

@@ -12,14 +12,21 @@
  * sched_setscheduler(0, ...) and sched_setaffinity(0, ...) act on the
  * calling thread on Linux (pid 0 is the caller's thread id there), which
  * is what a sensor thread inside a bigger process wants.
+ *
+ * The CPU latency request is Linux PM QoS through /dev/cpu_dma_latency,
+ * as cyclictest does it: write the limit in microseconds as a binary s32
+ * and keep the file open; the kernel drops the request when the file is
+ * closed (shmseq_task_stop, or the process exiting however it exits).
  */
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "shmseq/port.h"
 #include "shmseq/task.h"
@@ -76,14 +83,50 @@ static int lock_memory(void)
     return (errno == EPERM || errno == ENOMEM) ? -EPERM : -errno;
 }
 
+#define CPU_LATENCY_DEV "/dev/cpu_dma_latency"
+
+/* On success *fd holds the request until it is closed. */
+static int hold_cpu_latency(uint32_t us, int *fd)
+{
+    int32_t value = (int32_t)us;    /* range checked by the caller */
+    ssize_t n;
+    int err;
+
+    *fd = open(CPU_LATENCY_DEV, O_WRONLY | O_CLOEXEC);
+    if (*fd < 0) {
+        err = errno;
+        /* Root-only (0600) on most distributions. */
+        if (err == EACCES || err == EPERM)
+            return -EPERM;
+        /* Not Linux, no PM QoS in this kernel, or no /dev node for it (a
+         * container): nothing to hold. */
+        if (err == ENOENT || err == ENODEV || err == ENXIO)
+            return -ENOSYS;
+        return -err;
+    }
+    /* The kernel's binary format: exactly one s32 in host byte order (any
+     * other length is parsed as a hex string). */
+    do
+        n = write(*fd, &value, sizeof value);
+    while (n < 0 && errno == EINTR);
+    if (n == (ssize_t)sizeof value)
+        return 0;
+    err = n < 0 ? -errno : -EIO;
+    (void)close(*fd);
+    *fd = -1;
+    return err;
+}
+
 int shmseq_task_start(shmseq_task *t, const shmseq_task_config *cfg)
 {
     int rc = 0;
 
     assert(t != NULL && cfg != NULL);
     memset(t, 0, sizeof *t);
+    t->qos_handle = -1;     /* before any return: stop() checks it */
     if (cfg->period_ns == 0 || cfg->priority < 0 || cfg->priority > 99 ||
-        cfg->cpu >= CPU_SETSIZE)
+        cfg->cpu >= CPU_SETSIZE ||
+        (cfg->hold_cpu_latency && cfg->cpu_latency_us > INT32_MAX))
         return -EINVAL;
     t->period_ns = cfg->period_ns;
     t->min_ns = UINT64_MAX;
@@ -94,6 +137,11 @@ int shmseq_task_start(shmseq_task *t, const shmseq_task_config *cfg)
         keep_first(&rc, set_cpu(cfg->cpu));
     if (cfg->lock_memory)
         keep_first(&rc, lock_memory());
+    /* Last of the settings: in force for the first sleep, held no longer
+     * than needed, and never taken by a start refused above. */
+    if (cfg->hold_cpu_latency)
+        keep_first(&rc, hold_cpu_latency(cfg->cpu_latency_us,
+                                         &t->qos_handle));
 
     /* Last, so the settings' own cost does not eat into the first period. */
     t->next_ns = shmseq_port_monotonic_ns() + t->period_ns;
@@ -156,6 +204,17 @@ int shmseq_task_wait(shmseq_task *t)
     record(t, now > t->next_ns ? now - t->next_ns : 0);
     t->next_ns += t->period_ns;
     return 0;
+}
+
+void shmseq_task_stop(shmseq_task *t)
+{
+    assert(t != NULL);
+    if (t->qos_handle >= 0) {
+        /* Closing is what withdraws the request; close() failing (EINTR)
+         * still releases the descriptor on Linux, so never retry. */
+        (void)close(t->qos_handle);
+        t->qos_handle = -1;
+    }
 }
 
 void shmseq_task_get_stats(const shmseq_task *t, shmseq_task_stats *out)

@@ -212,9 +212,15 @@ int shmseq_port_wait_is_blocking(void)
 int shmseq_task_start(shmseq_task *t, const shmseq_task_config *cfg)
 {
     /* Validate (-EINVAL), apply priority/affinity/memory lock where the
-     * system has them (-EPERM/-ENOSYS but still usable), and set the first
-     * absolute deadline one period from now. */
+     * system has them (-EPERM/-ENOSYS but still usable), take the CPU
+     * latency request if cfg->hold_cpu_latency (a power-management
+     * constraint keeping the cores out of idle states slower to leave than
+     * cfg->cpu_latency_us; keep its handle in t->qos_handle, -ENOSYS if
+     * the system has none), and set the first absolute deadline one period
+     * from now. The handle is -1 before any return, so that stop() is safe
+     * after a failed start. */
     memset(t, 0, sizeof *t);
+    t->qos_handle = -1;
     if (cfg->period_ns == 0 || cfg->priority < 0 || cfg->priority > 99)
         return -EINVAL;
     t->period_ns = cfg->period_ns;
@@ -238,4 +244,13 @@ void shmseq_task_get_stats(const shmseq_task *t, shmseq_task_stats *out)
     out->cycles = t->cycles;
     out->missed = t->missed;
     out->overflow = t->overflow;
+}
+
+void shmseq_task_stop(shmseq_task *t)
+{
+    /* Release the CPU latency request (if t->qos_handle holds one) and
+     * reset the handle to -1. Must be safe to call twice and after a
+     * failed start. Priority, affinity and memory lock are left as they
+     * are. */
+    t->qos_handle = -1;
 }

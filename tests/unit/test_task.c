@@ -4,17 +4,25 @@
  * Unit tests of the periodic task helper (include/shmseq/task.h, in
  * port/posix/task.c): cycles are counted and the statistics are coherent,
  * an overrun is counted as missed periods and skipped rather than caught
- * up in a burst, bad configurations are refused, and priority/affinity
- * apply to the calling thread only.
+ * up in a burst, bad configurations are refused, priority/affinity
+ * apply to the calling thread only, and the CPU latency request is held
+ * from start to stop: one descriptor on /dev/cpu_dma_latency, closed by
+ * shmseq_task_stop (twice, or after a failed start, harmlessly). Whether
+ * the request can be taken here (root, a kernel with PM QoS) is probed
+ * independently, and the start's result must agree with it.
  *
  * Nothing asserts on absolute latencies: the machine may be loaded or
  * running under a sanitizer or an emulator.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -175,6 +183,179 @@ static void test_priority_and_affinity(void **state)
     assert_int_equal(sched_getscheduler(0), SCHED_OTHER);
 }
 
+#define LATENCY_DEV "/dev/cpu_dma_latency"
+
+/* Open descriptors of this process (the directory stream's own included,
+ * the same every time). */
+static int count_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    struct dirent *e;
+    int n = 0;
+
+    assert_non_null(d);
+    while ((e = readdir(d)) != NULL)
+        if (e->d_name[0] != '.')
+            n++;
+    closedir(d);
+    return n;
+}
+
+/* What shmseq_task_start must answer for the request, found out on our
+ * own: 0 if the device opens for writing, else the contract's code. */
+static int expected_latency_rc(void)
+{
+    int fd = open(LATENCY_DEV, O_WRONLY | O_CLOEXEC);
+
+    if (fd >= 0) {
+        close(fd);
+        return 0;
+    }
+    if (errno == EACCES || errno == EPERM)
+        return -EPERM;
+    if (errno == ENOENT || errno == ENODEV || errno == ENXIO)
+        return -ENOSYS;
+    return -errno;
+}
+
+/* The kernel's current limit (the smallest request held), -1 if it cannot
+ * be read here. */
+static long latency_limit(void)
+{
+    int32_t v;
+    int fd = open(LATENCY_DEV, O_RDONLY | O_CLOEXEC);
+    ssize_t n;
+
+    if (fd < 0)
+        return -1;
+    n = read(fd, &v, sizeof v);
+    close(fd);
+    return n == (ssize_t)sizeof v ? (long)v : -1;
+}
+
+static shmseq_task_config with_latency(uint32_t us)
+{
+    shmseq_task_config c = plain();
+
+    c.hold_cpu_latency = 1;
+    c.cpu_latency_us = us;
+    return c;
+}
+
+static void test_cpu_latency_held_until_stop(void **state)
+{
+    shmseq_task_config c = with_latency(0);
+    shmseq_task t;
+    char path[64], target[64];
+    int want = expected_latency_rc(), fds0, fd, flags;
+    long limit;
+    ssize_t n;
+
+    (void)state;
+    fds0 = count_fds();
+    assert_int_equal(shmseq_task_start(&t, &c), want);
+    if (want == 0) {
+        /* One descriptor more, on the device, not inherited by exec. */
+        assert_int_equal(count_fds(), fds0 + 1);
+        fd = t.qos_handle;
+        assert_true(fd >= 0);
+        snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+        n = readlink(path, target, sizeof target - 1);
+        assert_true(n > 0);
+        target[n] = '\0';
+        assert_string_equal(target, LATENCY_DEV);
+        flags = fcntl(fd, F_GETFD);
+        assert_true(flags >= 0 && (flags & FD_CLOEXEC));
+        /* The kernel took the value: the limit is the smallest request
+         * (when the device is also readable here). */
+        limit = latency_limit();
+        if (limit >= 0)
+            assert_int_equal(limit, 0);
+    } else {
+        /* Refused: nothing left open, and the task still runs. */
+        assert_int_equal(count_fds(), fds0);
+        assert_int_equal(t.qos_handle, -1);
+    }
+    assert_int_equal(shmseq_task_wait(&t), 0);
+    shmseq_task_stop(&t);
+    assert_int_equal(count_fds(), fds0);
+    assert_int_equal(t.qos_handle, -1);
+    /* Twice is harmless. */
+    shmseq_task_stop(&t);
+    assert_int_equal(count_fds(), fds0);
+}
+
+static void test_cpu_latency_value_reaches_kernel(void **state)
+{
+    shmseq_task_config c = with_latency(7);
+    shmseq_task t;
+    int want = expected_latency_rc();
+    long before, held;
+
+    (void)state;
+    before = latency_limit();
+    assert_int_equal(shmseq_task_start(&t, &c), want);
+    held = latency_limit();
+    if (want != 0 || before < 0) {
+        /* Without the device (or root) there is no value to look at. */
+        shmseq_task_stop(&t);
+        skip();
+    }
+    /* min(7, what others hold): 7 unless someone asks for less. */
+    assert_true(held >= 0 && held <= 7);
+    if (before > 7)
+        assert_int_equal(held, 7);
+    shmseq_task_stop(&t);
+}
+
+static void test_no_latency_request_by_default(void **state)
+{
+    shmseq_task_config c = plain();
+    shmseq_task t;
+    int fds0;
+
+    (void)state;
+    c.cpu_latency_us = 5;           /* ignored without hold_cpu_latency */
+    fds0 = count_fds();
+    assert_int_equal(shmseq_task_start(&t, &c), 0);
+    assert_int_equal(count_fds(), fds0);
+    assert_int_equal(t.qos_handle, -1);
+    shmseq_task_stop(&t);
+    assert_int_equal(count_fds(), fds0);
+}
+
+static void test_stop_after_failed_start(void **state)
+{
+    shmseq_task_config c;
+    shmseq_task t;
+    int fds0, devnull = -1;
+
+    (void)state;
+    /* The task is zeroed on start: a stop that trusted a zero handle
+     * would close descriptor 0. Make sure there is one to lose. */
+    if (fcntl(0, F_GETFD) < 0) {
+        devnull = open("/dev/null", O_RDONLY);
+        assert_int_equal(devnull, 0);
+    }
+    fds0 = count_fds();
+    c = with_latency(0);
+    c.period_ns = 0;
+    assert_int_equal(shmseq_task_start(&t, &c), -EINVAL);
+    shmseq_task_stop(&t);
+    shmseq_task_stop(&t);
+    assert_int_equal(count_fds(), fds0);
+    assert_true(fcntl(0, F_GETFD) >= 0);
+
+    /* Out of the kernel's s32 range: refused before anything is held. */
+    c = with_latency((uint32_t)INT32_MAX + 1u);
+    assert_int_equal(shmseq_task_start(&t, &c), -EINVAL);
+    assert_int_equal(count_fds(), fds0);
+    shmseq_task_stop(&t);
+    assert_int_equal(count_fds(), fds0);
+    if (devnull >= 0)
+        close(devnull);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -182,6 +363,10 @@ int main(void)
         cmocka_unit_test(test_missed_periods_skipped),
         cmocka_unit_test(test_invalid_config),
         cmocka_unit_test(test_priority_and_affinity),
+        cmocka_unit_test(test_cpu_latency_held_until_stop),
+        cmocka_unit_test(test_cpu_latency_value_reaches_kernel),
+        cmocka_unit_test(test_no_latency_request_by_default),
+        cmocka_unit_test(test_stop_after_failed_start),
     };
 
     return cmocka_run_group_tests_name("task", tests, NULL, NULL);
