@@ -10,7 +10,7 @@
  * process share one region (invariant 6).
  *
  *   line 0 (static)   written once by format, magic last
- *   line 1 (writer)   head, epoch, writer pid
+ *   line 1 (writer)   head, epoch, writer pid, writer flags
  *   line 2 (readers)  futex word, "waiting" flag
  *   slots             capacity x slot_size bytes, each line aligned
  */
@@ -63,8 +63,14 @@ struct shmseq__writer_line {
     shmseq__word head;       /* low 32 bits of the next sample number */
     shmseq__word epoch;      /* 0: never attached; +1 per writer */
     shmseq__word writer_pid; /* display only: liveness is the kernel lock */
-    shmseq__word reserved[SHMSEQ__LINE_WORDS - 3];
+    shmseq__word flags;      /* SHMSEQ__WF_*: how this writer serves readers */
+    shmseq__word reserved[SHMSEQ__LINE_WORDS - 4];
 };
+
+/* The writer never wakes sleeping readers (it publishes without the full
+ * fence of the wake handshake): readers must poll. Set and cleared only by
+ * shmseq_ring_writer_set_wake(). */
+#define SHMSEQ__WF_NO_WAKE 0x1u
 
 /** Line 2: the only line readers write. */
 struct shmseq__reader_line {
@@ -114,6 +120,7 @@ _Static_assert(offsetof(struct shmseq__region, s.created_mono_lo) == 48, "mono")
 _Static_assert(offsetof(struct shmseq__region, w.head) == 64, "head");
 _Static_assert(offsetof(struct shmseq__region, w.epoch) == 68, "epoch");
 _Static_assert(offsetof(struct shmseq__region, w.writer_pid) == 72, "pid");
+_Static_assert(offsetof(struct shmseq__region, w.flags) == 76, "writer flags");
 _Static_assert(offsetof(struct shmseq__region, r.futex) == 128, "futex");
 _Static_assert(offsetof(struct shmseq__region, r.waiting) == 132, "waiting");
 _Static_assert(offsetof(struct shmseq__slot, seq) == 0, "slot seq");

@@ -283,6 +283,7 @@ int shmseq_ring_check(const void *mem, size_t size, shmseq_region_info *out)
         out->region_size = recorded;
         out->epoch = shmseq__ld_acquire(&reg->w.epoch);
         out->writer_pid = shmseq__ld(&reg->w.writer_pid);
+        out->no_wake = (shmseq__ld(&reg->w.flags) & SHMSEQ__WF_NO_WAKE) ? 1u : 0u;
         out->created_realtime_ns =
             shmseq__ld64(&reg->s.created_rt_lo, &reg->s.created_rt_hi);
         out->created_monotonic_ns =
@@ -330,12 +331,48 @@ int shmseq_ring_writer_attach(shmseq_ring_writer *w, void *mem, size_t size)
         }
     }
 
+    /* Readers may sleep until set_wake says otherwise. Clearing a stale
+     * "never wakes" mark needs no handshake: a reader that still sees it
+     * polls, which is never wrong, only slower. */
+    shmseq__st(&reg->w.flags, 0);
+
     uint32_t epoch = shmseq__ld(&reg->w.epoch) + 1u;
     if (epoch == 0)
         epoch = 1;
     w->epoch = epoch;
     shmseq__st_release(&reg->w.epoch, epoch);
     return 0;
+}
+
+void shmseq_ring_writer_set_wake(shmseq_ring_writer *w,
+                                 void (*wake)(void *ctx, void *word),
+                                 void *ctx, bool readers_sleep)
+{
+    assert(w != NULL && w->region != NULL);
+    struct shmseq__region *reg = w->region;
+
+    if (readers_sleep) {
+        w->wake = wake;
+        w->wake_ctx = ctx;
+        shmseq__st_release(&reg->w.flags, 0);
+        return;
+    }
+    w->wake = NULL; /* publish: no fence, no call */
+    w->wake_ctx = NULL;
+    shmseq__st(&reg->w.flags, SHMSEQ__WF_NO_WAKE);
+    /* Dekker handshake with shmseq_ring_wait_begin(), as in publish but on
+     * the mark instead of head: the reader raises "waiting", fences, then
+     * looks at the mark; we store the mark, fence, then look at "waiting".
+     * Either it sees the mark and polls, or we see it waiting and wake it
+     * (bumping the futex word first, so a reader between its check and its
+     * sleep does not sleep at all). Unlike publish, wake every time the
+     * flag is up: after this call nobody clears it again. */
+    atomic_thread_fence(memory_order_seq_cst);
+    if (atomic_exchange_explicit(&reg->r.waiting, 0u, memory_order_acquire) != 0) {
+        atomic_fetch_add_explicit(&reg->r.futex, 1u, memory_order_relaxed);
+        if (wake != NULL)
+            wake(ctx, (void *)&reg->r.futex);
+    }
 }
 
 int shmseq_ring_publish(shmseq_ring_writer *w, const double *values,
@@ -490,6 +527,19 @@ int shmseq_ring_read(shmseq_ring_reader *r, shmseq_sample *meta,
         return rc;
 
     struct payload p;
+    /* Fast path: the slot of the expected sample, before head. The seqlock
+     * alone proves a whole sample numbered next (sample numbers are never
+     * reused), so a reader that keeps up takes one cache-line transfer per
+     * sample instead of two (head, then the slot) and polls the line the
+     * writer writes. One attempt only: anything else (not written yet,
+     * busy, overwritten, epoch 0) is sorted out below with head. We may get
+     * here one sample ahead of the head we can see: see unread(). */
+    if (slot_try(cslot_at(r->slots, r->slot_size, r->mask, r->next), r->width,
+                 &p) &&
+        p.number == r->next && p.epoch != 0) {
+        deliver(r, &p, meta, values);
+        return 0;
+    }
     for (int round = 0; round < READ_ROUNDS; round++) {
         uint32_t avail = unread(r);
         if (avail == 0)
@@ -531,19 +581,6 @@ int shmseq_ring_read_latest(shmseq_ring_reader *r, shmseq_sample *meta,
         return rc;
 
     struct payload p;
-    /* Fast path: the slot of the expected sample, before head. The seqlock
-     * alone proves a whole sample numbered next (sample numbers are never
-     * reused), so a reader that keeps up takes one cache-line transfer per
-     * sample instead of two (head, then the slot) and polls the line the
-     * writer writes. One attempt only: anything else (not written yet,
-     * busy, overwritten, epoch 0) is sorted out below with head. We may get
-     * here one sample ahead of the head we can see: see unread(). */
-    if (slot_try(cslot_at(r->slots, r->slot_size, r->mask, r->next), r->width,
-                 &p) &&
-        p.number == r->next && p.epoch != 0) {
-        deliver(r, &p, meta, values);
-        return 0;
-    }
     for (int round = 0; round < READ_ROUNDS; round++) {
         uint32_t avail = unread(r);
         if (avail == 0)
@@ -608,17 +645,27 @@ uint32_t shmseq_ring_reader_width(const shmseq_ring_reader *r)
     return r->width;
 }
 
+/* The writer's "never wakes" mark (a hint when read alone; authoritative
+ * only after the fence in shmseq_ring_wait_begin()). */
+static bool writer_never_wakes(const shmseq_ring_reader *r)
+{
+    return (shmseq__ld(&r->region->w.flags) & SHMSEQ__WF_NO_WAKE) != 0;
+}
+
 bool shmseq_ring_reader_can_sleep(const shmseq_ring_reader *r)
 {
     assert(r != NULL);
-    return r->ctl != NULL && (r->flags & SHMSEQ_READER_POLL) == 0;
+    return r->ctl != NULL && (r->flags & SHMSEQ_READER_POLL) == 0 &&
+           !writer_never_wakes(r);
 }
 
 bool shmseq_ring_wait_begin(shmseq_ring_reader *r, void **word,
                             uint32_t *value)
 {
     assert(r != NULL && word != NULL && value != NULL);
-    assert(shmseq_ring_reader_can_sleep(r));
+    /* Not can_sleep(): the writer may mark the region "never wakes" between
+     * the caller's look and this call; that is answered below. */
+    assert(r->ctl != NULL && (r->flags & SHMSEQ_READER_POLL) == 0);
     struct shmseq__region *ctl = r->ctl;
     /* Order: read the futex value, then raise the flag, then look at head.
      * The value must be read before the flag is visible: a writer that
@@ -626,8 +673,11 @@ bool shmseq_ring_wait_begin(shmseq_ring_reader *r, void **word,
     *value = atomic_load_explicit(&ctl->r.futex, memory_order_seq_cst);
     atomic_store_explicit(&ctl->r.waiting, 1u, memory_order_seq_cst);
     *word = (void *)&ctl->r.futex;
-    /* Pairs with the full fence in shmseq_ring_publish() (see there). */
+    /* Pairs with the full fence in shmseq_ring_publish() (see there), and
+     * with the one in shmseq_ring_writer_set_wake() for the mark. */
     atomic_thread_fence(memory_order_seq_cst);
+    if (writer_never_wakes(r))
+        return false; /* nobody would wake us: poll */
     return !shmseq_ring_ready(r);
 }
 

@@ -412,6 +412,10 @@ static void usage(void)
 "                      (default: with the next sample published)\n"
 "  -i, --idle S        stop once no sample arrived for S seconds and no\n"
 "                      writer holds the region; 0 = never      (default 2)\n"
+"  -S, --spin US       spin-then-sleep: poll up to US microseconds for the\n"
+"                      next sample before sleeping (lower latency for fast\n"
+"                      streams, up to US of CPU per sample); 0 = sleep at\n"
+"                      once                                    (default 0)\n"
 "  -N, --no-loss       treat any lost sample as an error (exit status 3)\n"
 "  -c, --count N       stop after N samples; 0 = no limit      (default 0)\n"
 "  -q, --quiet         no per-second status lines\n"
@@ -461,6 +465,7 @@ int main(int argc, char **argv)
         {"any-owner", no_argument, NULL, 'A'},
         {"idle", required_argument, NULL, 'i'},
         {"no-loss", no_argument, NULL, 'N'},
+        {"spin", required_argument, NULL, 'S'},
         {"count", required_argument, NULL, 'c'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -468,7 +473,7 @@ int main(int argc, char **argv)
     };
     const char *name = EXAMPLE_DEFAULT_REGION, *out_path = "-";
     double wait_s = 5.0, idle_s = 2.0;
-    uint64_t count = 0;
+    uint64_t count = 0, spin_us = 0;
     int oldest = 0, any_owner = 0, no_loss = 0, quiet = 0, opt, rc;
     const char *why = "signal";
     sink *k = &out_sink;
@@ -484,7 +489,7 @@ int main(int argc, char **argv)
     int status = EX_OK, loss_failed = 0, have_info;
 
     k->sync_ns = 1000000000u; /* --fsync 1000ms */
-    while ((opt = getopt_long(argc, argv, "n:w:o:F:fs:m:OAi:Nc:qh", opts,
+    while ((opt = getopt_long(argc, argv, "n:w:o:F:fs:m:OAi:NS:c:qh", opts,
                               NULL)) != -1) {
         switch (opt) {
         case 'n': name = optarg; break;
@@ -522,6 +527,13 @@ int main(int argc, char **argv)
                                     optarg);
             break;
         case 'N': no_loss = 1; break;
+        case 'S':
+            /* At most an hour: a budget is a spin, not a poll loop. */
+            if (example_parse_u64(optarg, &spin_us) < 0 ||
+                spin_us > 3600ull * 1000000u)
+                example_usage_error(prog, "--spin '%s': want microseconds, "
+                                    "0..3600000000", optarg);
+            break;
         case 'c':
             if (example_parse_u64(optarg, &count) < 0)
                 example_usage_error(prog, "--count '%s': want a number >= 0",
@@ -568,6 +580,7 @@ int main(int argc, char **argv)
         example_region_error(prog, name, rc, 0);
         return EX_FAIL;
     }
+    shmseq_reader_set_spin(&r, spin_us * 1000u);
     width = shmseq_reader_width(&r);
     k->width = width;
     /* The region's identity, for the binary log's header. */

@@ -47,6 +47,9 @@ static void usage(const shmseq_board *b)
 "  -d, --duration S      run S seconds, 0 = until Ctrl-C/SIGTERM (default 0)\n"
 "  -R, --recreate        if the region exists with another width/capacity\n"
 "                        (and no writer holds it), remove and recreate it\n"
+"  -W, --no-wake         never wake sleeping readers: publish without the\n"
+"                        wake handshake's full fence; readers poll instead\n"
+"                        (SHMSEQ_WRITER_NO_WAKE; docs/design-notes.md)\n"
 "  -u, --unlink          remove the region at exit (by default it stays,\n"
 "                        so loggers can drain it and a restart continues it)\n"
 "  -l, --list-boards     list the known boards and sensor drivers\n"
@@ -140,6 +143,7 @@ int main(int argc, char **argv)
         {"cpu-latency", required_argument, NULL, 'L'},
         {"duration", required_argument, NULL, 'd'},
         {"recreate", no_argument, NULL, 'R'},
+        {"no-wake", no_argument, NULL, 'W'},
         {"unlink", no_argument, NULL, 'u'},
         {"list-boards", no_argument, NULL, 'l'},
         {"quiet", no_argument, NULL, 'q'},
@@ -151,7 +155,7 @@ int main(int argc, char **argv)
     const char *sensor_name = NULL, *params = NULL;
     const char *rate_arg = NULL, *width_arg = NULL, *cap_arg = NULL;
     const char *prio_arg = NULL, *cpu_arg = NULL, *latency_arg = NULL;
-    int mlock_opt = 0, recreate = 0, do_unlink = 0, quiet = 0, opt;
+    int mlock_opt = 0, recreate = 0, no_wake = 0, do_unlink = 0, quiet = 0, opt;
     double duration = 0.0;
     const shmseq_board *board;
     uint32_t rate, width, capacity;
@@ -171,7 +175,7 @@ int main(int argc, char **argv)
     uint32_t c;
     int rc, status = EX_OK;
 
-    while ((opt = getopt_long(argc, argv, "n:b:r:w:c:s:p:P:C:mL:d:Rulqh",
+    while ((opt = getopt_long(argc, argv, "n:b:r:w:c:s:p:P:C:mL:d:RWulqh",
                               opts, NULL)) != -1) {
         switch (opt) {
         case 'n': name = optarg; break;
@@ -191,6 +195,7 @@ int main(int argc, char **argv)
                                     optarg);
             break;
         case 'R': recreate = 1; break;
+        case 'W': no_wake = 1; break;
         case 'u': do_unlink = 1; break;
         case 'l': list_boards(); return EX_OK;
         case 'q': quiet = 1; break;
@@ -276,7 +281,8 @@ int main(int argc, char **argv)
     cfg.width = width;
     cfg.capacity = capacity;
     cfg.mode = 0;
-    cfg.flags = recreate ? SHMSEQ_WRITER_RECREATE : 0;
+    cfg.flags = (recreate ? SHMSEQ_WRITER_RECREATE : 0u) |
+                (no_wake ? SHMSEQ_WRITER_NO_WAKE : 0u);
     rc = shmseq_writer_open(&w, name, &cfg);
     if (rc < 0) {
         example_region_error(prog, name, rc, 1);

@@ -27,6 +27,8 @@ _Static_assert(SHMSEQ_LINE_SIZE * 9u >= 24u + 8u * SHMSEQ_WIDTH_MAX,
 /* Backoff when head says "data" but a read used up its bounded rounds (a
  * writer lapping the reader as fast as it reads): relax, yield, then nap. */
 #define BUSY_RELAX 16
+/* Spin-then-sleep: polls between two looks at the clock. */
+#define SPIN_CHECK 16u
 #define BUSY_YIELD 64
 #define BUSY_NAP_NS 50000u
 /* How long a reader gives a just-created, still empty object to get its
@@ -88,7 +90,8 @@ static int config_check(const shmseq_config *cfg)
     if (shmseq_region_size(cfg->width, cfg->capacity) == 0)
         return -EINVAL;
     if ((cfg->mode & ~0777u) != 0 ||
-        (cfg->flags & ~(SHMSEQ_WRITER_RECREATE | SHMSEQ_WRITER_ANY_OWNER)) != 0)
+        (cfg->flags & ~(SHMSEQ_WRITER_RECREATE | SHMSEQ_WRITER_ANY_OWNER |
+                        SHMSEQ_WRITER_NO_WAKE)) != 0)
         return -EINVAL;
     return 0;
 }
@@ -191,10 +194,12 @@ int shmseq_writer_open(shmseq_writer *w, const char *name,
         rc = shmseq_ring_writer_attach(&w->ring, w->port.base, w->port.size);
         if (rc < 0)
             break;
-        if (shmseq_port_wait_is_blocking()) {
-            w->ring.wake = wake_readers;
-            w->ring.wake_ctx = w;
-        }
+        /* A port that cannot block has no wake call: its readers nap. The
+         * never-wakes mark still wakes readers an earlier writer left
+         * asleep, through the port's wake (see set_wake). */
+        shmseq_ring_writer_set_wake(&w->ring,
+                                    shmseq_port_wait_is_blocking() ? wake_readers : NULL,
+                                    w, (cfg->flags & SHMSEQ_WRITER_NO_WAKE) == 0);
         shmseq_ring_writer_set_pid(&w->ring, shmseq_port_pid());
         return 0;
     }
@@ -344,6 +349,32 @@ static int region_still_whole(const shmseq_reader *r)
     return rc < 0 ? -EBADMSG : 0;
 }
 
+/* Poll the ring for up to r->spin_ns (at most @left ns if left >= 0). The
+ * clock is read once per SPIN_CHECK polls: a vDSO call each is cheap, but
+ * not free next to a poll of a cached line. */
+static int spin_read(shmseq_reader *r, shmseq_sample *meta, double *values,
+                     uint32_t max_values, int64_t left)
+{
+    uint64_t budget = r->spin_ns;
+    if (left >= 0 && (uint64_t)left < budget)
+        budget = (uint64_t)left;
+    uint64_t until = shmseq_port_monotonic_ns() + budget;
+    for (unsigned i = 1;; i++) {
+        int rc = shmseq_ring_read(&r->ring, meta, values, max_values);
+        if (rc != -EAGAIN)
+            return rc;
+        shmseq_cpu_relax();
+        if (i % SPIN_CHECK == 0 && shmseq_port_monotonic_ns() >= until)
+            return -EAGAIN;
+    }
+}
+
+void shmseq_reader_set_spin(shmseq_reader *r, uint64_t spin_ns)
+{
+    assert(r != NULL);
+    r->spin_ns = spin_ns;
+}
+
 int shmseq_read_wait(shmseq_reader *r, shmseq_sample *meta, double *values,
                      uint32_t max_values, int64_t timeout_ns)
 {
@@ -352,6 +383,7 @@ int shmseq_read_wait(shmseq_reader *r, shmseq_sample *meta, double *values,
     if (timeout_ns > 0)
         deadline = shmseq_port_monotonic_ns() + (uint64_t)timeout_ns;
     unsigned busy = 0;
+    bool spun = r->spin_ns == 0;
 
     for (;;) {
         int rc = shmseq_ring_read(&r->ring, meta, values, max_values);
@@ -365,6 +397,16 @@ int shmseq_read_wait(shmseq_reader *r, shmseq_sample *meta, double *values,
             if (now >= deadline)
                 return -ETIMEDOUT;
             left = (int64_t)(deadline - now);
+        }
+
+        if (!spun) {
+            /* Spin-then-sleep: poll the ring for the budget (and never past
+             * the deadline) before paying for a sleep and a wake-up. */
+            spun = true;
+            rc = spin_read(r, meta, values, max_values, left);
+            if (rc != -EAGAIN)
+                return rc;
+            continue;
         }
 
         if (shmseq_ring_ready(&r->ring)) {

@@ -290,12 +290,13 @@ static void json_info_fields(FILE *f, const shmseq_region_info *in,
             ", \"capacity\": %" PRIu32 ", \"region_size\": %" PRIu64
             ", \"epoch\": %" PRIu32 ", \"head\": %" PRIu64
             ", \"writer_alive\": %s, \"writer_pid\": %" PRIu32
+            ", \"wakes_readers\": %s"
             ", \"created_realtime_ns\": %" PRIu64
             ", \"created_monotonic_ns\": %" PRIu64 ", \"age_ns\": %" PRIu64,
             in->layout_version, in->header_size, in->slot_size, in->width,
             in->capacity, in->region_size, in->epoch, in->head,
             in->writer_alive ? "true" : "false", in->writer_pid,
-            in->created_realtime_ns, in->created_monotonic_ns,
+            in->no_wake ? "false" : "true", in->created_realtime_ns, in->created_monotonic_ns,
             region_age_ns(in, now));
 }
 
@@ -559,6 +560,9 @@ static void stat_print(const char *name, const shmseq_region_info *in,
            in->epoch == 0 ? " (no writer attached yet)"
            : in->epoch == 1 ? " (first writer)" : " (taken over by a new writer)");
     printf("%-16s %" PRIu64 " (samples published)\n", "head", in->head);
+    printf("%-16s %s\n", "readers",
+           in->no_wake ? "poll (the writer never wakes them: SHMSEQ_WRITER_NO_WAKE)"
+                       : "may sleep (the writer wakes them)");
     if (have_rate)
         printf("%-16s %.1f samples/s (over %" PRIu64 " ms)\n", "rate", rate,
                window_ms);

@@ -49,6 +49,12 @@ extern "C" {
                                          writer holds it, remove and recreate */
 #define SHMSEQ_WRITER_ANY_OWNER 0x4u /**< accept an existing region owned by
                                           another user (default: -EPERM) */
+#define SHMSEQ_WRITER_NO_WAKE 0x8u /**< never wake sleeping readers: publish
+                                        is the slot and head stores alone (no
+                                        full fence, no wake check); readers of
+                                        the region poll instead of sleeping
+                                        (shmseq_reader_set_spin() bounds their
+                                        latency). Lasts while this writer does */
 
 /** Reader flag (OR-ed with the shmseq_start value and SHMSEQ_READER_POLL):
  *  accept a region owned by another user (default: -EPERM), e.g. a logger
@@ -74,6 +80,7 @@ typedef struct shmseq_reader {
     shmseq_ring_reader ring;
     shmseq_port_region port;
     char name[SHMSEQ_NAME_MAX + 1]; /* for the writer-liveness probe */
+    uint64_t spin_ns; /* shmseq_reader_set_spin() */
 } shmseq_reader;
 
 /**
@@ -190,7 +197,9 @@ int shmseq_read(shmseq_reader *r, shmseq_sample *meta, double *values,
  * @brief Read the next sample, sleeping up to @p timeout_ns for one.
  *
  * Sleeps on the region's futex word when possible (no CPU used while
- * idle), else polls with short naps.
+ * idle), else polls with short naps (a read-only mapping, SHMSEQ_READER_POLL,
+ * or a writer opened with SHMSEQ_WRITER_NO_WAKE). With a spin budget (see
+ * shmseq_reader_set_spin()) it first polls that long, then sleeps.
  *
  * @param[in] timeout_ns  0: do not wait; negative: wait forever
  * @retval 0           copied
@@ -213,6 +222,18 @@ int shmseq_read_wait(shmseq_reader *r, shmseq_sample *meta, double *values,
  */
 int shmseq_read_latest(shmseq_reader *r, shmseq_sample *meta, double *values,
                        uint32_t max_values);
+
+/**
+ * @brief Spin-then-sleep: make shmseq_read_wait() poll the ring for up to
+ *        @p spin_ns before it sleeps (or naps).
+ *
+ * A sample that arrives within the budget is taken at polling latency (no
+ * wake-up on the path); a reader left idle goes to sleep after the budget
+ * and uses no CPU. A budget a little above the sample period keeps a fast
+ * stream at polling latency; the cost is up to @p spin_ns of CPU per sample
+ * for slow streams. 0 (the default) sleeps at once.
+ */
+void shmseq_reader_set_spin(shmseq_reader *r, uint64_t spin_ns);
 
 /** @brief Values per sample of the reader's region. */
 uint32_t shmseq_reader_width(const shmseq_reader *r);

@@ -47,7 +47,7 @@ extern "C" {
 #endif
 
 /** Layout version written into every region; bumped on any layout change. */
-#define SHMSEQ_LAYOUT_VERSION 1u
+#define SHMSEQ_LAYOUT_VERSION 2u
 /** Largest number of float64 values per sample. */
 #define SHMSEQ_WIDTH_MAX 64u
 /** Smallest and largest ring capacity (slots); always a power of two. */
@@ -104,6 +104,8 @@ typedef struct shmseq_region_info {
     uint64_t head;           /**< number of the next sample to be published */
     uint64_t created_realtime_ns;  /**< CLOCK_REALTIME at creation */
     uint64_t created_monotonic_ns; /**< CLOCK_MONOTONIC at creation */
+    uint32_t no_wake;        /**< 1: the last writer never wakes readers
+                                  (they poll), see shmseq_ring_writer_set_wake() */
 } shmseq_region_info;
 
 struct shmseq__region; /* the shared layout, core/layout.h */
@@ -117,8 +119,9 @@ typedef struct shmseq_ring_writer {
     uint32_t mask;        /* capacity - 1 */
     uint32_t slot_size;
     uint32_t epoch;
-    /* Called after a publish when a reader sleeps on *word; NULL: nobody
-     * can sleep (in-process polling use). */
+    /* Called after a publish when a reader sleeps on *word; NULL: no wake
+     * handshake at all (publish makes no fence). Set it with
+     * shmseq_ring_writer_set_wake(), which also tells the readers. */
     void (*wake)(void *ctx, void *word);
     void *wake_ctx;
 } shmseq_ring_writer;
@@ -208,7 +211,9 @@ int shmseq_ring_check(const void *mem, size_t size, shmseq_region_info *out);
  * Checks the region, finds the next sample number, repairs the slot a dead
  * writer may have left half-written (it is marked overwritten, so readers
  * that expected it count it lost), and increments the epoch. The caller
- * must guarantee that no other writer is attached.
+ * must guarantee that no other writer is attached. The writer starts with
+ * no wake call (w->wake NULL) and the region marked "readers may sleep":
+ * call shmseq_ring_writer_set_wake() next.
  *
  * @param[out] w     the handle to initialise
  * @param[in]  mem   the region, writable
@@ -217,6 +222,28 @@ int shmseq_ring_check(const void *mem, size_t size, shmseq_region_info *out);
  * @retval -EAGAIN, -EBADMSG, -EPROTO  as shmseq_ring_check()
  */
 int shmseq_ring_writer_attach(shmseq_ring_writer *w, void *mem, size_t size);
+
+/**
+ * @brief Choose how this writer serves readers that want to sleep.
+ *
+ * @p readers_sleep true: every publish runs the wake handshake (one full
+ * fence, then a look at the "waiting" flag) and calls @p wake while a
+ * reader sleeps; @p wake NULL means nobody can sleep here (in-process
+ * polling use), and publish makes neither the fence nor a call.
+ *
+ * @p readers_sleep false ("never wakes"): the region is marked so, readers
+ * stop sleeping on the futex word and poll, and publish makes no fence and
+ * no call: only the slot stores and the head store. Readers already asleep
+ * (they slept under an earlier writer) are woken once, here, through
+ * @p wake, and a reader about to sleep either sees the mark or is woken:
+ * the same Dekker handshake as publish, run once per change.
+ *
+ * Not for the hot path: call it after attach (the default after attach is
+ * readers_sleep with no wake call) and whenever the choice changes.
+ */
+void shmseq_ring_writer_set_wake(shmseq_ring_writer *w,
+                                 void (*wake)(void *ctx, void *word),
+                                 void *ctx, bool readers_sleep);
 
 /**
  * @brief Publish one sample.
@@ -327,7 +354,9 @@ uint32_t shmseq_ring_reader_width(const shmseq_ring_reader *r);
  * @param[in]  r      a reader with a ctl view (see set_ctl)
  * @param[out] word   the 32-bit futex word to sleep on
  * @param[out] value  the value to pass to the wait (sleep while unchanged)
- * @return true if the caller should sleep, false if data is ready.
+ * @return true if the caller should sleep; false if data is ready, or if
+ *         the writer never wakes readers (see shmseq_ring_writer_set_wake():
+ *         poll instead, shmseq_ring_reader_can_sleep() now says so).
  */
 bool shmseq_ring_wait_begin(shmseq_ring_reader *r, void **word,
                             uint32_t *value);
@@ -337,7 +366,9 @@ bool shmseq_ring_wait_begin(shmseq_ring_reader *r, void **word,
  *         dies asleep costs the writer at most one wake call. */
 void shmseq_ring_wait_end(shmseq_ring_reader *r);
 
-/** @brief True if @p r has a writable ctl view, so it can sleep. */
+/** @brief True if @p r can sleep: it has a writable ctl view, was not
+ *         opened with SHMSEQ_READER_POLL, and the writer has not marked
+ *         the region "never wakes". */
 bool shmseq_ring_reader_can_sleep(const shmseq_ring_reader *r);
 
 /**

@@ -26,6 +26,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -806,6 +807,136 @@ static void test_read_wait_cross_process(void **state)
     assert_int_equal(shmseq_unlink(n), 0);
 }
 
+/* Voluntary context switches of the calling thread: one per sleep. */
+static long voluntary_switches(void)
+{
+    struct rusage ru;
+    assert_int_equal(getrusage(RUSAGE_THREAD, &ru), 0);
+    return ru.ru_nvcsw;
+}
+
+/*
+ * SHMSEQ_WRITER_NO_WAKE: a reader asleep on the futex word under a waking
+ * writer must not be stranded when a "never wakes" writer takes over: the
+ * new writer wakes it once, and from then on it polls and gets every
+ * sample. Stranded, it would sleep out its whole 20 s timeout.
+ */
+static void test_no_wake_takeover(void **state)
+{
+    (void)state;
+    const char *n = rname(0, "nowake");
+    shmseq_config cfg = {.width = 2, .capacity = 16};
+    shmseq_config quiet = {.width = 2, .capacity = 16,
+                           .flags = SHMSEQ_WRITER_NO_WAKE};
+    shmseq_region_info info;
+    shmseq_writer w;
+
+    assert_int_equal(shmseq_writer_open(&w, n, &cfg), 0);
+    assert_int_equal(shmseq_info(n, &info), 0);
+    assert_int_equal(info.no_wake, 0);
+    /* Fork with no writer open: a child shares its parent's writer lock. */
+    shmseq_writer_close(&w);
+
+    pid_t pid = spawn();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        shmseq_reader cr;
+        shmseq_sample m;
+        double v[2];
+        if (shmseq_reader_open(&cr, n, SHMSEQ_START_LATEST) != 0)
+            _exit(2);
+        for (uint64_t k = 0; k < 3; k++) {
+            uint64_t t0 = shmseq_now_ns();
+            if (shmseq_read_wait(&cr, &m, v, 2, 20ll * 1000000000) != 0)
+                _exit(3);
+            if (m.seq != k || m.lost != 0 ||
+                shmseq_test_check(v, 2, m.seq, m.timestamp_ns) != 0)
+                _exit(4);
+            if (shmseq_now_ns() - t0 > 10ull * 1000000000)
+                _exit(5); /* slept out its timeout: never woken */
+        }
+        _exit(0);
+    }
+    assert_int_equal(shmseq_writer_open(&w, n, &cfg), 0);
+    sleep_ms(200); /* the child is asleep on the futex word by now */
+    shmseq_writer_close(&w);
+    assert_int_equal(shmseq_writer_open(&w, n, &quiet), 0);
+    assert_int_equal(shmseq_info(n, &info), 0);
+    assert_int_equal(info.no_wake, 1);
+    for (uint64_t k = 0; k < 3; k++) {
+        sleep_ms(20);
+        publish_n(&w, k, 2);
+    }
+    int status = wait_child(pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+
+    /* The next ordinary writer gives readers their sleep back. */
+    shmseq_writer_close(&w);
+    assert_int_equal(shmseq_writer_open(&w, n, &cfg), 0);
+    assert_int_equal(shmseq_info(n, &info), 0);
+    assert_int_equal(info.no_wake, 0);
+    shmseq_writer_close(&w);
+    assert_int_equal(shmseq_unlink(n), 0);
+}
+
+/*
+ * shmseq_reader_set_spin(): a sample that comes within the budget is taken
+ * without sleeping (no voluntary context switch: the reader never left the
+ * CPU), the budget never outlasts the timeout, and without a budget the
+ * reader does sleep.
+ */
+static void test_spin_then_sleep(void **state)
+{
+    (void)state;
+    const char *n = rname(0, "spin");
+    shmseq_config cfg = {.width = 1, .capacity = 8};
+    shmseq_writer w;
+    shmseq_reader r;
+    shmseq_sample m;
+    double v[1];
+
+    assert_int_equal(shmseq_writer_open(&w, n, &cfg), 0);
+    shmseq_writer_close(&w);
+    assert_int_equal(shmseq_reader_open(&r, n, SHMSEQ_START_LATEST), 0);
+
+    /* The budget is cut to the timeout. */
+    shmseq_reader_set_spin(&r, 30ull * 1000000000);
+    uint64_t t0 = shmseq_now_ns();
+    assert_int_equal(shmseq_read_wait(&r, &m, v, 1, 20000000), -ETIMEDOUT);
+    assert_true(shmseq_now_ns() - t0 < 5ull * 1000000000);
+
+    for (int spin = 1; spin >= 0; spin--) {
+        shmseq_reader_set_spin(&r, spin ? 10ull * 1000000000 : 0);
+        uint64_t k = (uint64_t)(1 - spin);
+        pid_t pid = spawn();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            sleep_ms(50);
+            shmseq_writer cw;
+            if (shmseq_writer_open(&cw, n, &cfg) != 0)
+                _exit(2);
+            double cv[1];
+            shmseq_test_fill(cv, 1, k);
+            shmseq_publish(&cw, cv, shmseq_test_ts(k));
+            shmseq_writer_close(&cw);
+            _exit(0);
+        }
+        long before = voluntary_switches();
+        assert_int_equal(shmseq_read_wait(&r, &m, v, 1, 20ll * 1000000000), 0);
+        long slept = voluntary_switches() - before;
+        assert_int_equal(m.seq, k);
+        if (spin)
+            assert_int_equal(slept, 0);
+        else
+            assert_true(slept >= 1);
+        int status = wait_child(pid);
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+    shmseq_reader_close(&r);
+    assert_int_equal(shmseq_unlink(n), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -823,6 +954,8 @@ int main(void)
         cmocka_unit_test_teardown(test_info, cleanup),
         cmocka_unit_test_teardown(test_strerror, cleanup),
         cmocka_unit_test_teardown(test_read_wait_cross_process, cleanup),
+        cmocka_unit_test_teardown(test_no_wake_takeover, cleanup),
+        cmocka_unit_test_teardown(test_spin_then_sleep, cleanup),
     };
     return cmocka_run_group_tests_name("region", tests, NULL, NULL);
 }

@@ -832,6 +832,80 @@ static void test_wait_bookkeeping(void **state)
     assert_int_equal(shmseq__ld(&reg()->r.waiting), 0);
 }
 
+/*
+ * "Never wakes" (shmseq_ring_writer_set_wake(..., false)): publish makes no
+ * wake call even with a reader's flag up, readers stop sleeping, a sleeper
+ * left by the earlier mode is woken exactly once at the change, and the
+ * next writer's attach gives the region back to sleeping readers.
+ */
+static void test_never_wakes(void **state)
+{
+    (void)state;
+    size_t size = format(2, 8);
+    shmseq_ring_writer w;
+    shmseq_ring_reader r;
+    shmseq_region_info info;
+    void *word = NULL;
+    uint32_t value = 0;
+
+    assert_int_equal(shmseq_ring_writer_attach(&w, mem, size), 0);
+    shmseq_ring_writer_set_wake(&w, count_wake, NULL, true);
+    wakes = 0;
+    assert_int_equal(shmseq_ring_reader_attach(&r, mem, size, SHMSEQ_START_OLDEST), 0);
+    shmseq_ring_reader_set_ctl(&r, mem);
+    assert_true(shmseq_ring_reader_can_sleep(&r));
+    assert_int_equal(shmseq_ring_check(mem, size, &info), 0);
+    assert_int_equal(info.no_wake, 0);
+
+    /* A reader asleep under the waking mode... */
+    assert_true(shmseq_ring_wait_begin(&r, &word, &value));
+    uint32_t before = shmseq__ld(&reg()->r.futex);
+    /* ...is woken once by the change, and the futex word moves so a reader
+     * between its check and its sleep does not sleep at all. */
+    shmseq_ring_writer_set_wake(&w, count_wake, NULL, false);
+    assert_int_equal(wakes, 1);
+    assert_ptr_equal(woken_word, &reg()->r.futex);
+    assert_int_equal(shmseq__ld(&reg()->r.futex), before + 1u);
+    assert_int_not_equal(shmseq__ld(&reg()->r.futex), value);
+    assert_int_equal(shmseq__ld(&reg()->r.waiting), 0);
+    shmseq_ring_wait_end(&r);
+    assert_int_equal(shmseq_ring_check(mem, size, &info), 0);
+    assert_int_equal(info.no_wake, 1);
+
+    /* Readers see the mark: no sleeping, even with nothing to read. */
+    assert_false(shmseq_ring_reader_can_sleep(&r));
+    assert_false(shmseq_ring_wait_begin(&r, &word, &value));
+    shmseq_ring_wait_end(&r);
+    assert_false(shmseq_ring_ready(&r));
+    /* The flag is up (the reader raised it), yet publish calls nobody. */
+    assert_int_equal(shmseq__ld(&reg()->r.waiting), 1);
+    for (uint64_t n = 0; n < 20; n++)
+        publish_n(&w, n, 2);
+    assert_int_equal(wakes, 1);
+    assert_int_equal(shmseq__ld(&reg()->r.waiting), 1);
+    /* Lapped (8 slots): resync keeps one slot of headroom. */
+    for (uint64_t n = 13; n < 20; n++)
+        expect_read(&r, n, n == 13 ? 13 : 0, 1);
+
+    /* Changing again with nobody waiting wakes nobody. */
+    shmseq__st(&reg()->r.waiting, 0);
+    shmseq_ring_writer_set_wake(&w, count_wake, NULL, false);
+    assert_int_equal(wakes, 1);
+
+    /* A new writer (a takeover) starts with sleeping readers allowed. */
+    shmseq_ring_writer w2;
+    assert_int_equal(shmseq_ring_writer_attach(&w2, mem, size), 0);
+    assert_true(shmseq_ring_reader_can_sleep(&r));
+    assert_int_equal(shmseq_ring_check(mem, size, &info), 0);
+    assert_int_equal(info.no_wake, 0);
+    shmseq_ring_writer_set_wake(&w2, count_wake, NULL, true);
+    assert_true(shmseq_ring_wait_begin(&r, &word, &value));
+    publish_n(&w2, 20, 2);
+    assert_int_equal(wakes, 2);
+    shmseq_ring_wait_end(&r);
+    expect_read(&r, 20, 0, 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -850,6 +924,8 @@ int main(void)
         cmocka_unit_test(test_takeover_repairs_odd_slot),
         cmocka_unit_test(test_wrap),
         cmocka_unit_test(test_wrap_lagging),
+        cmocka_unit_test(test_slot_ahead_of_head),
+        cmocka_unit_test(test_never_wakes),
         cmocka_unit_test(test_reader_head),
         cmocka_unit_test(test_wait_bookkeeping),
     };
