@@ -3,7 +3,7 @@
  * bench_latency: one-way latency from a paced writer process to a reader
  * process on another CPU. The writer stamps CLOCK_MONOTONIC into each
  * message; the reader takes now - stamp. Besides shmseq (polling reader,
- * blocking reader) it runs the channels a user would pick instead (pipe,
+ * blocking reader, spin-then-sleep reader) it runs the channels a user would pick instead (pipe,
  * UNIX socket, POSIX mq, a process-shared mutex/condvar mailbox) and the
  * physical floors (one cache line written and polled, a cache-line ping-pong
  * round trip, the cost of clock_gettime), so that ratios within one run on
@@ -30,6 +30,10 @@
 #include "bench_util.h"
 
 #define IDLE_NS 200000000u /* writer idle before the stream: 200 ms */
+/* shmseq-spin: spin budget before sleeping, 5 periods at the default
+ * 100 kHz: a stream at that pace is taken at polling latency, an idle
+ * reader sleeps after 50 us. */
+#define SPIN_NS 50000u
 
 typedef struct msg {
     uint64_t seq;
@@ -38,12 +42,12 @@ typedef struct msg {
 } msg;
 
 enum kind {
-    K_SHMSEQ_POLL, K_SHMSEQ_WAIT, K_PIPE, K_UDS, K_MQ, K_CONDVAR, K_LINE,
+    K_SHMSEQ_POLL, K_SHMSEQ_WAIT, K_SHMSEQ_SPIN, K_PIPE, K_UDS, K_MQ, K_CONDVAR, K_LINE,
     K_PINGPONG, K_CLOCK
 };
 
 static const char *const kind_names[] = {
-    "shmseq-poll", "shmseq-wait", "pipe", "uds", "mq", "condvar",
+    "shmseq-poll", "shmseq-wait", "shmseq-spin", "pipe", "uds", "mq", "condvar",
     "line", "pingpong", "clock",
 };
 
@@ -132,6 +136,7 @@ static int reader_main(void *arg)
     switch (kind) {
     case K_SHMSEQ_POLL:
     case K_SHMSEQ_WAIT:
+    case K_SHMSEQ_SPIN:
         rc = shmseq_reader_open(&r, region,
                                 SHMSEQ_START_OLDEST |
                                 (kind == K_SHMSEQ_POLL ? SHMSEQ_READER_POLL : 0));
@@ -140,6 +145,8 @@ static int reader_main(void *arg)
                     shmseq_strerror(rc));
             return 1;
         }
+        if (kind == K_SHMSEQ_SPIN)
+            shmseq_reader_set_spin(&r, SPIN_NS);
         reader_ready();
         for (;;) {
             if (kind == K_SHMSEQ_POLL)
@@ -228,6 +235,7 @@ static void send_one(uint64_t i, msg *m, shmseq_writer *w)
     switch (kind) {
     case K_SHMSEQ_POLL:
     case K_SHMSEQ_WAIT:
+    case K_SHMSEQ_SPIN:
         shmseq_publish(w, m->v, m->stamp);
         break;
     case K_PIPE:
@@ -337,7 +345,7 @@ int main(int argc, char **argv)
     bench_parse(argc, argv, &o,
                 "Usage: bench_latency PEER [OPTION]...\n"
                 "One-way latency, writer and reader in two processes.\n"
-                "PEER: shmseq-poll shmseq-wait pipe uds mq condvar line "
+                "PEER: shmseq-poll shmseq-wait shmseq-spin pipe uds mq condvar line "
                 "pingpong clock");
     if (optind < argc)
         for (j = 0; j < sizeof kind_names / sizeof kind_names[0]; j++)
@@ -364,7 +372,8 @@ int main(int argc, char **argv)
 
     switch (kind) {
     case K_SHMSEQ_POLL:
-    case K_SHMSEQ_WAIT: {
+    case K_SHMSEQ_WAIT:
+    case K_SHMSEQ_SPIN: {
         shmseq_config cfg = {.width = o.width, .capacity = o.capacity,
                              .flags = SHMSEQ_WRITER_RECREATE};
         snprintf(region, sizeof region, "bench-lat-%ld", (long)getpid());
@@ -428,7 +437,8 @@ int main(int argc, char **argv)
     if (kind == K_PIPE || kind == K_UDS || kind == K_MQ)
         bench_peer_close(&peer);
     rc = bench_wait(pid);
-    if (kind == K_SHMSEQ_POLL || kind == K_SHMSEQ_WAIT) {
+    if (kind == K_SHMSEQ_POLL || kind == K_SHMSEQ_WAIT ||
+        kind == K_SHMSEQ_SPIN) {
         shmseq_writer_close(&w);
         shmseq_unlink(region);
     }

@@ -7,6 +7,8 @@
  *                   number, timestamp, width float64) into slots of the
  *                   same size, in the same kind of memory
  *   shmseq-none     shmseq_publish with no reader
+ *   shmseq-nowake   ... by a writer opened with SHMSEQ_WRITER_NO_WAKE (no
+ *                   wake handshake, so no full fence), no reader
  *   shmseq-poll     ... with one reader polling on the other CPU
  *   shmseq-stopped  ... with one blocking reader stopped by SIGSTOP (while
  *                   asleep, its "waiting" flag raised: the worst case)
@@ -124,6 +126,8 @@ static int run_shmseq(const char *mode)
     shmseq_writer w;
     shmseq_config cfg = {.width = o.width, .capacity = o.capacity,
                          .flags = SHMSEQ_WRITER_RECREATE};
+    if (strcmp(mode, "shmseq-nowake") == 0)
+        cfg.flags |= SHMSEQ_WRITER_NO_WAKE;
     double v[64];
     size_t nb = (size_t)(o.count / BATCH), b;
     uint64_t *t = calloc(nb ? nb : 1, sizeof *t), i = 0;
@@ -249,7 +253,8 @@ int main(int argc, char **argv)
     bench_parse(argc, argv, &o,
                 "Usage: bench_publish MODE [OPTION]...\n"
                 "Writer cost per publish (ns/op).\n"
-                "MODE: store shmseq-none shmseq-poll shmseq-stopped pipe uds mq");
+                "MODE: store shmseq-none shmseq-nowake shmseq-poll shmseq-stopped pipe\n"
+                "      uds mq");
     if (optind + 1 != argc) {
         fprintf(stderr, "bench_publish: want one MODE (see --help)\n");
         return 2;
@@ -263,8 +268,8 @@ int main(int argc, char **argv)
     if (strcmp(mode, "store") == 0)
         return run_store();
     if (strncmp(mode, "shmseq-", 7) == 0 &&
-        (strcmp(mode + 7, "none") == 0 || strcmp(mode + 7, "poll") == 0 ||
-         strcmp(mode + 7, "stopped") == 0))
+        (strcmp(mode + 7, "none") == 0 || strcmp(mode + 7, "nowake") == 0 ||
+         strcmp(mode + 7, "poll") == 0 || strcmp(mode + 7, "stopped") == 0))
         return run_shmseq(mode);
     k = bench_peer_kind_of(mode);
     if (k >= 0)

@@ -147,7 +147,7 @@ for run in $(seq 1 "$runs"); do
     "$bin/bench_latency" pingpong -n "$lat_n" --run "$run" \
       --csv "$out/latency.csv" "${common[@]}" >/dev/null
     for w in 1 6; do
-      for p in line shmseq-poll shmseq-wait pipe uds mq condvar; do
+      for p in line shmseq-poll shmseq-wait shmseq-spin pipe uds mq condvar; do
         "$bin/bench_latency" "$p" -n "$lat_n" -r "$rate" --width "$w" \
           --run "$run" --csv "$out/latency.csv" "${common[@]}" >/dev/null
       done
@@ -163,7 +163,7 @@ for run in $(seq 1 "$runs"); do
   if want publish; then
     say "run $run/$runs: writer cost per publish"
     for w in 1 6; do
-      for m in store shmseq-none shmseq-poll shmseq-stopped; do
+      for m in store shmseq-none shmseq-nowake shmseq-poll shmseq-stopped; do
         "$bin/bench_publish" "$m" -n "$pub_n" --width "$w" --run "$run" \
           --csv "$out/publish.csv" "${common[@]}" >/dev/null
       done
@@ -273,7 +273,7 @@ fi
   echo "shmseq benchmarks: $runs run(s), median [min..max over runs]; writer CPU $wcpu, reader CPU $rcpu"
   echo "machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1), Linux $(uname -r)"
   echo
-  bash bench/table.sh "$out" "$runs"
+  bash bench/table.sh "$out" "$runs" "$rate"
 } | tee "$out/table.txt"
 
 # ---- the plot ------------------------------------------------------------

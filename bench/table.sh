@@ -7,17 +7,18 @@
 # task with cyclictest in pairs run alike: both holding the PM QoS CPU
 # latency request (sensor_reader+qos, cyclictest), then neither
 # (sensor_reader, cyclictest-laptop); the ratio is to the pair's
-# cyclictest. Usage: table.sh OUTDIR RUNS
+# cyclictest. Usage: table.sh OUTDIR RUNS [LATENCY-RATE-HZ]
 set -euo pipefail
 out=${1:?}
 runs=${2:-?}
+rate=${3:-100000}
 files=()
 for f in latency publish throughput jitter footprint region; do
   [ -f "$out/$f.csv" ] && files+=("$out/$f.csv")
 done
 [ ${#files[@]} -gt 0 ] || { echo "no data in $out"; exit 0; }
 
-awk -F, -v runs="$runs" '
+awk -F, -v runs="$runs" -v rate_khz="$((rate / 1000))" '
 function add(k, v) { n[k]++; val[k, n[k]] = v + 0; keys[k] = 1 }
 function med(k,   i, j, c, t, a) {
   c = n[k]; if (c == 0) return "";
@@ -121,10 +122,15 @@ END {
   wt = med("lat|shmseq-wait|1"); pp = med("lat|pipe|1")
   if (wt != "" && pp != "") target("blocking reader p50 no slower than pipe", wt <= pp, sprintf("%s vs %s ns = %.2fx", fmt(wt), fmt(pp), wt / pp))
   if (has("lat|shmseq-wait|1|idle")) target("blocking reader 0% CPU while idle", med("lat|shmseq-wait|1|idle") < 1, fmt(med("lat|shmseq-wait|1|idle")) "% over a 200 ms idle wait")
+  sp = med("lat|shmseq-spin|1")
+  if (sp != "" && poll != "") target("spin-then-sleep reader p50 <= 2x polling at " rate_khz " kHz", sp <= 2 * poll, sprintf("%s vs %s ns = %.2fx", fmt(sp), fmt(poll), sp / poll))
+  if (has("lat|shmseq-spin|1|idle")) target("spin-then-sleep reader 0% CPU while idle", med("lat|shmseq-spin|1|idle") < 1, fmt(med("lat|shmseq-spin|1|idle")) "% over a 200 ms idle wait")
   for (w = 1; w <= 64; w++) {
     if (!(w in pubw)) continue
     s = med("pub|store|" w); nn = med("pub|shmseq-none|" w); st = med("pub|shmseq-stopped|" w)
-    if (s != "" && nn != "") target("publish, no reader <= 1.5x plain stores (w=" w ")", nn <= 1.5 * s, sprintf("%.2f vs %.2f ns = %.2fx", nn, s, nn / s))
+    nw = med("pub|shmseq-nowake|" w)
+    if (s != "" && nn != "") target("publish, no reader <= 1.5x plain stores (w=" w ")", nn <= 1.5 * s, sprintf("%.2f vs %.2f ns = %.2fx (waking writer, the default)", nn, s, nn / s))
+    if (s != "" && nw != "") target("publish, no reader <= 1.5x plain stores (w=" w ", NO_WAKE)", nw <= 1.5 * s, sprintf("%.2f vs %.2f ns = %.2fx (never-waking writer)", nw, s, nw / s))
     if (st != "" && nn != "") target("publish, stopped reader <= 1.05x no reader (w=" w ")", st <= 1.05 * nn, sprintf("%.2f vs %.2f ns = %.2fx", st, nn, st / nn))
   }
   if (has("thr|shmseq|4096|0")) {
