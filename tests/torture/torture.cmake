@@ -4,7 +4,8 @@
 # line and exits non-zero on any torn sample or accounting error.
 #
 # Sanitizer builds run 5-20x slower: they get fewer samples (--samples,
-# further multiplied by the SHMSEQ_TEST_SCALE environment variable).
+# --generations for torture_wakemode; further multiplied by the
+# SHMSEQ_TEST_SCALE environment variable).
 # The forked multi-process tests are not labelled tsan: ThreadSanitizer
 # cannot see across processes and misbehaves after fork in a threaded
 # process; the TSan build runs only torture_threads (-L tsan).
@@ -14,10 +15,12 @@ if(SHMSEQ_SANITIZE OR CMAKE_CROSSCOMPILING)
   set(_mp_samples 1000000)
   set(_nowait_samples 300000)
   set(_threads_samples 300000)
+  set(_wakemode_generations 200)
 else()
   set(_mp_samples 10000000)
   set(_nowait_samples 1000000)
   set(_threads_samples 2000000)
+  set(_wakemode_generations 500)
 endif()
 
 shmseq_add_test(NAME torture_mp SOURCES torture/torture_mp.c
@@ -26,6 +29,10 @@ shmseq_add_test(NAME torture_nowait SOURCES torture/torture_nowait.c
   ARGS --samples ${_nowait_samples} LABELS torture TIMEOUT 200)
 shmseq_add_test(NAME torture_threads SOURCES torture/torture_threads.c
   ARGS --samples ${_threads_samples} LABELS torture tsan TIMEOUT 300)
+# Writers of both wake modes take over in turn under sleeping readers: no
+# reader may be stranded asleep (docs/reliability.md). Forks: not tsan.
+shmseq_add_test(NAME torture_wakemode SOURCES torture/torture_wakemode.c
+  ARGS --generations ${_wakemode_generations} LABELS torture TIMEOUT 200)
 
 # The allocation trap wraps malloc & co. at link time. ASan and TSan
 # replace the allocator themselves (and allocate on their own), so the
