@@ -82,6 +82,19 @@ static double cpu_ns(void)
     return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
+/* The runtime is ended by exit() alone (its destructor sends TERMINATION
+ * to RouDi and waits for the acknowledgement), never with
+ * iox_runtime_shutdown() first. That call only unblocks publishers with
+ * ConsumerTooSlowPolicy_WAIT_FOR_CONSUMER, which this program never uses,
+ * and in iceoryx 2.0.x it races with the exit: it makes the runtime's
+ * keep-alive thread send PREPARE_APP_TERMINATION on its next tick (every
+ * 300 ms), on the same socket and without the lock the other requests
+ * take. If that tick falls in the exit's TERMINATION exchange, each thread
+ * can read the other's answer, or RouDi, which has already removed the
+ * process, answers the PREPARE_APP_TERMINATION with nothing ("Unknown
+ * application ... requested shutdown preparation" in its log): either way
+ * one thread waits for ever and exit() never returns. On a loaded machine
+ * it hung bench-smoke's publish-none until the alarm. */
 static void runtime_init(const char *role)
 {
     char name[64];
@@ -195,11 +208,11 @@ static int reader_main(void *arg)
     if (ws != NULL)
         iox_ws_deinit(ws);
     iox_sub_deinit(sub);
-    iox_runtime_shutdown();
     free(lat);
     /* exit, not the _exit of bench_fork: the runtime unregisters from
      * RouDi in its destructors. A process RouDi still lists when it is
-     * stopped makes it fail its own shutdown (it tries to SIGTERM it). */
+     * stopped makes it fail its own shutdown (it tries to SIGTERM it).
+     * No iox_runtime_shutdown() before it: see runtime_init. */
     fflush(NULL);
     exit(0);
 }
@@ -350,10 +363,12 @@ int main(int argc, char **argv)
         return 2;
     }
     test = (enum test)k;
-    /* Debian's iceoryx 2.0.3 RouDi sometimes forgets a subscriber that
-     * stayed stopped for a few hundred ms (its keep-alive is then from an
-     * "unknown process") and the subscriber hangs in its runtime's
-     * shutdown: keep the SIGSTOP short (about 1 us per publish). */
+    /* A RouDi with its process monitoring on (its default; bench/roudi.sh
+     * turns it off) removes a process whose keep-alive it has missed for
+     * 1.5 s (iceoryx 2.0's PROCESS_KEEP_ALIVE_TIMEOUT): a subscriber
+     * stopped that long is dropped, and once resumed it aborts or hangs in
+     * its runtime's exit. Keep the SIGSTOP far shorter (about 1 us per
+     * publish: 0.1 s). */
     if (test == T_PUB_STOPPED && o.count > 100000)
         o.count = 100000;
     msg_size = 16 + 8 * (size_t)o.width;
@@ -457,8 +472,7 @@ int main(int argc, char **argv)
             rc = 0;
         }
     }
-    iox_pub_deinit(pub);
-    iox_runtime_shutdown();
+    iox_pub_deinit(pub); /* the runtime ends with the exit: runtime_init */
     if (rc != 0) {
         fprintf(stderr, "bench_iceoryx: %s: the reader failed\n",
                 test_names[test]);

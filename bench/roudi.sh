@@ -9,6 +9,16 @@
 # /tmp) are left behind when it dies abnormally; they are removed before a
 # start and after a stop, only while no RouDi runs.
 #
+# RouDi runs with its process monitoring off (-m off). With it on, RouDi
+# drops a process whose keep-alive it has not seen for 1.5 s (fixed in
+# iceoryx 2.0) and deletes its ports under it: on a loaded machine (a build
+# beside bench-smoke) a bench writer was dropped mid-run and aborted with
+# POPO__CHUNK_LOCKING_ERROR. The monitoring only cleans up after processes
+# that die without unregistering; the samples never pass through RouDi, so
+# the figures do not depend on it. The price: a bench process that was
+# killed stays listed, and RouDi then aborts in its own shutdown (it cannot
+# SIGTERM it); roudi_stop copes with that and removes the leftovers.
+#
 #   roudi_start LOGFILE   0 when RouDi is ready; else 1, and the reason in
 #                         $roudi_why
 #   roudi_stop            stop the RouDi roudi_start started (idempotent)
@@ -45,7 +55,7 @@ roudi_start() {
     return 1
   fi
   roudi_leftovers # a RouDi killed earlier (or one that aborted)
-  iox-roudi -l warning >"$log" 2>&1 &
+  iox-roudi -l warning -m off >"$log" 2>&1 &
   roudi_pid=$!
   for i in $(seq 1 100); do
     if grep -q 'RouDi is ready for clients' "$log" 2>/dev/null; then

@@ -8,32 +8,41 @@ dir=${1:?usage: smoke.sh BINDIR}
 out=$(mktemp "${TMPDIR:-/tmp}/shmseq-bench-smoke.XXXXXX")
 trap 'rm -f "$out" "$out.csv"' EXIT
 fail=0
+nfail=0 # failed runs, to tell whether the iceoryx ones failed
 ncpu=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
 rcpu=1
 [ "$ncpu" -ge 2 ] || rcpu=0
 
 # run NAME PATTERN CMD...: CMD must exit 0 and print a line matching PATTERN.
+# A program that hangs ends at its own alarm() (SIGALRM, status 142).
 run() {
-  local name=$1 pat=$2
+  local name=$1 pat=$2 rc=0 why
   shift 2
-  if ! "$@" >"$out" 2>&1; then
-    echo "FAIL $name: exit status $? from: $*"; cat "$out"; fail=1; return
+  "$@" >"$out" 2>&1 || rc=$?
+  if [ "$rc" != 0 ]; then
+    why="exit status $rc"
+    if [ "$rc" -gt 128 ]; then
+      why="killed by SIG$(kill -l "$((rc - 128))" 2>/dev/null || echo "$((rc - 128))")"
+      [ "$rc" = 142 ] && why="$why (hung until its alarm)"
+    fi
+    echo "FAIL $name: $why from: $*"; cat "$out"; fail=1
+    nfail=$((nfail + 1)); return
   fi
   if ! grep -q -- "$pat" "$out"; then
     echo "FAIL $name: no '$pat' line in the output of: $*"; cat "$out"; fail=1
-    return
+    nfail=$((nfail + 1)); return
   fi
   echo "ok   $name: $(grep -- "$pat" "$out" | head -n1)"
 }
 
 common=(--wcpu 0 --rcpu "$rcpu" --csv "$out.csv")
-for p in clock pingpong line shmseq-poll shmseq-wait pipe uds mq condvar; do
+for p in clock pingpong line shmseq-poll shmseq-wait shmseq-spin pipe uds mq condvar; do
   pat=$p
   case $p in clock) pat=clock_gettime ;; pingpong) pat=line-rtt ;; esac
   run "latency $p" "^$pat " "$dir/bench_latency" "$p" -n 300 -r 20000 \
     --width 6 "${common[@]}"
 done
-for m in store shmseq-none shmseq-poll shmseq-stopped pipe uds mq; do
+for m in store shmseq-none shmseq-nowake shmseq-poll shmseq-stopped pipe uds mq; do
   run "publish $m" "^$m .*ns/op" "$dir/bench_publish" "$m" -n 2000 "${common[@]}"
 done
 for p in shmseq pipe uds mq; do
@@ -51,6 +60,7 @@ else
   # shellcheck source=bench/roudi.sh
   . "$(dirname "$0")/roudi.sh"
   trap 'roudi_stop; rm -f "$out" "$out.csv" "$out.roudi"' EXIT
+  nfail_before_iox=$nfail
   if roudi_start "$out.roudi"; then
     for t in latency-poll latency-wait; do
       run "iceoryx $t" "^iceoryx-" "$dir/bench_iceoryx" "$t" -n 300 -r 20000 \
@@ -62,6 +72,10 @@ else
     run "iceoryx throughput" "^iceoryx .*accounted yes" "$dir/bench_iceoryx" \
       throughput -n 20000 -c 64 "${common[@]}"
     roudi_stop
+    if [ "$nfail" != "$nfail_before_iox" ]; then
+      echo "RouDi's log (iox-roudi -l warning, at most 60 lines):"
+      sed -e 's/\x1b\[[0-9;]*m//g' -e 60q "$out.roudi"
+    fi
   else
     echo "skip iceoryx: $roudi_why"
   fi
