@@ -63,6 +63,10 @@ typedef struct ctl {
     uint64_t t_start, t_writer_end, t_reader_end;
     double idle_cpu_pct;
     bench_dist d;
+    /* floor probe (bench_probe_*): p50 round trips before/after the stream */
+    uint64_t rtt_before, rtt_after;
+    _Alignas(64) atomic_uint probe;
+    _Alignas(64) char pad[64];
 } ctl;
 
 static enum test test;
@@ -165,6 +169,8 @@ static int reader_main(void *arg)
             return 1;
         }
     }
+    if (latency)
+        bench_probe_reader(&sh->probe, 0);
     idle_c0 = cpu_ns();
     idle_t0 = bench_now();
     atomic_store(&sh->ready, 1);
@@ -203,8 +209,10 @@ static int reader_main(void *arg)
         iox_sub_release_chunk(sub, chunk);
     }
     sh->t_reader_end = bench_now();
-    if (latency)
+    if (latency) {
+        bench_probe_reader(&sh->probe, 1);
         bench_dist_of(lat, (size_t)nrec, &sh->d);
+    }
     if (ws != NULL)
         iox_ws_deinit(ws);
     iox_sub_deinit(sub);
@@ -259,21 +267,10 @@ static int wait_reader(pid_t pid)
 
 static void emit_latency(void)
 {
-    const char *name = test == T_LAT_POLL ? "iceoryx-poll" : "iceoryx-wait";
-    const bench_dist *d = &sh->d;
-
-    printf("%-16s width %2u  n %7" PRIu64 "  lost %6" PRIu64
-           "  min %7" PRIu64 "  p50 %7" PRIu64 "  p99 %8" PRIu64
-           "  p99.9 %8" PRIu64 "  max %9" PRIu64 " ns  idle-cpu %5.1f%%\n",
-           name, (unsigned)o.width, d->n, sh->lost, d->min, d->p50, d->p99,
-           d->p999, d->max, sh->idle_cpu_pct);
-    bench_csv(o.csv,
-              "peer,width,run,n,lost,min_ns,p50_ns,p99_ns,p999_ns,max_ns,"
-              "mean_ns,idle_cpu_pct",
-              "%s,%u,%d,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
-              ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.1f,%.1f",
-              name, (unsigned)o.width, o.run, d->n, sh->lost, d->min, d->p50,
-              d->p99, d->p999, d->max, d->mean, sh->idle_cpu_pct);
+    bench_emit_latency(o.csv,
+                       test == T_LAT_POLL ? "iceoryx-poll" : "iceoryx-wait",
+                       (unsigned)o.width, o.run, &sh->d, sh->lost,
+                       sh->idle_cpu_pct, sh->rtt_before, sh->rtt_after);
 }
 
 static void emit_publish(uint64_t *batch_ns, size_t nb, uint64_t failed)
@@ -390,6 +387,8 @@ int main(int argc, char **argv)
         pid = bench_fork(o.rcpu, reader_main, NULL);
     runtime_init("w");
     pub = pub_open(&pst);
+    if (test == T_LAT_POLL || test == T_LAT_WAIT)
+        sh->rtt_before = bench_probe_writer(&sh->probe, 0);
     if (pid > 0 && wait_connected(pub) != 0) {
         kill(pid, SIGKILL);
         bench_wait(pid);
@@ -417,6 +416,7 @@ int main(int argc, char **argv)
             while (send_one(pub, &m) != 0 && ++failed && i + 1 == total)
                 ; /* the reader stops at the last one: it must go out */
         }
+        sh->rtt_after = bench_probe_writer(&sh->probe, 1);
         break;
     }
     case T_PUB_NONE:

@@ -67,6 +67,9 @@ typedef struct ctl {
     atomic_uint line_lo, line_hi;
     /* ping-pong line */
     _Alignas(64) atomic_uint ping;
+    /* floor probe (bench_probe_*): p50 round trips before/after the stream */
+    uint64_t rtt_before, rtt_after;
+    _Alignas(64) atomic_uint probe;
     _Alignas(64) char pad[64];
 } ctl;
 
@@ -133,6 +136,8 @@ static int reader_main(void *arg)
     lat = calloc((size_t)o.count, sizeof *lat);
     if (lat == NULL)
         return 1;
+    if (kind != K_PINGPONG)
+        bench_probe_reader(&sh->probe, 0);
     switch (kind) {
     case K_SHMSEQ_POLL:
     case K_SHMSEQ_WAIT:
@@ -224,6 +229,7 @@ static int reader_main(void *arg)
     case K_CLOCK:
         break;
     }
+    bench_probe_reader(&sh->probe, 1);
     reader_finish();
     return 0;
 }
@@ -265,20 +271,10 @@ static void send_one(uint64_t i, msg *m, shmseq_writer *w)
 }
 
 static void emit(const char *name, const bench_dist *d, uint64_t lost,
-                 double idle)
+                 double idle, uint64_t rtt0, uint64_t rtt1)
 {
-    printf("%-16s width %2u  n %7" PRIu64 "  lost %6" PRIu64
-           "  min %7" PRIu64 "  p50 %7" PRIu64 "  p99 %8" PRIu64
-           "  p99.9 %8" PRIu64 "  max %9" PRIu64 " ns  idle-cpu %5.1f%%\n",
-           name, (unsigned)o.width, d->n, lost, d->min, d->p50, d->p99,
-           d->p999, d->max, idle);
-    bench_csv(o.csv,
-              "peer,width,run,n,lost,min_ns,p50_ns,p99_ns,p999_ns,max_ns,"
-              "mean_ns,idle_cpu_pct",
-              "%s,%u,%d,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
-              ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.1f,%.1f",
-              name, (unsigned)o.width, o.run, d->n, lost, d->min, d->p50,
-              d->p99, d->p999, d->max, d->mean, idle);
+    bench_emit_latency(o.csv, name, (unsigned)o.width, o.run, d, lost, idle,
+                       rtt0, rtt1);
 }
 
 static int run_clock(void)
@@ -295,7 +291,7 @@ static int run_clock(void)
     for (i = 0; i < o.count; i++)
         v[i] = v[i + 1] - v[i];
     bench_dist_of(v, (size_t)o.count, &d);
-    emit("clock_gettime", &d, 0, -1);
+    emit("clock_gettime", &d, 0, -1, 0, 0);
     free(v);
     return 0;
 }
@@ -324,11 +320,11 @@ static int run_pingpong(void)
     }
     rc = bench_wait(pid);
     bench_dist_of(rtt, (size_t)o.count, &d);
-    emit("line-rtt", &d, 0, -1);
+    emit("line-rtt", &d, 0, -1, 0, 0);
     for (i = 0; i < o.count; i++)
         rtt[i] /= 2;
     bench_dist_of(rtt, (size_t)o.count, &d);
-    emit("line-half-rtt", &d, 0, -1);
+    emit("line-half-rtt", &d, 0, -1, 0, 0);
     free(rtt);
     return rc;
 }
@@ -410,6 +406,7 @@ int main(int argc, char **argv)
     pid = bench_fork(o.rcpu, reader_main, NULL);
     if (kind == K_PIPE || kind == K_UDS || kind == K_MQ)
         bench_peer_keep_writer(&peer);
+    sh->rtt_before = bench_probe_writer(&sh->probe, 0);
     while (!atomic_load(&sh->ready))
         ;
     bench_spin_until(bench_now() + IDLE_NS / 1000); /* let it settle */
@@ -436,6 +433,7 @@ int main(int argc, char **argv)
 
     if (kind == K_PIPE || kind == K_UDS || kind == K_MQ)
         bench_peer_close(&peer);
+    sh->rtt_after = bench_probe_writer(&sh->probe, 1);
     rc = bench_wait(pid);
     if (kind == K_SHMSEQ_POLL || kind == K_SHMSEQ_WAIT ||
         kind == K_SHMSEQ_SPIN) {
@@ -447,6 +445,7 @@ int main(int argc, char **argv)
                 kind_names[kind]);
         return 1;
     }
-    emit(kind_names[kind], &sh->d, sh->lost, sh->idle_cpu_pct);
+    emit(kind_names[kind], &sh->d, sh->lost, sh->idle_cpu_pct, sh->rtt_before,
+         sh->rtt_after);
     return 0;
 }

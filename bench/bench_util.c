@@ -11,9 +11,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <mqueue.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -390,4 +392,56 @@ void bench_peer_close(bench_peer *p)
 {
     close_end(p, &p->rfd);
     close_end(p, &p->wfd);
+}
+
+/* ---- floor probe and latency rows ---------------------------------------- */
+
+void bench_probe_reader(void *word, unsigned phase)
+{
+    atomic_uint *w = word;
+    unsigned base = phase * 2u * BENCH_PROBE_ROUNDS;
+    for (unsigned i = 0; i < BENCH_PROBE_ROUNDS; i++) {
+        while (atomic_load_explicit(w, memory_order_acquire) != base + 2 * i + 1)
+            ;
+        atomic_store_explicit(w, base + 2 * i + 2, memory_order_release);
+    }
+}
+
+uint64_t bench_probe_writer(void *word, unsigned phase)
+{
+    static uint64_t rtt[BENCH_PROBE_ROUNDS];
+    atomic_uint *w = word;
+    unsigned base = phase * 2u * BENCH_PROBE_ROUNDS;
+    bench_dist d;
+    for (unsigned i = 0; i < BENCH_PROBE_ROUNDS; i++) {
+        uint64_t t0 = bench_now();
+        atomic_store_explicit(w, base + 2 * i + 1, memory_order_release);
+        while (atomic_load_explicit(w, memory_order_acquire) != base + 2 * i + 2)
+            ;
+        rtt[i] = bench_now() - t0;
+    }
+    bench_dist_of(rtt, BENCH_PROBE_ROUNDS, &d);
+    return d.p50;
+}
+
+void bench_emit_latency(const char *csv, const char *name, unsigned width,
+                        int run, const bench_dist *d, uint64_t lost,
+                        double idle_cpu_pct, uint64_t rtt0, uint64_t rtt1)
+{
+    printf("%-16s width %2u  n %7" PRIu64 "  lost %6" PRIu64
+           "  min %7" PRIu64 "  p50 %7" PRIu64 "  p99 %8" PRIu64
+           "  p99.9 %8" PRIu64 "  max %9" PRIu64 " ns  idle-cpu %5.1f%%",
+           name, width, d->n, lost, d->min, d->p50, d->p99, d->p999, d->max,
+           idle_cpu_pct);
+    if (rtt0 != 0)
+        printf("  line-rtt before/after %" PRIu64 "/%" PRIu64 " ns", rtt0, rtt1);
+    putchar('\n');
+    bench_csv(csv,
+              "peer,width,run,n,lost,min_ns,p50_ns,p99_ns,p999_ns,max_ns,"
+              "mean_ns,idle_cpu_pct,rtt_before_ns,rtt_after_ns",
+              "%s,%u,%d,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
+              ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.1f,%.1f,%" PRIu64
+              ",%" PRIu64,
+              name, width, run, d->n, lost, d->min, d->p50, d->p99, d->p999,
+              d->max, d->mean, idle_cpu_pct, rtt0, rtt1);
 }

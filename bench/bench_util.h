@@ -63,6 +63,28 @@ void bench_csv(const char *path, const char *header, const char *fmt, ...)
 #endif
     ;
 
+/*
+ * The floor, measured in the same invocation as a latency stream: a short
+ * cache-line ping-pong (BENCH_PROBE_ROUNDS round trips) between the same
+ * two pinned processes right before the stream (phase 0) and right after
+ * it (phase 1). The VM's floor is not constant: the round trip between its
+ * two vCPUs moves between about 120 and 480 ns from one second to the next
+ * (the host places the vCPUs on nearer or farther cores), so a floor
+ * measured a minute earlier says little about this stream. @p word is a
+ * zeroed atomic_uint on a cache line of its own in shared memory; the
+ * reader side answers, the writer side times and returns the p50 in ns.
+ */
+#define BENCH_PROBE_ROUNDS 2000u
+void bench_probe_reader(void *word, unsigned phase);
+uint64_t bench_probe_writer(void *word, unsigned phase);
+
+/** Print and append to @p csv one latency row (bench_latency's and
+ *  bench_iceoryx's common format); @p rtt0/@p rtt1: the floor probe before
+ *  and after the stream, 0 if none. */
+void bench_emit_latency(const char *csv, const char *name, unsigned width,
+                        int run, const bench_dist *d, uint64_t lost,
+                        double idle_cpu_pct, uint64_t rtt0, uint64_t rtt1);
+
 /** Byte-stream/message peers. */
 enum bench_peer_kind { BENCH_PIPE, BENCH_UDS, BENCH_MQ };
 
