@@ -74,15 +74,25 @@ static inline int example_parse_u32(const char *s, uint32_t *out)
     return 0;
 }
 
+/** Decimal, or hexadecimal with a 0x prefix (a seed); never octal: "010"
+ *  is ten, as a user typing it means. */
 static inline int example_parse_u64(const char *s, uint64_t *out)
 {
     char *end;
     unsigned long long v;
+    int base = 10;
 
     if (s == NULL || *s < '0' || *s > '9')
         return -EINVAL;
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        base = 16;
+        s += 2;
+        if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f') ||
+              (*s >= 'A' && *s <= 'F')))
+            return -EINVAL;
+    }
     errno = 0;
-    v = strtoull(s, &end, 0);
+    v = strtoull(s, &end, base);
     if (*end != '\0' || errno == ERANGE)
         return -EINVAL;
     *out = (uint64_t)v;

@@ -4,3 +4,9 @@
 # pid so parallel runs do not collide.
 shmseq_add_test(NAME test_region SOURCES unit/test_region.c
   CMOCKA LABELS unit TIMEOUT 180)
+
+# The examples' option parsers (header-only, examples/example_util.h).
+shmseq_add_test(NAME test_example_util SOURCES unit/test_example_util.c
+  CMOCKA LABELS unit TIMEOUT 30)
+target_include_directories(test_example_util PRIVATE
+  ${PROJECT_SOURCE_DIR}/examples)
