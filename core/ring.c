@@ -25,6 +25,10 @@
 
 /* A slot number that matches no sample: unwritten or repaired slots. */
 #define POISON UINT64_MAX
+/* Sample numbers stay below 2^63 (about 2900 years at 100 M samples/s): a
+ * slot that claims one above is corrupt or hostile, and never makes the
+ * 64-bit head (it would send a new writer's numbering round 2^64). */
+#define NUMBER_LIMIT (UINT64_C(1) << 63)
 /* Seqlock attempts per read before reporting "nothing yet" (-EAGAIN). */
 #define READ_TRIES 4
 /* Whole read attempts (head check, slot copy, resync) per call. */
@@ -174,7 +178,7 @@ static uint64_t head64(const struct shmseq__region *reg,
     for (int round = 0; round < READ_TRIES; round++) {
         uint32_t h = shmseq__ld_acquire(&reg->w.head);
         const struct shmseq__slot *s = cslot_at(slots, slot_size, mask, (uint32_t)(h - 1u));
-        if (slot_copy(s, 0, &p) && p.number != POISON &&
+        if (slot_copy(s, 0, &p) && p.number < NUMBER_LIMIT &&
             (uint32_t)(p.number + 1u) == h)
             return p.number + 1u;
         if (shmseq__ld_acquire(&reg->w.head) == h)
@@ -328,7 +332,17 @@ int shmseq_ring_writer_attach(shmseq_ring_writer *w, void *mem, size_t size)
              * value before the payload is whole: a reader would accept it. */
             slot_fill(s, 0, POISON, 0, NULL, w->width);
             shmseq__seq_write_end(&s->seq, q - 1u);
+            continue;
         }
+        /* A whole slot numbered at or past head was never announced: a
+         * writer that died between a slot's write_end and its head store,
+         * or hostile bytes. Readers take the expected slot before head
+         * (shmseq_ring_read's fast path), so leaving it would let them
+         * take a sample this writer is about to publish differently.
+         * (We are the only writer: plain relaxed loads are exact.) */
+        uint64_t num = shmseq__ld64(&s->number_lo, &s->number_hi);
+        if (num != POISON && num >= w->next && shmseq__ld(&s->epoch) != 0)
+            slot_write(s, 0, POISON, 0, NULL, w->width); /* epoch 0: never a sample */
     }
 
     /* Readers may sleep until set_wake says otherwise. Clearing a stale

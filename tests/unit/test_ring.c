@@ -833,6 +833,50 @@ static void test_wait_bookkeeping(void **state)
 }
 
 /*
+ * A slot claiming a sample number of 2^63 or more is corrupt: it must not
+ * become the 64-bit head (a writer taking over would number its samples
+ * from 2^64 - 1, the poison value, and wrap), and a writer's takeover
+ * poisons whole slots numbered at or past head, which readers' slot-first
+ * read would otherwise take as published.
+ */
+static void test_corrupt_numbers(void **state)
+{
+    (void)state;
+    size_t size = format(1, 4);
+    shmseq_region_info info;
+    struct shmseq__slot *s = slot(1, 4, 2);
+    shmseq__st(&s->epoch, 1);
+    shmseq__st64(&s->number_lo, &s->number_hi, UINT64_MAX - 1u); /* ...fffe */
+    shmseq__st(&s->seq, 2);
+    shmseq__st_release(&reg()->w.head, 0xffffffffu);
+    assert_int_equal(shmseq_ring_check(mem, size, &info), 0);
+    assert_int_equal(info.head, 0xffffffffu); /* the 32-bit head, not 2^64-1 */
+
+    /* A whole slot past head (never announced) and one at head. */
+    size = format(1, 4);
+    shmseq_ring_writer w;
+    assert_int_equal(shmseq_ring_writer_attach(&w, mem, size), 0);
+    publish_n(&w, 0, 1);
+    for (uint64_t n = 1; n <= 2; n++) {
+        struct shmseq__slot *t = slot(1, 4, n);
+        shmseq__st(&t->epoch, 1);
+        shmseq__st64(&t->number_lo, &t->number_hi, n);
+        shmseq__st(&t->seq, 2);
+    }
+    shmseq_ring_reader r;
+    assert_int_equal(shmseq_ring_reader_attach(&r, mem, size, SHMSEQ_START_OLDEST), 0);
+    shmseq_ring_writer w2;
+    assert_int_equal(shmseq_ring_writer_attach(&w2, mem, size), 0);
+    assert_int_equal(shmseq_ring_writer_next(&w2), 1);
+    expect_read(&r, 0, 0, 1);
+    shmseq_sample m;
+    double v[1];
+    assert_int_equal(shmseq_ring_read(&r, &m, v, 1), -EAGAIN); /* not 1 or 2 */
+    publish_n(&w2, 1, 1);
+    expect_read(&r, 1, 0, 2);
+}
+
+/*
  * "Never wakes" (shmseq_ring_writer_set_wake(..., false)): publish makes no
  * wake call even with a reader's flag up, readers stop sleeping, a sleeper
  * left by the earlier mode is woken exactly once at the change, and the
@@ -926,6 +970,7 @@ int main(void)
         cmocka_unit_test(test_wrap_lagging),
         cmocka_unit_test(test_slot_ahead_of_head),
         cmocka_unit_test(test_never_wakes),
+        cmocka_unit_test(test_corrupt_numbers),
         cmocka_unit_test(test_reader_head),
         cmocka_unit_test(test_wait_bookkeeping),
     };
