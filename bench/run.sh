@@ -10,7 +10,9 @@
 # bench/out/*.csv, the plot to bench/out/bench.png (gnuplot), the table to
 # bench/out/table.txt. Nothing asserts on time. The iceoryx peer runs when
 # bench_iceoryx was built (its C binding found); this script starts and
-# stops the iox-roudi daemon for it (bench/roudi.sh). The jitter pairs
+# stops the iox-roudi daemon for it (bench/roudi.sh). Likewise the
+# Concurrency Kit peer (bench_ck: ck_sequence around one latest-value slot)
+# and the ZeroMQ peer (bench_zmq: PUSH/PULL over ipc://). The jitter pairs
 # compare like with like: the sensor task and cyclictest both holding the
 # PM QoS CPU latency request (sensor_reader -L 0, cyclictest's default),
 # then neither (sensor_reader, cyclictest --laptop).
@@ -42,7 +44,7 @@ while [ $# -gt 0 ]; do
     --no-build) build=0 ;;
     --no-deps) deps=0 ;;
     --skip) skip=",${2:?},"; shift ;;
-    -h|--help) sed -n '2,25s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    -h|--help) sed -n '3,/^set -euo/s/^# \{0,1\}//p' "$0"; exit 0 ;;
     *) echo "bench/run.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -90,6 +92,18 @@ say() { printf 'bench: %s\n' "$*" >&2; }
 # Optional peers: built only when their library was found at configure.
 # iceoryx needs its RouDi daemon: started here, stopped on every exit.
 iox=0
+ck=0
+zmq=0
+if [ -x "$bin/bench_ck" ]; then
+  ck=1
+else
+  say "ck_sequence: not built (libck-dev missing at configure): skipped"
+fi
+if [ -x "$bin/bench_zmq" ]; then
+  zmq=1
+else
+  say "zeromq: not built (libzmq3-dev missing at configure): skipped"
+fi
 # shellcheck source=bench/roudi.sh
 . bench/roudi.sh
 trap 'roudi_stop' EXIT
@@ -141,7 +155,7 @@ jitter_ct() {
 # ---- measurements -------------------------------------------------------
 for run in $(seq 1 "$runs"); do
   if want latency; then
-    say "run $run/$runs: latency (clock, cache line, shmseq, pipe, uds, mq, condvar$([ "$iox" = 1 ] && echo ", iceoryx"))"
+    say "run $run/$runs: latency (clock, cache line, shmseq, pipe, uds, mq, condvar$([ "$iox" = 1 ] && echo ", iceoryx")$([ "$ck" = 1 ] && echo ", ck_sequence")$([ "$zmq" = 1 ] && echo ", zeromq"))"
     "$bin/bench_latency" clock -n "$lat_n" --run "$run" --csv "$out/latency.csv" \
       "${common[@]}" >/dev/null
     "$bin/bench_latency" pingpong -n "$lat_n" --run "$run" \
@@ -157,6 +171,16 @@ for run in $(seq 1 "$runs"); do
             --run "$run" --csv "$out/latency.csv" "${common[@]}" >/dev/null ||
             say "iceoryx $p width $w failed"
         done
+      fi
+      if [ "$ck" = 1 ]; then
+        "$bin/bench_ck" latency-poll -n "$lat_n" -r "$rate" --width "$w" \
+          --run "$run" --csv "$out/latency.csv" "${common[@]}" >/dev/null ||
+          say "ck_sequence latency-poll width $w failed"
+      fi
+      if [ "$zmq" = 1 ]; then
+        "$bin/bench_zmq" latency -n "$lat_n" -r "$rate" --width "$w" \
+          --run "$run" --csv "$out/latency.csv" "${common[@]}" >/dev/null ||
+          say "zeromq latency width $w failed"
       fi
     done
   fi
@@ -178,10 +202,25 @@ for run in $(seq 1 "$runs"); do
         done
       done
     fi
+    if [ "$ck" = 1 ]; then
+      # as cheap as shmseq's publish: the same counts
+      for w in 1 6; do
+        for m in publish-none publish-poll; do
+          "$bin/bench_ck" "$m" -n "$pub_n" --width "$w" --run "$run" \
+            --csv "$out/publish.csv" "${common[@]}" >/dev/null ||
+            say "ck_sequence $m width $w failed"
+        done
+      done
+    fi
     for m in pipe uds mq; do
       "$bin/bench_publish" "$m" -n "$pub_peer_n" --width 1 --run "$run" \
         --csv "$out/publish.csv" "${common[@]}" >/dev/null
     done
+    if [ "$zmq" = 1 ]; then
+      "$bin/bench_zmq" publish -n "$pub_peer_n" --width 1 --run "$run" \
+        --csv "$out/publish.csv" "${common[@]}" >/dev/null ||
+        say "zeromq publish failed"
+    fi
   fi
   if want throughput; then
     say "run $run/$runs: throughput (capacities $caps, then paced 5 MHz, then peers)"
@@ -202,6 +241,17 @@ for run in $(seq 1 "$runs"); do
       "$bin/bench_iceoryx" throughput -n "$thr_peer_n" -c 256 --run "$run" \
         --csv "$out/throughput.csv" "${common[@]}" >/dev/null ||
         say "iceoryx throughput failed"
+    fi
+    if [ "$ck" = 1 ]; then
+      # one slot: most samples are overwritten unread, by design
+      "$bin/bench_ck" throughput -n "$thr_n" --run "$run" \
+        --csv "$out/throughput.csv" "${common[@]}" >/dev/null ||
+        say "ck_sequence throughput failed"
+    fi
+    if [ "$zmq" = 1 ]; then
+      "$bin/bench_zmq" throughput -n "$thr_peer_n" --run "$run" \
+        --csv "$out/throughput.csv" "${common[@]}" >/dev/null ||
+        say "zeromq throughput failed"
     fi
   fi
   if want jitter; then

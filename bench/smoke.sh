@@ -80,6 +80,29 @@ else
     echo "skip iceoryx: $roudi_why"
   fi
 fi
+# Concurrency Kit and ZeroMQ: no daemon, only the library at configure.
+if [ ! -x "$dir/bench_ck" ]; then
+  echo "skip ck_sequence: bench_ck not built (libck-dev not found at configure)"
+else
+  run "ck_sequence latency-poll" "^ck-seq-poll " "$dir/bench_ck" latency-poll \
+    -n 300 -r 20000 --width 6 "${common[@]}"
+  for t in none poll; do
+    run "ck_sequence publish-$t" "^ck-seq-$t .*ns/op" "$dir/bench_ck" \
+      "publish-$t" -n 2000 "${common[@]}"
+  done
+  run "ck_sequence throughput" "^ck-seq .*accounted yes" "$dir/bench_ck" \
+    throughput -n 20000 "${common[@]}"
+fi
+if [ ! -x "$dir/bench_zmq" ]; then
+  echo "skip zeromq: bench_zmq not built (libzmq3-dev not found at configure)"
+else
+  run "zeromq latency" "^zmq-ipc " "$dir/bench_zmq" latency -n 300 -r 20000 \
+    --width 6 "${common[@]}"
+  run "zeromq publish" "^zmq-ipc .*ns/op.*blocks after" "$dir/bench_zmq" \
+    publish -n 2000 "${common[@]}"
+  run "zeromq throughput" "^zmq-ipc .*accounted yes" "$dir/bench_zmq" \
+    throughput -n 20000 "${common[@]}"
+fi
 grep -q '^peer,width,run' "$out.csv" || { echo "FAIL: no CSV header"; fail=1; }
 
 if [ "$fail" = 0 ]; then

@@ -11,8 +11,9 @@
 #   scripts/deps.sh --check   only report; exit 1 if something is missing
 #   scripts/deps.sh --bench   instead: what `make bench` adds (gnuplot for
 #                             its plot, rt-tests for cyclictest, iceoryx
-#                             and its C binding for a peer); --bench
-#                             --check only reports
+#                             and its C binding, Concurrency Kit and
+#                             ZeroMQ for peers); --bench --check only
+#                             reports
 set -euo pipefail
 
 # package:command -- a package counts as present if dpkg says it is
@@ -50,12 +51,15 @@ needs=(
 )
 foreign_archs=(arm64 armhf)
 # `make bench` only (bench/run.sh); `make test` never needs these.
-# iceoryx (iox-roudi) and its C binding for the optional iceoryx peer.
+# iceoryx (iox-roudi) and its C binding for the optional iceoryx peer;
+# Concurrency Kit (ck_sequence) and ZeroMQ (ipc://) for two more.
 bench_needs=(
   gnuplot-nox:gnuplot
   rt-tests:cyclictest
   iceoryx:iox-roudi
   libiceoryx-binding-c-dev:
+  libck-dev:
+  libzmq3-dev:
 )
 
 check_only=0
@@ -126,7 +130,7 @@ if cmake_too_old; then
   echo "deps: $(cmake --version | head -n1) is older than 3.25 (CMakePresets.json v6)" >&2
 fi
 if [ -z "$missing" ] && [ "$bench" = 1 ]; then
-  echo "deps: all present for the benchmarks (gnuplot, cyclictest, iceoryx)"
+  echo "deps: all present for the benchmarks (gnuplot, cyclictest, iceoryx, ck, zmq)"
   exit 0
 fi
 if [ -z "$missing" ]; then

@@ -1,0 +1,356 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bench_ck: Concurrency Kit's ck_sequence (a seqlock) guarding one
+ * latest-value slot in shared memory, as a peer of shmseq: what a user
+ * would write by hand with a well-known seqlock instead of a ring. The
+ * writer and the reader are two forked processes sharing an anonymous
+ * MAP_SHARED mapping; the message is the one the other programs send
+ * (sample number, timestamp, --width float64). Measured the way
+ * bench_latency, bench_publish and bench_throughput measure the others,
+ * writing the same CSV rows, so bench/table.sh puts it in the same table.
+ *
+ *   latency-poll   one-way latency, the reader polls the slot's sequence
+ *                  (row ck-seq-poll in latency.csv)
+ *   publish-none   write_begin + copy + write_end per sample, no reader
+ *                  (row ck-seq-none in publish.csv)
+ *   publish-poll   ... one reader polling on the other CPU (ck-seq-poll)
+ *   throughput     the writer flat out, one polling reader (ck-seq in
+ *                  throughput.csv)
+ *
+ * One slot is a mailbox, not a queue: a new sample overwrites the last, so
+ * a reader that is late loses samples by design. The reader counts them
+ * as gaps in the sample numbers (received + lost adds up to what was
+ * published, because the last sample stays in the slot). --capacity does
+ * not apply (reported as 1). The memory ordering is ck's own (ck_pr loads,
+ * stores and fences; the payload is copied with plain memcpy inside the
+ * read/retry loop, as ck's own seqlock users do): the peer's design, not
+ * ours to change. Built only when ck_sequence.h and libck are found.
+ */
+#define _GNU_SOURCE
+
+#include <inttypes.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <ck_sequence.h>
+
+#include "bench_util.h"
+
+#define IDLE_NS 200000000u /* writer idle before the latency stream */
+#define BATCH 1000u        /* publishes per timed batch (bench_publish) */
+
+typedef struct msg {
+    uint64_t seq;
+    uint64_t stamp;
+    double v[64];
+} msg;
+
+enum test { T_LAT_POLL, T_PUB_NONE, T_PUB_POLL, T_THROUGHPUT };
+
+static const char *const test_names[] = {
+    "latency-poll", "publish-none", "publish-poll", "throughput",
+};
+
+/* Shared between the writer and the reader (anonymous shared mapping). */
+typedef struct ctl {
+    atomic_uint ready;
+    atomic_uint stop;
+    uint64_t received, lost;
+    uint64_t t_start, t_writer_end, t_reader_end;
+    double idle_cpu_pct;
+    bench_dist d;
+    /* floor probe (bench_probe_*): p50 round trips before/after the stream */
+    uint64_t rtt_before, rtt_after;
+    _Alignas(64) atomic_uint probe;
+    /* the latest-value slot: the sequence and the sample it guards, laid
+     * out as a user would (one struct, starting on its own cache line) */
+    _Alignas(64) ck_sequence_t sq;
+    msg slot;
+    _Alignas(64) char pad[64];
+} ctl;
+
+static enum test test;
+/* .capacity: unused (one slot), a value bench_parse accepts */
+static bench_opts o = {
+    .count = 1, .rate_hz = 0, .width = 1, .capacity = 2,
+    .wcpu = 0, .rcpu = 1, .run = 1, .csv = NULL,
+};
+static ctl *sh;
+static uint64_t warm, total;
+static size_t msg_size;
+
+static double cpu_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+/* The single writer (ck_sequence's writer side needs no lock with one). */
+static void publish(const msg *m)
+{
+    ck_sequence_write_begin(&sh->sq);
+    memcpy(&sh->slot, m, msg_size);
+    ck_sequence_write_end(&sh->sq);
+}
+
+/* Copy the slot if its sequence moved past *last: 1 and *out filled, or 0
+ * when nothing new was published (or the copy raced with the writer: the
+ * next call retries). Version 0 is the slot before the first write. */
+static int take(unsigned *last, msg *out)
+{
+    unsigned v = ck_sequence_read_begin(&sh->sq);
+
+    if (v == *last)
+        return 0;
+    memcpy(out, &sh->slot, msg_size);
+    if (ck_sequence_read_retry(&sh->sq, v))
+        return 0;
+    *last = v;
+    return 1;
+}
+
+/* ---- reader ------------------------------------------------------------ */
+
+static int reader_main(void *arg)
+{
+    uint64_t *lat = NULL, nrec = 0, prev = UINT64_MAX, idle_t0;
+    unsigned last = 0;
+    double idle_c0;
+    int latency = test == T_LAT_POLL, first = 1;
+    msg m;
+
+    (void)arg;
+    alarm((unsigned)(60 + 4 * total / (o.rate_hz ? o.rate_hz : 100000)));
+    if (latency && (lat = calloc((size_t)o.count, sizeof *lat)) == NULL)
+        return 1;
+    if (test != T_PUB_POLL)
+        bench_probe_reader(&sh->probe, 0);
+    idle_c0 = cpu_ns();
+    idle_t0 = bench_now();
+    atomic_store(&sh->ready, 1);
+
+    for (;;) {
+        uint64_t now;
+
+        if (!take(&last, &m)) {
+            if (test == T_PUB_POLL &&
+                atomic_load_explicit(&sh->stop, memory_order_relaxed))
+                break;
+            continue;
+        }
+        now = bench_now();
+        if (first) {
+            double wall = (double)(now - idle_t0);
+            first = 0;
+            sh->idle_cpu_pct =
+                wall > 0 ? 100.0 * (cpu_ns() - idle_c0) / wall : 0;
+        }
+        if (prev != UINT64_MAX && m.seq > prev + 1)
+            sh->lost += m.seq - prev - 1;
+        else if (prev == UINT64_MAX && m.seq > 0)
+            sh->lost += m.seq; /* overwritten before the first look */
+        prev = m.seq;
+        sh->received++;
+        if (latency && m.seq >= warm && nrec < o.count)
+            lat[nrec++] = now >= m.stamp ? now - m.stamp : 0;
+        if (test != T_PUB_POLL && m.seq + 1 >= total)
+            break;
+    }
+    sh->t_reader_end = bench_now();
+    if (test != T_PUB_POLL)
+        bench_probe_reader(&sh->probe, 1);
+    if (latency)
+        bench_dist_of(lat, (size_t)nrec, &sh->d);
+    free(lat);
+    return 0;
+}
+
+/* ---- writer ------------------------------------------------------------ */
+
+static void emit_publish(uint64_t *batch_ns, size_t nb)
+{
+    const char *mode = test == T_PUB_NONE ? "ck-seq-none" : "ck-seq-poll";
+    bench_dist d;
+    double min, p50, mean;
+
+    bench_dist_of(batch_ns, nb, &d);
+    min = (double)d.min / BATCH;
+    p50 = (double)d.p50 / BATCH;
+    mean = d.mean / BATCH;
+    printf("%-15s width %2u  n %8" PRIu64 "  ns/op p50 %7.2f  min %7.2f"
+           "  mean %7.2f\n",
+           mode, (unsigned)o.width, (uint64_t)nb * BATCH, p50, min, mean);
+    /* blocked_after -1: the writer never blocks, it overwrites. */
+    bench_csv(o.csv,
+              "mode,width,run,n,ns_op_p50,ns_op_min,ns_op_mean,"
+              "blocked_after,eagain",
+              "%s,%u,%d,%" PRIu64 ",%.3f,%.3f,%.3f,%lld,%" PRIu64, mode,
+              (unsigned)o.width, o.run, (uint64_t)nb * BATCH, p50, min, mean,
+              -1LL, (uint64_t)0);
+}
+
+static int emit_throughput(void)
+{
+    double secs = (double)(sh->t_reader_end - sh->t_start) / 1e9;
+    double wsecs = (double)(sh->t_writer_end - sh->t_start) / 1e9;
+    double rate = secs > 0 ? (double)sh->received / secs : 0;
+    double wrate = wsecs > 0 ? (double)o.count / wsecs : 0;
+    /* Every sample is either received or a gap in the numbers. */
+    int accounted = sh->received + sh->lost == o.count;
+
+    printf("%-7s capacity %6u  rate %9" PRIu64 "  published %9" PRIu64
+           "  received %9" PRIu64 "  lost %9" PRIu64
+           "  delivered %7.2f M/s  writer %7.2f M/s  accounted %s"
+           "  line-rtt before/after %" PRIu64 "/%" PRIu64 " ns"
+           "  (one-slot mailbox: losses by design)\n",
+           "ck-seq", 1u, o.rate_hz, o.count, sh->received, sh->lost,
+           rate / 1e6, wrate / 1e6, accounted ? "yes" : "NO", sh->rtt_before,
+           sh->rtt_after);
+    bench_csv(o.csv,
+              "peer,capacity,rate_hz,run,n,received,lost,delivered_per_s,"
+              "writer_per_s,accounted,rtt_before_ns,rtt_after_ns,max_stall_ns",
+              "%s,%u,%" PRIu64 ",%d,%" PRIu64 ",%" PRIu64 ",%" PRIu64
+              ",%.0f,%.0f,%d,%" PRIu64 ",%" PRIu64 ",%" PRIu64,
+              "ck-seq", 1u, o.rate_hz, o.run, o.count, sh->received, sh->lost,
+              rate, wrate, accounted, sh->rtt_before, sh->rtt_after,
+              (uint64_t)0);
+    return accounted ? 0 : 3;
+}
+
+/* Paced (rate_hz) or flat-out stream of total samples, as bench_latency
+ * and bench_throughput send theirs. */
+static void stream(msg *m, uint64_t n, int stamp_now)
+{
+    uint64_t period = o.rate_hz ? 1000000000u / o.rate_hz : 0, next, i;
+
+    next = bench_now();
+    for (i = 0; i < n; i++) {
+        if (period) {
+            uint64_t now = bench_now();
+            if (now > next + period)
+                next = now; /* late: no catch-up burst */
+            else
+                bench_spin_until(next);
+            next += period;
+        }
+        m->seq = i;
+        m->stamp = stamp_now ? bench_now() : i;
+        publish(m);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    msg m;
+    pid_t pid = 0;
+    uint64_t i, *t = NULL;
+    size_t nb = 0, j;
+    int k = -1, rc = 0;
+
+    /* The TEST decides the defaults (those of bench_latency, bench_publish
+     * and bench_throughput), so find it before the options are parsed. */
+    for (j = 1; j < (size_t)argc && k < 0; j++) {
+        size_t n;
+        for (n = 0; n < sizeof test_names / sizeof test_names[0]; n++)
+            if (strcmp(argv[j], test_names[n]) == 0)
+                k = (int)n;
+    }
+    if (k == T_LAT_POLL) {
+        o.count = 200000;
+        o.rate_hz = 100000;
+    } else {
+        o.count = k == T_THROUGHPUT ? 20000000 : 2000000;
+    }
+    bench_parse(argc, argv, &o,
+                "Usage: bench_ck TEST [OPTION]...\n"
+                "Concurrency Kit ck_sequence around a latest-value slot as a "
+                "peer.\n"
+                "TEST: latency-poll publish-none publish-poll throughput\n"
+                "--capacity does not apply: one slot");
+    if (k < 0 || optind + 1 != argc || strcmp(argv[optind], test_names[k])) {
+        fprintf(stderr, "bench_ck: want one TEST (see --help)\n");
+        return 2;
+    }
+    test = (enum test)k;
+    if ((test == T_PUB_NONE || test == T_PUB_POLL) && o.count < BATCH)
+        o.count = BATCH;
+    msg_size = 16 + 8 * (size_t)o.width;
+    warm = test == T_LAT_POLL ? (o.count / 10 < 10000 ? o.count / 10 : 10000)
+                              : 0;
+    total = warm + o.count;
+    memset(&m, 0, sizeof m);
+    for (j = 0; j < o.width; j++)
+        m.v[j] = (double)j * 0.5;
+    sh = bench_shared(sizeof *sh);
+    ck_sequence_init(&sh->sq);
+    bench_pin(o.wcpu);
+    alarm((unsigned)(120 + 4 * total / (o.rate_hz ? o.rate_hz : 100000)));
+
+    if (test != T_PUB_NONE)
+        pid = bench_fork(o.rcpu, reader_main, NULL);
+    if (test != T_PUB_POLL && pid > 0)
+        sh->rtt_before = bench_probe_writer(&sh->probe, 0);
+    while (pid > 0 && !atomic_load(&sh->ready))
+        ;
+
+    switch (test) {
+    case T_LAT_POLL: {
+        struct timespec idle = {0, IDLE_NS};
+        bench_spin_until(bench_now() + IDLE_NS / 1000); /* let it settle */
+        nanosleep(&idle, NULL);
+        stream(&m, total, 1);
+        sh->rtt_after = bench_probe_writer(&sh->probe, 1);
+        break;
+    }
+    case T_PUB_NONE:
+    case T_PUB_POLL:
+        nb = (size_t)(o.count / BATCH);
+        t = calloc(nb, sizeof *t);
+        if (t == NULL)
+            return 1;
+        for (j = 0, i = 0; j < nb; j++) {
+            uint64_t t0 = bench_now(), n;
+            for (n = 0; n < BATCH; n++, i++) {
+                m.seq = i;
+                m.stamp = i;
+                publish(&m);
+            }
+            t[j] = bench_now() - t0;
+        }
+        atomic_store(&sh->stop, 1);
+        break;
+    case T_THROUGHPUT:
+        sh->t_start = bench_now();
+        stream(&m, o.count, 0);
+        sh->t_writer_end = bench_now();
+        sh->rtt_after = bench_probe_writer(&sh->probe, 1);
+        break;
+    }
+
+    if (pid > 0)
+        rc = bench_wait(pid);
+    if (rc != 0) {
+        fprintf(stderr, "bench_ck: %s: the reader failed\n", test_names[test]);
+        free(t);
+        return 1;
+    }
+    switch (test) {
+    case T_LAT_POLL:
+        bench_emit_latency(o.csv, "ck-seq-poll", (unsigned)o.width, o.run,
+                           &sh->d, sh->lost, sh->idle_cpu_pct, sh->rtt_before,
+                           sh->rtt_after);
+        break;
+    case T_THROUGHPUT:
+        rc = emit_throughput();
+        break;
+    default:
+        emit_publish(t, nb);
+        break;
+    }
+    free(t);
+    return rc;
+}
