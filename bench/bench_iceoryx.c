@@ -54,6 +54,12 @@ static const char *const test_names[] = {
     "latency-poll", "latency-wait", "publish-none", "publish-poll",
     "publish-stopped", "throughput",
 };
+/* {count, rate_hz} per TEST: those of bench_latency, bench_publish and
+ * bench_throughput. */
+static const uint64_t test_defaults[][2] = {
+    {200000, 100000}, {200000, 100000}, {2000000, 0}, {2000000, 0},
+    {2000000, 0}, {20000000, 0},
+};
 
 /* Shared between the writer and the reader (anonymous shared mapping). */
 typedef struct ctl {
@@ -78,13 +84,6 @@ static ctl *sh;
 static char event[32];  /* the service's event: the writer's pid */
 static uint64_t warm, total;
 static size_t msg_size;
-
-static double cpu_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
 
 /* The runtime is ended by exit() alone (its destructor sends TERMINATION
  * to RouDi and waits for the acknowledgement), never with
@@ -171,7 +170,7 @@ static int reader_main(void *arg)
     }
     if (latency)
         bench_probe_reader(&sh->probe, 0);
-    idle_c0 = cpu_ns();
+    idle_c0 = bench_cpu_ns();
     idle_t0 = bench_now();
     atomic_store(&sh->ready, 1);
 
@@ -194,7 +193,7 @@ static int reader_main(void *arg)
             double wall = (double)(now - idle_t0);
             first = 0;
             sh->idle_cpu_pct =
-                wall > 0 ? 100.0 * (cpu_ns() - idle_c0) / wall : 0;
+                wall > 0 ? 100.0 * (bench_cpu_ns() - idle_c0) / wall : 0;
         }
         if (prev != UINT64_MAX && m->seq > prev + 1)
             sh->lost += m->seq - prev - 1;
@@ -275,54 +274,32 @@ static void emit_latency(void)
 
 static void emit_publish(uint64_t *batch_ns, size_t nb, uint64_t failed)
 {
-    const char *mode = test == T_PUB_NONE   ? "iceoryx-none"
-                       : test == T_PUB_POLL ? "iceoryx-poll"
-                                            : "iceoryx-stopped";
-    bench_dist d;
-    double min, p50, mean;
-
-    bench_dist_of(batch_ns, nb, &d);
-    min = (double)d.min / BATCH;
-    p50 = (double)d.p50 / BATCH;
-    mean = d.mean / BATCH;
-    printf("%-15s width %2u  n %8" PRIu64 "  ns/op p50 %7.2f  min %7.2f"
-           "  mean %7.2f  loan failures %" PRIu64 "\n",
-           mode, (unsigned)o.width, (uint64_t)nb * BATCH, p50, min, mean,
-           failed);
+    char extra[64];
+    snprintf(extra, sizeof extra, "loan failures %" PRIu64, failed);
     /* blocked_after -1: iceoryx never blocks the writer here; a failed
-     * loan would show in the eagain column. */
-    bench_csv(o.csv,
-              "mode,width,run,n,ns_op_p50,ns_op_min,ns_op_mean,"
-              "blocked_after,eagain",
-              "%s,%u,%d,%" PRIu64 ",%.3f,%.3f,%.3f,%lld,%" PRIu64, mode,
-              (unsigned)o.width, o.run, (uint64_t)nb * BATCH, p50, min, mean,
-              -1LL, failed);
+     * loan shows in the eagain column. */
+    bench_emit_publish(&o,
+                       test == T_PUB_NONE   ? "iceoryx-none"
+                       : test == T_PUB_POLL ? "iceoryx-poll"
+                                            : "iceoryx-stopped",
+                       batch_ns, nb, BATCH, -1, failed, extra);
 }
 
 static void emit_throughput(uint64_t failed)
 {
-    double secs = (double)(sh->t_reader_end - sh->t_start) / 1e9;
-    double wsecs = (double)(sh->t_writer_end - sh->t_start) / 1e9;
-    double rate = secs > 0 ? (double)sh->received / secs : 0;
-    double wrate = wsecs > 0 ? (double)o.count / wsecs : 0;
-    unsigned q = o.capacity < IOX_QUEUE_MAX ? o.capacity : IOX_QUEUE_MAX;
-    /* Every sample is either received or a gap in the numbers; a failed
-     * loan is a sample never sent, counted as lost too. */
-    int accounted = sh->received + sh->lost == o.count;
-
-    printf("%-7s capacity %6u  rate %9" PRIu64 "  published %9" PRIu64
-           "  received %9" PRIu64 "  lost %9" PRIu64
-           "  delivered %7.2f M/s  writer %7.2f M/s  accounted %s"
-           "  loan failures %" PRIu64 "\n",
-           "iceoryx", q, o.rate_hz, o.count, sh->received, sh->lost,
-           rate / 1e6, wrate / 1e6, accounted ? "yes" : "NO", failed);
-    bench_csv(o.csv,
-              "peer,capacity,rate_hz,run,n,received,lost,delivered_per_s,"
-              "writer_per_s,accounted",
-              "%s,%u,%" PRIu64 ",%d,%" PRIu64 ",%" PRIu64 ",%" PRIu64
-              ",%.0f,%.0f,%d",
-              "iceoryx", q, o.rate_hz, o.run, o.count, sh->received,
-              sh->lost, rate, wrate, accounted);
+    char extra[64];
+    snprintf(extra, sizeof extra, "loan failures %" PRIu64, failed);
+    bench_thr t = {
+        .peer = "iceoryx",
+        .capacity = o.capacity < IOX_QUEUE_MAX ? o.capacity : IOX_QUEUE_MAX,
+        .received = sh->received, .lost = sh->lost, .t_start = sh->t_start,
+        .t_writer_end = sh->t_writer_end, .t_reader_end = sh->t_reader_end,
+        /* Every sample is either received or a gap in the numbers; a
+         * failed loan is a sample never sent, counted as lost too. */
+        .accounted = sh->received + sh->lost == o.count,
+        .extra = extra,
+    };
+    bench_emit_throughput(&o, &t);
 }
 
 int main(int argc, char **argv)
@@ -335,30 +312,14 @@ int main(int argc, char **argv)
     size_t nb = 0, j;
     int k = -1, rc = 0;
 
-    /* The TEST decides the defaults (those of bench_latency, bench_publish
-     * and bench_throughput), so find it before the options are parsed. */
-    for (j = 1; j < (size_t)argc && k < 0; j++) {
-        size_t n;
-        for (n = 0; n < sizeof test_names / sizeof test_names[0]; n++)
-            if (strcmp(argv[j], test_names[n]) == 0)
-                k = (int)n;
-    }
-    if (k == T_LAT_POLL || k == T_LAT_WAIT) {
-        o.count = 200000;
-        o.rate_hz = 100000;
-    } else {
-        o.count = k == T_THROUGHPUT ? 20000000 : 2000000;
-    }
-    bench_parse(argc, argv, &o,
-                "Usage: bench_iceoryx TEST [OPTION]...\n"
-                "Eclipse iceoryx (C binding) as a peer; iox-roudi must run.\n"
-                "TEST: latency-poll latency-wait publish-none publish-poll "
-                "publish-stopped throughput\n"
-                "--capacity is the subscriber's queue (at most 256)");
-    if (k < 0 || optind + 1 != argc || strcmp(argv[optind], test_names[k])) {
-        fprintf(stderr, "bench_iceoryx: want one TEST (see --help)\n");
-        return 2;
-    }
+    k = bench_parse_test(argc, argv, &o, test_names, test_defaults,
+                         sizeof test_names / sizeof test_names[0],
+                         "bench_iceoryx",
+                         "Usage: bench_iceoryx TEST [OPTION]...\n"
+                         "Eclipse iceoryx (C binding) as a peer; iox-roudi must run.\n"
+                         "TEST: latency-poll latency-wait publish-none publish-poll "
+                         "publish-stopped throughput\n"
+                         "--capacity is the subscriber's queue (at most 256)");
     test = (enum test)k;
     /* A RouDi with its process monitoring on (its default; bench/roudi.sh
      * turns it off) removes a process whose keep-alive it has missed for
@@ -399,18 +360,11 @@ int main(int argc, char **argv)
     case T_LAT_POLL:
     case T_LAT_WAIT: {
         struct timespec idle = {0, IDLE_NS};
-        uint64_t period = o.rate_hz ? 1000000000u / o.rate_hz : 0, next;
+        bench_pacer pace;
         nanosleep(&idle, NULL);
-        next = bench_now();
+        bench_pacer_start(&pace, o.rate_hz);
         for (i = 0; i < total; i++) {
-            if (period) {
-                uint64_t now = bench_now();
-                if (now > next + period)
-                    next = now; /* late: no catch-up burst */
-                else
-                    bench_spin_until(next);
-                next += period;
-            }
+            bench_pacer_wait(&pace);
             m.seq = i;
             m.stamp = bench_now();
             while (send_one(pub, &m) != 0 && ++failed && i + 1 == total)

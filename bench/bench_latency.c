@@ -85,13 +85,6 @@ static bench_peer peer;
 static char region[64];
 static uint64_t *lat;   /* the reader's samples */
 
-static double cpu_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
 /* Reader bookkeeping for message number @p seq stamped @p stamp at @p now.
  * Returns 1 when the last message arrived. */
 static uint64_t nrec, idle_t0;
@@ -100,7 +93,7 @@ static int first_seen;
 
 static void reader_ready(void)
 {
-    idle_c0 = cpu_ns();
+    idle_c0 = bench_cpu_ns();
     idle_t0 = bench_now();
     atomic_store(&sh->ready, 1);
 }
@@ -110,7 +103,7 @@ static int record(uint64_t seq, uint64_t stamp, uint64_t now)
     if (!first_seen) {
         double wall = (double)(now - idle_t0);
         first_seen = 1;
-        sh->idle_cpu_pct = wall > 0 ? 100.0 * (cpu_ns() - idle_c0) / wall : 0;
+        sh->idle_cpu_pct = wall > 0 ? 100.0 * (bench_cpu_ns() - idle_c0) / wall : 0;
     }
     sh->received++;
     if (seq >= warm && nrec < o.count)
@@ -334,7 +327,8 @@ int main(int argc, char **argv)
     shmseq_writer w;
     msg m;
     pid_t pid;
-    uint64_t i, period, next;
+    uint64_t i;
+    bench_pacer pace;
     int rc, k = -1;
     size_t j;
 
@@ -415,19 +409,9 @@ int main(int argc, char **argv)
         nanosleep(&idle, NULL);
     }
 
-    period = o.rate_hz ? 1000000000u / o.rate_hz : 0;
-    next = bench_now();
+    bench_pacer_start(&pace, o.rate_hz);
     for (i = 0; i < total; i++) {
-        if (period) {
-            uint64_t now = bench_now();
-            /* Late (preempted or blocked): restart the schedule rather
-             * than bursting to catch up. */
-            if (now > next + period)
-                next = now;
-            else
-                bench_spin_until(next);
-            next += period;
-        }
+        bench_pacer_wait(&pace);
         send_one(i, &m, &w);
     }
 

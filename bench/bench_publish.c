@@ -49,25 +49,8 @@ static bench_peer peer;
 static void emit(const char *mode, uint64_t *batch_ns, size_t nb,
                  long long blocked_after, uint64_t eagain)
 {
-    bench_dist d;
-    double min, p50, mean;
-
-    bench_dist_of(batch_ns, nb, &d);
-    min = (double)d.min / BATCH;
-    p50 = (double)d.p50 / BATCH;
-    mean = d.mean / BATCH;
-    printf("%-15s width %2u  n %8" PRIu64 "  ns/op p50 %7.2f  min %7.2f"
-           "  mean %7.2f", mode, (unsigned)o.width, (uint64_t)nb * BATCH,
-           p50, min, mean);
-    if (blocked_after >= 0)
-        printf("  blocks after %lld  EAGAIN %" PRIu64, blocked_after, eagain);
-    printf("\n");
-    bench_csv(o.csv,
-              "mode,width,run,n,ns_op_p50,ns_op_min,ns_op_mean,"
-              "blocked_after,eagain",
-              "%s,%u,%d,%" PRIu64 ",%.3f,%.3f,%.3f,%lld,%" PRIu64, mode,
-              (unsigned)o.width, o.run, (uint64_t)nb * BATCH, p50, min, mean,
-              blocked_after, eagain);
+    bench_emit_publish(&o, mode, batch_ns, nb, BATCH, blocked_after, eagain,
+                       NULL);
 }
 
 static int poll_reader(void *arg)

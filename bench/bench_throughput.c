@@ -109,11 +109,11 @@ int main(int argc, char **argv)
 {
     shmseq_writer w;
     double v[64];
-    uint64_t m[2 + 64], i, period, next;
+    uint64_t m[2 + 64], i;
+    bench_pacer pace;
     const char *name;
     int k = -1, rc;
     pid_t pid;
-    double secs, wsecs, rate, wrate;
     int accounted;
 
     bench_parse(argc, argv, &o,
@@ -158,18 +158,10 @@ int main(int argc, char **argv)
     while (!atomic_load(&sh->ready))
         ;
 
-    period = o.rate_hz ? 1000000000u / o.rate_hz : 0;
-    sh->t_start = next = bench_now();
+    bench_pacer_start(&pace, o.rate_hz);
+    sh->t_start = pace.next;
     for (i = 0; i < o.count; i++) {
-        if (period) {
-            uint64_t now = bench_now();
-            if (now > next + period)
-                next = now; /* preempted: no catch-up burst */
-            else
-                while (now < next)
-                    now = bench_now();
-            next += period;
-        }
+        bench_pacer_wait(&pace);
         if (is_shmseq) {
             shmseq_publish(&w, v, i);
         } else {
@@ -191,29 +183,17 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_throughput: %s: the reader failed\n", name);
         return 1;
     }
-    secs = (double)(sh->t_reader_end - sh->t_start) / 1e9;
-    wsecs = (double)(sh->t_writer_end - sh->t_start) / 1e9;
-    rate = secs > 0 ? (double)sh->received / secs : 0;
-    wrate = wsecs > 0 ? (double)o.count / wsecs : 0;
-    accounted = sh->received + sh->lost == sh->next - sh->first &&
-                sh->next == o.count;
-    printf("%-7s capacity %6u  rate %9" PRIu64 "  published %9" PRIu64
-           "  received %9" PRIu64 "  lost %9" PRIu64
-           "  delivered %7.2f M/s  writer %7.2f M/s  accounted %s"
-           "  line-rtt before/after %" PRIu64 "/%" PRIu64 " ns",
-           name, (unsigned)o.capacity, o.rate_hz, o.count, sh->received,
-           sh->lost, rate / 1e6, wrate / 1e6, accounted ? "yes" : "NO",
-           sh->rtt_before, sh->rtt_after);
-    if (is_shmseq && o.rate_hz)
-        printf("  reader stall max %.1f us", (double)sh->max_stall_ns / 1e3);
-    putchar('\n');
-    bench_csv(o.csv,
-              "peer,capacity,rate_hz,run,n,received,lost,delivered_per_s,"
-              "writer_per_s,accounted,rtt_before_ns,rtt_after_ns,max_stall_ns",
-              "%s,%u,%" PRIu64 ",%d,%" PRIu64 ",%" PRIu64 ",%" PRIu64
-              ",%.0f,%.0f,%d,%" PRIu64 ",%" PRIu64 ",%" PRIu64,
-              name, (unsigned)o.capacity, o.rate_hz, o.run, o.count,
-              sh->received, sh->lost, rate, wrate, accounted, sh->rtt_before,
-              sh->rtt_after, sh->max_stall_ns);
+    bench_thr t = {
+        .peer = name, .capacity = (unsigned)o.capacity,
+        .received = sh->received, .lost = sh->lost, .t_start = sh->t_start,
+        .t_writer_end = sh->t_writer_end, .t_reader_end = sh->t_reader_end,
+        .accounted = sh->received + sh->lost == sh->next - sh->first &&
+                     sh->next == o.count,
+        .rtt_before = sh->rtt_before, .rtt_after = sh->rtt_after,
+        .stall_known = is_shmseq && o.rate_hz != 0,
+        .max_stall_ns = sh->max_stall_ns,
+    };
+    bench_emit_throughput(&o, &t);
+    accounted = t.accounted;
     return accounted ? 0 : 3;
 }

@@ -445,3 +445,107 @@ void bench_emit_latency(const char *csv, const char *name, unsigned width,
               name, width, run, d->n, lost, d->min, d->p50, d->p99, d->p999,
               d->max, d->mean, idle_cpu_pct, rtt0, rtt1);
 }
+
+int bench_parse_test(int argc, char **argv, bench_opts *o,
+                     const char *const *names, const uint64_t (*defaults)[2],
+                     size_t n, const char *prog, const char *usage)
+{
+    int k = -1;
+    for (int j = 1; j < argc && k < 0; j++)
+        for (size_t i = 0; i < n; i++)
+            if (strcmp(argv[j], names[i]) == 0)
+                k = (int)i;
+    if (k >= 0) {
+        o->count = defaults[k][0];
+        o->rate_hz = defaults[k][1];
+    }
+    bench_parse(argc, argv, o, usage);
+    if (k < 0 || optind + 1 != argc || strcmp(argv[optind], names[k]) != 0) {
+        fprintf(stderr, "%s: want one TEST (see --help)\n", prog);
+        exit(2);
+    }
+    return k;
+}
+
+void bench_emit_publish(const bench_opts *o, const char *mode,
+                        uint64_t *batch_ns, size_t nb, unsigned batch,
+                        long long blocked_after, uint64_t eagain,
+                        const char *extra)
+{
+    bench_dist d;
+    double min, p50, mean;
+
+    bench_dist_of(batch_ns, nb, &d);
+    min = (double)d.min / batch;
+    p50 = (double)d.p50 / batch;
+    mean = d.mean / batch;
+    printf("%-15s width %2u  n %8" PRIu64 "  ns/op p50 %7.2f  min %7.2f"
+           "  mean %7.2f", mode, (unsigned)o->width, (uint64_t)nb * batch,
+           p50, min, mean);
+    if (blocked_after >= 0)
+        printf("  blocks after %lld  EAGAIN %" PRIu64, blocked_after, eagain);
+    if (extra != NULL)
+        printf("  %s", extra);
+    putchar('\n');
+    bench_csv(o->csv,
+              "mode,width,run,n,ns_op_p50,ns_op_min,ns_op_mean,"
+              "blocked_after,eagain",
+              "%s,%u,%d,%" PRIu64 ",%.3f,%.3f,%.3f,%lld,%" PRIu64, mode,
+              (unsigned)o->width, o->run, (uint64_t)nb * batch, p50, min, mean,
+              blocked_after, eagain);
+}
+
+void bench_emit_throughput(const bench_opts *o, const bench_thr *t)
+{
+    double secs = (double)(t->t_reader_end - t->t_start) / 1e9;
+    double wsecs = (double)(t->t_writer_end - t->t_start) / 1e9;
+    double rate = secs > 0 ? (double)t->received / secs : 0;
+    double wrate = wsecs > 0 ? (double)o->count / wsecs : 0;
+
+    printf("%-7s capacity %6u  rate %9" PRIu64 "  published %9" PRIu64
+           "  received %9" PRIu64 "  lost %9" PRIu64
+           "  delivered %7.2f M/s  writer %7.2f M/s  accounted %s",
+           t->peer, t->capacity, o->rate_hz, o->count, t->received, t->lost,
+           rate / 1e6, wrate / 1e6, t->accounted ? "yes" : "NO");
+    if (t->rtt_before != 0)
+        printf("  line-rtt before/after %" PRIu64 "/%" PRIu64 " ns",
+               t->rtt_before, t->rtt_after);
+    if (t->stall_known)
+        printf("  reader stall max %.1f us", (double)t->max_stall_ns / 1e3);
+    if (t->extra != NULL)
+        printf("  %s", t->extra);
+    putchar('\n');
+    bench_csv(o->csv,
+              "peer,capacity,rate_hz,run,n,received,lost,delivered_per_s,"
+              "writer_per_s,accounted,rtt_before_ns,rtt_after_ns,max_stall_ns",
+              "%s,%u,%" PRIu64 ",%d,%" PRIu64 ",%" PRIu64 ",%" PRIu64
+              ",%.0f,%.0f,%d,%" PRIu64 ",%" PRIu64 ",%" PRIu64,
+              t->peer, t->capacity, o->rate_hz, o->run, o->count, t->received,
+              t->lost, rate, wrate, t->accounted, t->rtt_before, t->rtt_after,
+              t->stall_known ? t->max_stall_ns : 0);
+}
+
+void bench_pacer_start(bench_pacer *p, uint64_t rate_hz)
+{
+    p->period = rate_hz ? 1000000000u / rate_hz : 0;
+    p->next = bench_now();
+}
+
+void bench_pacer_wait(bench_pacer *p)
+{
+    if (p->period == 0)
+        return;
+    uint64_t now = bench_now();
+    if (now > p->next + p->period)
+        p->next = now; /* late: no catch-up burst */
+    else
+        bench_spin_until(p->next);
+    p->next += p->period;
+}
+
+double bench_cpu_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}

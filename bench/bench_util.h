@@ -38,6 +38,18 @@ uint64_t bench_now(void);
 /** Spin until bench_now() >= @p t; returns the time seen. */
 uint64_t bench_spin_until(uint64_t t);
 
+/** The writer's pace: a slot every 1/rate_hz, spun to; a writer that is
+ *  late by more than a period (preempted, blocked) restarts the schedule
+ *  rather than bursting to catch up. rate_hz 0: flat out, never waits. */
+typedef struct bench_pacer {
+    uint64_t period, next;
+} bench_pacer;
+void bench_pacer_start(bench_pacer *p, uint64_t rate_hz);
+void bench_pacer_wait(bench_pacer *p);
+
+/** CPU time of the calling process, ns (for the idle-CPU figure). */
+double bench_cpu_ns(void);
+
 /** Memory shared with children forked later (MAP_SHARED|MAP_ANONYMOUS),
  *  zeroed; exits on failure. */
 void *bench_shared(size_t size);
@@ -84,6 +96,40 @@ uint64_t bench_probe_writer(void *word, unsigned phase);
 void bench_emit_latency(const char *csv, const char *name, unsigned width,
                         int run, const bench_dist *d, uint64_t lost,
                         double idle_cpu_pct, uint64_t rtt0, uint64_t rtt1);
+
+/** For programs whose first argument is a TEST that sets the defaults
+ *  (@p defaults[i] = {count, rate_hz} for @p names[i]): find the TEST,
+ *  apply its defaults, parse the options, and check that exactly the TEST
+ *  is left. Returns its index; exits 2 (saying so) if there is none. */
+int bench_parse_test(int argc, char **argv, bench_opts *o,
+                     const char *const *names, const uint64_t (*defaults)[2],
+                     size_t n, const char *prog, const char *usage);
+
+/** Print and append to o->csv one publish row (bench_publish's format):
+ *  @p batch_ns holds @p nb batches of @p batch operations (sorted here);
+ *  @p blocked_after < 0: the writer never blocks (not printed);
+ *  @p extra, if not NULL, is appended to the printed line. */
+void bench_emit_publish(const bench_opts *o, const char *mode,
+                        uint64_t *batch_ns, size_t nb, unsigned batch,
+                        long long blocked_after, uint64_t eagain,
+                        const char *extra);
+
+/** A throughput result (bench_throughput's row). */
+typedef struct bench_thr {
+    const char *peer;
+    unsigned capacity;
+    uint64_t received, lost;
+    uint64_t t_start, t_writer_end, t_reader_end; /* bench_now() stamps */
+    int accounted;
+    uint64_t rtt_before, rtt_after; /* floor probe, 0 if none */
+    int stall_known;                /* paced shmseq: max_stall_ns is real */
+    uint64_t max_stall_ns;
+    const char *extra;              /* appended to the printed line */
+} bench_thr;
+
+/** Print and append to o->csv one throughput row; o->count is the number
+ *  published. */
+void bench_emit_throughput(const bench_opts *o, const bench_thr *t);
 
 /** Byte-stream/message peers. */
 enum bench_peer_kind { BENCH_PIPE, BENCH_UDS, BENCH_MQ };

@@ -67,6 +67,11 @@ typedef struct msg {
 enum test { T_LATENCY, T_PUBLISH, T_THROUGHPUT };
 
 static const char *const test_names[] = {"latency", "publish", "throughput"};
+/* {count, rate_hz} per TEST: those of bench_latency, bench_publish and
+ * bench_throughput. */
+static const uint64_t test_defaults[][2] = {
+    {200000, 100000}, {200000, 0}, {1000000, 0},
+};
 
 /* Shared between the writer and the reader (anonymous shared mapping). */
 typedef struct ctl {
@@ -99,13 +104,6 @@ static char dir[96], sock_path[128], endpoint[160];
 static pid_t parent; /* the writer: only it removes the directory */
 static int hwm;      /* the writer socket's high-water mark, as read back */
 static pid_t reader_pid; /* in the writer: the reader's pid */
-
-static double cpu_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
 
 /* In the writer: whether the reader has exited (not reaped: bench_wait
  * still gets its status). */
@@ -196,7 +194,7 @@ static int reader_main(void *arg)
     while (zmq_recv(sock, &m, sizeof m, 0) < 0)
         if (zmq_errno() != EINTR)
             die("reader: zmq_recv");
-    idle_c0 = cpu_ns();
+    idle_c0 = bench_cpu_ns();
     idle_t0 = bench_now();
     atomic_store(&sh->ready, 1);
     if (test == T_PUBLISH)
@@ -226,7 +224,7 @@ static int reader_main(void *arg)
             double wall = (double)(now - idle_t0);
             first = 0;
             sh->idle_cpu_pct =
-                wall > 0 ? 100.0 * (cpu_ns() - idle_c0) / wall : 0;
+                wall > 0 ? 100.0 * (bench_cpu_ns() - idle_c0) / wall : 0;
         }
         if (prev != UINT64_MAX && m.seq > prev + 1)
             sh->lost += m.seq - prev - 1;
@@ -282,68 +280,34 @@ static int send_nowait(void *sock, const msg *m)
 static void emit_publish(uint64_t *batch_ns, size_t nb,
                          long long blocked_after, uint64_t eagain)
 {
-    bench_dist d;
-    double min, p50, mean;
-
-    bench_dist_of(batch_ns, nb, &d);
-    min = (double)d.min / BATCH;
-    p50 = (double)d.p50 / BATCH;
-    mean = d.mean / BATCH;
-    printf("%-15s width %2u  n %8" PRIu64 "  ns/op p50 %7.2f  min %7.2f"
-           "  mean %7.2f  blocks after %lld  EAGAIN %" PRIu64 "\n",
-           "zmq-ipc", (unsigned)o.width, (uint64_t)nb * BATCH, p50, min, mean,
-           blocked_after, eagain);
-    bench_csv(o.csv,
-              "mode,width,run,n,ns_op_p50,ns_op_min,ns_op_mean,"
-              "blocked_after,eagain",
-              "%s,%u,%d,%" PRIu64 ",%.3f,%.3f,%.3f,%lld,%" PRIu64, "zmq-ipc",
-              (unsigned)o.width, o.run, (uint64_t)nb * BATCH, p50, min, mean,
-              blocked_after, eagain);
+    bench_emit_publish(&o, "zmq-ipc", batch_ns, nb, BATCH, blocked_after,
+                       eagain, NULL);
 }
 
 static int emit_throughput(void)
 {
-    double secs = (double)(sh->t_reader_end - sh->t_start) / 1e9;
-    double wsecs = (double)(sh->t_writer_end - sh->t_start) / 1e9;
-    double rate = secs > 0 ? (double)sh->received / secs : 0;
-    double wrate = wsecs > 0 ? (double)o.count / wsecs : 0;
-    int accounted = sh->received + sh->lost == o.count;
-
-    printf("%-7s capacity %6u  rate %9" PRIu64 "  published %9" PRIu64
-           "  received %9" PRIu64 "  lost %9" PRIu64
-           "  delivered %7.2f M/s  writer %7.2f M/s  accounted %s"
-           "  line-rtt before/after %" PRIu64 "/%" PRIu64 " ns"
-           "  (blocking writer at the high-water mark)\n",
-           "zmq-ipc", (unsigned)hwm, o.rate_hz, o.count, sh->received,
-           sh->lost, rate / 1e6, wrate / 1e6, accounted ? "yes" : "NO",
-           sh->rtt_before, sh->rtt_after);
-    bench_csv(o.csv,
-              "peer,capacity,rate_hz,run,n,received,lost,delivered_per_s,"
-              "writer_per_s,accounted,rtt_before_ns,rtt_after_ns,max_stall_ns",
-              "%s,%u,%" PRIu64 ",%d,%" PRIu64 ",%" PRIu64 ",%" PRIu64
-              ",%.0f,%.0f,%d,%" PRIu64 ",%" PRIu64 ",%" PRIu64,
-              "zmq-ipc", (unsigned)hwm, o.rate_hz, o.run, o.count,
-              sh->received, sh->lost, rate, wrate, accounted, sh->rtt_before,
-              sh->rtt_after, (uint64_t)0);
-    return accounted ? 0 : 3;
+    bench_thr t = {
+        .peer = "zmq-ipc", .capacity = (unsigned)hwm,
+        .received = sh->received, .lost = sh->lost, .t_start = sh->t_start,
+        .t_writer_end = sh->t_writer_end, .t_reader_end = sh->t_reader_end,
+        .accounted = sh->received + sh->lost == o.count,
+        .rtt_before = sh->rtt_before, .rtt_after = sh->rtt_after,
+        .extra = "(blocking writer at the high-water mark)",
+    };
+    bench_emit_throughput(&o, &t);
+    return t.accounted ? 0 : 3;
 }
 
 /* Paced (rate_hz) or flat-out stream of n samples, blocking sends: 0, or
  * -1 if the reader died. */
 static int stream(void *sock, msg *m, uint64_t n, int stamp_now)
 {
-    uint64_t period = o.rate_hz ? 1000000000u / o.rate_hz : 0, next, i;
+    bench_pacer pace;
+    uint64_t i;
 
-    next = bench_now();
+    bench_pacer_start(&pace, o.rate_hz);
     for (i = 0; i < n; i++) {
-        if (period) {
-            uint64_t now = bench_now();
-            if (now > next + period)
-                next = now; /* late: no catch-up burst */
-            else
-                bench_spin_until(next);
-            next += period;
-        }
+        bench_pacer_wait(&pace);
         m->seq = i;
         m->stamp = stamp_now ? bench_now() : i;
         if (send_blocking(sock, m) != 0)
@@ -386,28 +350,14 @@ int main(int argc, char **argv)
     const char *tmp;
     int k = -1, rc;
 
-    for (j = 1; j < (size_t)argc && k < 0; j++) {
-        size_t n;
-        for (n = 0; n < sizeof test_names / sizeof test_names[0]; n++)
-            if (strcmp(argv[j], test_names[n]) == 0)
-                k = (int)n;
-    }
-    if (k == T_LATENCY) {
-        o.count = 200000;
-        o.rate_hz = 100000;
-    } else {
-        o.count = k == T_THROUGHPUT ? 1000000 : 200000;
-    }
-    bench_parse(argc, argv, &o,
-                "Usage: bench_zmq TEST [OPTION]...\n"
-                "ZeroMQ PUSH/PULL over ipc:// as a peer.\n"
-                "TEST: latency publish throughput\n"
-                "--capacity does not apply: ZeroMQ's default high-water "
-                "marks");
-    if (k < 0 || optind + 1 != argc || strcmp(argv[optind], test_names[k])) {
-        fprintf(stderr, "bench_zmq: want one TEST (see --help)\n");
-        return 2;
-    }
+    k = bench_parse_test(argc, argv, &o, test_names, test_defaults,
+                         sizeof test_names / sizeof test_names[0],
+                         "bench_zmq",
+                         "Usage: bench_zmq TEST [OPTION]...\n"
+                         "ZeroMQ PUSH/PULL over ipc:// as a peer.\n"
+                         "TEST: latency publish throughput\n"
+                         "--capacity does not apply: ZeroMQ's default high-water "
+                         "marks");
     test = (enum test)k;
     if (test == T_PUBLISH && o.count < BATCH)
         o.count = BATCH;
