@@ -415,7 +415,12 @@ int main(int argc, char **argv)
     torture_name(region, sizeof region, "wakemode");
     (void)shmseq_unlink(region);
     uint64_t cap = gens * MAX_BURST + 1u;
-    ctl = torture_shared(sizeof *ctl + cap * sizeof ctl->pub[0]);
+    /* Bounded by the arguments; refuse what a 32-bit size_t cannot map. */
+    if (cap > (SIZE_MAX - sizeof *ctl) / sizeof ctl->pub[0]) {
+        fprintf(stderr, "torture_wakemode: too many generations\n");
+        return 2;
+    }
+    ctl = torture_shared(sizeof *ctl + (size_t)cap * sizeof ctl->pub[0]);
     ctl->cap = cap;
 
     /* Readers first: a child forked while a writer is open would share
