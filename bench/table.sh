@@ -155,8 +155,10 @@ END {
     if (!(w in pubw)) continue
     s = med("pub|store|" w); nn = med("pub|shmseq-none|" w); st = med("pub|shmseq-stopped|" w)
     nw = med("pub|shmseq-nowake|" w)
-    if (s != "" && nn != "") target("publish, no reader <= 1.5x plain stores (w=" w ")", nn <= 1.5 * s, sprintf("%.2f vs %.2f ns = %.2fx (waking writer, the default)", nn, s, nn / s))
-    if (s != "" && nw != "") target("publish, no reader <= 1.5x plain stores (w=" w ", NO_WAKE)", nw <= 1.5 * s, sprintf("%.2f vs %.2f ns = %.2fx (never-waking writer)", nw, s, nw / s))
+    if (s != "" && nn != "") { r = runratio("pub|shmseq-none|" w, "pub|store|" w, "rr|pn" w)
+      target("publish, no reader <= 1.5x plain stores (w=" w ")", r <= 1.5, sprintf("%.2fx (per run %.2f..%.2f); medians %.2f vs %.2f ns (waking writer, the default)", r, lo("rr|pn" w), hi("rr|pn" w), nn, s)) }
+    if (s != "" && nw != "") { r = runratio("pub|shmseq-nowake|" w, "pub|store|" w, "rr|pw" w)
+      target("publish, no reader <= 1.5x plain stores (w=" w ", NO_WAKE)", r <= 1.5, sprintf("%.2fx (per run %.2f..%.2f); medians %.2f vs %.2f ns (never-waking writer)", r, lo("rr|pw" w), hi("rr|pw" w), nw, s)) }
     if (st != "" && nn != "") target("publish, stopped reader <= 1.05x no reader (w=" w ")", st <= 1.05 * nn, sprintf("%.2f vs %.2f ns = %.2fx", st, nn, st / nn))
   }
   if (has("thr|shmseq|4096|0")) {
