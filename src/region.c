@@ -27,10 +27,10 @@ _Static_assert(SHMSEQ_LINE_SIZE * 9u >= 24u + 8u * SHMSEQ_WIDTH_MAX,
 /* Backoff when head says "data" but a read used up its bounded rounds (a
  * writer lapping the reader as fast as it reads): relax, yield, then nap. */
 #define BUSY_RELAX 16
-/* Spin-then-sleep: polls between two looks at the clock. */
-#define SPIN_CHECK 16u
 #define BUSY_YIELD 64
 #define BUSY_NAP_NS 50000u
+/* Spin-then-sleep: polls between two looks at the clock. */
+#define SPIN_CHECK 16u
 /* How long a reader gives a just-created, still empty object to get its
  * writer lock before calling it half-made: 20 x 1 ms. */
 #define CREATE_GRACE_TRIES 20
