@@ -63,13 +63,7 @@ static const uint64_t test_defaults[][2] = {
 typedef struct ctl {
     atomic_uint ready;
     atomic_uint stop;
-    uint64_t received, lost;
-    uint64_t t_start, t_writer_end, t_reader_end;
-    double idle_cpu_pct;
-    bench_dist d;
-    /* floor probe (bench_probe_*): p50 round trips before/after the stream */
-    uint64_t rtt_before, rtt_after;
-    _Alignas(64) atomic_uint probe;
+    bench_result r; /* counts, stamps, floor probe */
     /* the latest-value slot: the sequence and the sample it guards, laid
      * out as a user would (one struct, starting on its own cache line) */
     _Alignas(64) ck_sequence_t sq;
@@ -126,7 +120,7 @@ static int reader_main(void *arg)
     if (latency && (lat = calloc((size_t)o.count, sizeof *lat)) == NULL)
         return 1;
     if (test != T_PUB_POLL)
-        bench_probe_reader(&sh->probe, 0);
+        bench_probe_reader(&sh->r.probe, 0);
     idle_c0 = bench_cpu_ns();
     idle_t0 = bench_now();
     atomic_store(&sh->ready, 1);
@@ -144,25 +138,25 @@ static int reader_main(void *arg)
         if (first) {
             double wall = (double)(now - idle_t0);
             first = 0;
-            sh->idle_cpu_pct =
+            sh->r.idle_cpu_pct =
                 wall > 0 ? 100.0 * (bench_cpu_ns() - idle_c0) / wall : 0;
         }
         if (prev != UINT64_MAX && m.seq > prev + 1)
-            sh->lost += m.seq - prev - 1;
+            sh->r.lost += m.seq - prev - 1;
         else if (prev == UINT64_MAX && m.seq > 0)
-            sh->lost += m.seq; /* overwritten before the first look */
+            sh->r.lost += m.seq; /* overwritten before the first look */
         prev = m.seq;
-        sh->received++;
+        sh->r.received++;
         if (latency && m.seq >= warm && nrec < o.count)
             lat[nrec++] = now >= m.stamp ? now - m.stamp : 0;
         if (test != T_PUB_POLL && m.seq + 1 >= total)
             break;
     }
-    sh->t_reader_end = bench_now();
+    sh->r.t_reader_end = bench_now();
     if (test != T_PUB_POLL)
-        bench_probe_reader(&sh->probe, 1);
+        bench_probe_reader(&sh->r.probe, 1);
     if (latency)
-        bench_dist_of(lat, (size_t)nrec, &sh->d);
+        bench_dist_of(lat, (size_t)nrec, &sh->r.d);
     free(lat);
     return 0;
 }
@@ -179,12 +173,12 @@ static void emit_publish(uint64_t *batch_ns, size_t nb)
 static int emit_throughput(void)
 {
     bench_thr t = {
-        .peer = "ck-seq", .capacity = 1, .received = sh->received,
-        .lost = sh->lost, .t_start = sh->t_start,
-        .t_writer_end = sh->t_writer_end, .t_reader_end = sh->t_reader_end,
+        .peer = "ck-seq", .capacity = 1, .received = sh->r.received,
+        .lost = sh->r.lost, .t_start = sh->r.t_start,
+        .t_writer_end = sh->r.t_writer_end, .t_reader_end = sh->r.t_reader_end,
         /* Every sample is either received or a gap in the numbers. */
-        .accounted = sh->received + sh->lost == o.count,
-        .rtt_before = sh->rtt_before, .rtt_after = sh->rtt_after,
+        .accounted = sh->r.received + sh->r.lost == o.count,
+        .rtt_before = sh->r.rtt_before, .rtt_after = sh->r.rtt_after,
         .extra = "(one-slot mailbox: losses by design)",
     };
     bench_emit_throughput(&o, &t);
@@ -241,7 +235,7 @@ int main(int argc, char **argv)
     if (test != T_PUB_NONE)
         pid = bench_fork(o.rcpu, reader_main, NULL);
     if (test != T_PUB_POLL && pid > 0)
-        sh->rtt_before = bench_probe_writer(&sh->probe, 0);
+        sh->r.rtt_before = bench_probe_writer(&sh->r.probe, 0);
     while (pid > 0 && !atomic_load(&sh->ready))
         ;
 
@@ -251,7 +245,7 @@ int main(int argc, char **argv)
         bench_spin_until(bench_now() + IDLE_NS / 1000); /* let it settle */
         nanosleep(&idle, NULL);
         stream(&m, total, 1);
-        sh->rtt_after = bench_probe_writer(&sh->probe, 1);
+        sh->r.rtt_after = bench_probe_writer(&sh->r.probe, 1);
         break;
     }
     case T_PUB_NONE:
@@ -272,10 +266,10 @@ int main(int argc, char **argv)
         atomic_store(&sh->stop, 1);
         break;
     case T_THROUGHPUT:
-        sh->t_start = bench_now();
+        sh->r.t_start = bench_now();
         stream(&m, o.count, 0);
-        sh->t_writer_end = bench_now();
-        sh->rtt_after = bench_probe_writer(&sh->probe, 1);
+        sh->r.t_writer_end = bench_now();
+        sh->r.rtt_after = bench_probe_writer(&sh->r.probe, 1);
         break;
     }
 
@@ -289,8 +283,8 @@ int main(int argc, char **argv)
     switch (test) {
     case T_LAT_POLL:
         bench_emit_latency(o.csv, "ck-seq-poll", (unsigned)o.width, o.run,
-                           &sh->d, sh->lost, sh->idle_cpu_pct, sh->rtt_before,
-                           sh->rtt_after);
+                           &sh->r.d, sh->r.lost, sh->r.idle_cpu_pct, sh->r.rtt_before,
+                           sh->r.rtt_after);
         break;
     case T_THROUGHPUT:
         rc = emit_throughput();

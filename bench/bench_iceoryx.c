@@ -65,14 +65,7 @@ static const uint64_t test_defaults[][2] = {
 typedef struct ctl {
     atomic_uint ready;
     atomic_uint stop;
-    uint64_t received, lost;
-    uint64_t t_start, t_writer_end, t_reader_end;
-    double idle_cpu_pct;
-    bench_dist d;
-    /* floor probe (bench_probe_*): p50 round trips before/after the stream */
-    uint64_t rtt_before, rtt_after;
-    _Alignas(64) atomic_uint probe;
-    _Alignas(64) char pad[64];
+    bench_result r; /* counts, stamps, floor probe */
 } ctl;
 
 static enum test test;
@@ -169,7 +162,7 @@ static int reader_main(void *arg)
         }
     }
     if (latency)
-        bench_probe_reader(&sh->probe, 0);
+        bench_probe_reader(&sh->r.probe, 0);
     idle_c0 = bench_cpu_ns();
     idle_t0 = bench_now();
     atomic_store(&sh->ready, 1);
@@ -192,25 +185,25 @@ static int reader_main(void *arg)
         if (first) {
             double wall = (double)(now - idle_t0);
             first = 0;
-            sh->idle_cpu_pct =
+            sh->r.idle_cpu_pct =
                 wall > 0 ? 100.0 * (bench_cpu_ns() - idle_c0) / wall : 0;
         }
         if (prev != UINT64_MAX && m->seq > prev + 1)
-            sh->lost += m->seq - prev - 1;
+            sh->r.lost += m->seq - prev - 1;
         else if (prev == UINT64_MAX && m->seq > 0)
-            sh->lost += m->seq; /* lost before the first one seen */
+            sh->r.lost += m->seq; /* lost before the first one seen */
         prev = m->seq;
-        sh->received++;
+        sh->r.received++;
         if (latency && m->seq >= warm && nrec < o.count)
             lat[nrec++] = now >= m->stamp ? now - m->stamp : 0;
         if ((latency || test == T_THROUGHPUT) && m->seq + 1 >= total)
             done = 1;
         iox_sub_release_chunk(sub, chunk);
     }
-    sh->t_reader_end = bench_now();
+    sh->r.t_reader_end = bench_now();
     if (latency) {
-        bench_probe_reader(&sh->probe, 1);
-        bench_dist_of(lat, (size_t)nrec, &sh->d);
+        bench_probe_reader(&sh->r.probe, 1);
+        bench_dist_of(lat, (size_t)nrec, &sh->r.d);
     }
     if (ws != NULL)
         iox_ws_deinit(ws);
@@ -268,8 +261,8 @@ static void emit_latency(void)
 {
     bench_emit_latency(o.csv,
                        test == T_LAT_POLL ? "iceoryx-poll" : "iceoryx-wait",
-                       (unsigned)o.width, o.run, &sh->d, sh->lost,
-                       sh->idle_cpu_pct, sh->rtt_before, sh->rtt_after);
+                       (unsigned)o.width, o.run, &sh->r.d, sh->r.lost,
+                       sh->r.idle_cpu_pct, sh->r.rtt_before, sh->r.rtt_after);
 }
 
 static void emit_publish(uint64_t *batch_ns, size_t nb, uint64_t failed)
@@ -292,11 +285,11 @@ static void emit_throughput(uint64_t failed)
     bench_thr t = {
         .peer = "iceoryx",
         .capacity = o.capacity < IOX_QUEUE_MAX ? o.capacity : IOX_QUEUE_MAX,
-        .received = sh->received, .lost = sh->lost, .t_start = sh->t_start,
-        .t_writer_end = sh->t_writer_end, .t_reader_end = sh->t_reader_end,
+        .received = sh->r.received, .lost = sh->r.lost, .t_start = sh->r.t_start,
+        .t_writer_end = sh->r.t_writer_end, .t_reader_end = sh->r.t_reader_end,
         /* Every sample is either received or a gap in the numbers; a
          * failed loan is a sample never sent, counted as lost too. */
-        .accounted = sh->received + sh->lost == o.count,
+        .accounted = sh->r.received + sh->r.lost == o.count,
         .extra = extra,
     };
     bench_emit_throughput(&o, &t);
@@ -349,7 +342,7 @@ int main(int argc, char **argv)
     runtime_init("w");
     pub = pub_open(&pst);
     if (test == T_LAT_POLL || test == T_LAT_WAIT)
-        sh->rtt_before = bench_probe_writer(&sh->probe, 0);
+        sh->r.rtt_before = bench_probe_writer(&sh->r.probe, 0);
     if (pid > 0 && wait_connected(pub) != 0) {
         kill(pid, SIGKILL);
         bench_wait(pid);
@@ -370,7 +363,7 @@ int main(int argc, char **argv)
             while (send_one(pub, &m) != 0 && ++failed && i + 1 == total)
                 ; /* the reader stops at the last one: it must go out */
         }
-        sh->rtt_after = bench_probe_writer(&sh->probe, 1);
+        sh->r.rtt_after = bench_probe_writer(&sh->r.probe, 1);
         break;
     }
     case T_PUB_NONE:
@@ -398,14 +391,14 @@ int main(int argc, char **argv)
         }
         break;
     case T_THROUGHPUT:
-        sh->t_start = bench_now();
+        sh->r.t_start = bench_now();
         for (i = 0; i < o.count; i++) {
             m.seq = i;
             m.stamp = i;
             while (send_one(pub, &m) != 0 && ++failed && i + 1 == o.count)
                 ; /* the reader stops at the last one: it must go out */
         }
-        sh->t_writer_end = bench_now();
+        sh->r.t_writer_end = bench_now();
         break;
     }
 
@@ -435,7 +428,7 @@ int main(int argc, char **argv)
     switch (test) {
     case T_LAT_POLL:
     case T_LAT_WAIT: emit_latency(); break;
-    case T_THROUGHPUT: emit_throughput(failed); return sh->received + sh->lost == o.count ? 0 : 3;
+    case T_THROUGHPUT: emit_throughput(failed); return sh->r.received + sh->r.lost == o.count ? 0 : 3;
     default: emit_publish(t, nb, failed); break;
     }
     free(t);

@@ -54,9 +54,7 @@ static const char *const kind_names[] = {
 /* Shared between the writer and the reader (anonymous shared mapping). */
 typedef struct ctl {
     atomic_uint ready;
-    uint64_t received, lost;
-    double idle_cpu_pct;
-    bench_dist d;
+    bench_result r; /* counts, stamps, floor probe */
     /* condvar peer: a one-message mailbox, the usual shm + condvar design */
     pthread_mutex_t m;
     pthread_cond_t c;
@@ -67,9 +65,6 @@ typedef struct ctl {
     atomic_uint line_lo, line_hi;
     /* ping-pong line */
     _Alignas(64) atomic_uint ping;
-    /* floor probe (bench_probe_*): p50 round trips before/after the stream */
-    uint64_t rtt_before, rtt_after;
-    _Alignas(64) atomic_uint probe;
     _Alignas(64) char pad[64];
 } ctl;
 
@@ -103,9 +98,9 @@ static int record(uint64_t seq, uint64_t stamp, uint64_t now)
     if (!first_seen) {
         double wall = (double)(now - idle_t0);
         first_seen = 1;
-        sh->idle_cpu_pct = wall > 0 ? 100.0 * (bench_cpu_ns() - idle_c0) / wall : 0;
+        sh->r.idle_cpu_pct = wall > 0 ? 100.0 * (bench_cpu_ns() - idle_c0) / wall : 0;
     }
-    sh->received++;
+    sh->r.received++;
     if (seq >= warm && nrec < o.count)
         lat[nrec++] = now >= stamp ? now - stamp : 0;
     return seq + 1 >= total;
@@ -113,7 +108,7 @@ static int record(uint64_t seq, uint64_t stamp, uint64_t now)
 
 static void reader_finish(void)
 {
-    bench_dist_of(lat, (size_t)nrec, &sh->d);
+    bench_dist_of(lat, (size_t)nrec, &sh->r.d);
 }
 
 static int reader_main(void *arg)
@@ -130,7 +125,7 @@ static int reader_main(void *arg)
     if (lat == NULL)
         return 1;
     if (kind != K_PINGPONG)
-        bench_probe_reader(&sh->probe, 0);
+        bench_probe_reader(&sh->r.probe, 0);
     switch (kind) {
     case K_SHMSEQ_POLL:
     case K_SHMSEQ_WAIT:
@@ -158,7 +153,7 @@ static int reader_main(void *arg)
                         shmseq_strerror(rc));
                 return 1;
             }
-            sh->lost += meta.lost;
+            sh->r.lost += meta.lost;
             if (record(meta.seq, meta.timestamp_ns, bench_now()))
                 break;
         }
@@ -184,7 +179,7 @@ static int reader_main(void *arg)
             memcpy(&m, &sh->box, 16 + 8 * (size_t)o.width);
             pthread_mutex_unlock(&sh->m);
             if (prev != UINT64_MAX && m.seq > prev + 1)
-                sh->lost += m.seq - prev - 1;
+                sh->r.lost += m.seq - prev - 1;
             prev = m.seq;
             if (record(m.seq, m.stamp, bench_now()))
                 break;
@@ -202,7 +197,7 @@ static int reader_main(void *arg)
                     (uint64_t)atomic_load_explicit(&sh->line_hi,
                                                    memory_order_relaxed) << 32;
             if (last + 1 < s)
-                sh->lost += s - last - 1;
+                sh->r.lost += s - last - 1;
             last = s;
             if (record(s - 1u, stamp, bench_now()))
                 break;
@@ -222,7 +217,7 @@ static int reader_main(void *arg)
     case K_CLOCK:
         break;
     }
-    bench_probe_reader(&sh->probe, 1);
+    bench_probe_reader(&sh->r.probe, 1);
     reader_finish();
     return 0;
 }
@@ -400,7 +395,7 @@ int main(int argc, char **argv)
     pid = bench_fork(o.rcpu, reader_main, NULL);
     if (kind == K_PIPE || kind == K_UDS || kind == K_MQ)
         bench_peer_keep_writer(&peer);
-    sh->rtt_before = bench_probe_writer(&sh->probe, 0);
+    sh->r.rtt_before = bench_probe_writer(&sh->r.probe, 0);
     while (!atomic_load(&sh->ready))
         ;
     bench_spin_until(bench_now() + IDLE_NS / 1000); /* let it settle */
@@ -417,7 +412,7 @@ int main(int argc, char **argv)
 
     if (kind == K_PIPE || kind == K_UDS || kind == K_MQ)
         bench_peer_close(&peer);
-    sh->rtt_after = bench_probe_writer(&sh->probe, 1);
+    sh->r.rtt_after = bench_probe_writer(&sh->r.probe, 1);
     rc = bench_wait(pid);
     if (kind == K_SHMSEQ_POLL || kind == K_SHMSEQ_WAIT ||
         kind == K_SHMSEQ_SPIN) {
@@ -429,7 +424,7 @@ int main(int argc, char **argv)
                 kind_names[kind]);
         return 1;
     }
-    emit(kind_names[kind], &sh->d, sh->lost, sh->idle_cpu_pct, sh->rtt_before,
-         sh->rtt_after);
+    emit(kind_names[kind], &sh->r.d, sh->r.lost, sh->r.idle_cpu_pct, sh->r.rtt_before,
+         sh->r.rtt_after);
     return 0;
 }

@@ -23,15 +23,12 @@
 
 typedef struct ctl {
     atomic_uint ready;
-    uint64_t t_start, t_writer_end, t_reader_end;
-    uint64_t received, lost, first, next;
+    bench_result r; /* counts, stamps, floor probe */
+    uint64_t first, next; /* the reader's stats: what it attached at, passed */
     /* paced runs: the longest the polling reader went between two looks at
      * the ring (preempted, interrupted): a stall longer than the ring's
      * capacity / rate must lose samples, whatever the library does */
     uint64_t max_stall_ns;
-    /* floor probe (bench_probe_*): p50 round trips before/after the run */
-    uint64_t rtt_before, rtt_after;
-    _Alignas(64) atomic_uint probe;
     _Alignas(64) char pad[64];
 } ctl;
 
@@ -51,7 +48,7 @@ static int reader_main(void *arg)
     (void)arg;
 
     alarm(120);
-    bench_probe_reader(&sh->probe, 0);
+    bench_probe_reader(&sh->r.probe, 0);
     if (is_shmseq) {
         shmseq_reader r;
         shmseq_sample meta;
@@ -82,10 +79,10 @@ static int reader_main(void *arg)
             if (meta.seq + 1 >= o.count)
                 break;
         }
-        sh->t_reader_end = bench_now();
+        sh->r.t_reader_end = bench_now();
         shmseq_reader_get_stats(&r, &st);
-        sh->received = st.received;
-        sh->lost = st.lost;
+        sh->r.received = st.received;
+        sh->r.lost = st.lost;
         sh->first = st.first;
         sh->next = st.next;
         shmseq_reader_close(&r);
@@ -93,15 +90,15 @@ static int reader_main(void *arg)
         bench_peer_keep_reader(&peer);
         atomic_store(&sh->ready, 1);
         while (bench_peer_recv(&peer, m) == 0) {
-            sh->received++;
+            sh->r.received++;
             if (m[0] + 1 >= o.count)
                 break;
         }
-        sh->t_reader_end = bench_now();
-        sh->next = sh->received;
+        sh->r.t_reader_end = bench_now();
+        sh->next = sh->r.received;
         bench_peer_close(&peer);
     }
-    bench_probe_reader(&sh->probe, 1);
+    bench_probe_reader(&sh->r.probe, 1);
     return 0;
 }
 
@@ -154,12 +151,12 @@ int main(int argc, char **argv)
     pid = bench_fork(o.rcpu, reader_main, NULL);
     if (!is_shmseq)
         bench_peer_keep_writer(&peer);
-    sh->rtt_before = bench_probe_writer(&sh->probe, 0);
+    sh->r.rtt_before = bench_probe_writer(&sh->r.probe, 0);
     while (!atomic_load(&sh->ready))
         ;
 
     bench_pacer_start(&pace, o.rate_hz);
-    sh->t_start = pace.next;
+    sh->r.t_start = pace.next;
     for (i = 0; i < o.count; i++) {
         bench_pacer_wait(&pace);
         if (is_shmseq) {
@@ -170,10 +167,10 @@ int main(int argc, char **argv)
             bench_peer_send(&peer, m);
         }
     }
-    sh->t_writer_end = bench_now();
+    sh->r.t_writer_end = bench_now();
     if (!is_shmseq)
         bench_peer_close(&peer);
-    sh->rtt_after = bench_probe_writer(&sh->probe, 1);
+    sh->r.rtt_after = bench_probe_writer(&sh->r.probe, 1);
     rc = bench_wait(pid);
     if (is_shmseq) {
         shmseq_writer_close(&w);
@@ -185,11 +182,11 @@ int main(int argc, char **argv)
     }
     bench_thr t = {
         .peer = name, .capacity = (unsigned)o.capacity,
-        .received = sh->received, .lost = sh->lost, .t_start = sh->t_start,
-        .t_writer_end = sh->t_writer_end, .t_reader_end = sh->t_reader_end,
-        .accounted = sh->received + sh->lost == sh->next - sh->first &&
+        .received = sh->r.received, .lost = sh->r.lost, .t_start = sh->r.t_start,
+        .t_writer_end = sh->r.t_writer_end, .t_reader_end = sh->r.t_reader_end,
+        .accounted = sh->r.received + sh->r.lost == sh->next - sh->first &&
                      sh->next == o.count,
-        .rtt_before = sh->rtt_before, .rtt_after = sh->rtt_after,
+        .rtt_before = sh->r.rtt_before, .rtt_after = sh->r.rtt_after,
         .stall_known = is_shmseq && o.rate_hz != 0,
         .max_stall_ns = sh->max_stall_ns,
     };

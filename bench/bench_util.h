@@ -9,6 +9,7 @@
 #ifndef SHMSEQ_BENCH_UTIL_H
 #define SHMSEQ_BENCH_UTIL_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -87,6 +88,19 @@ void bench_csv(const char *path, const char *header, const char *fmt, ...)
  * reader side answers, the writer side times and returns the p50 in ns.
  */
 #define BENCH_PROBE_ROUNDS 2000u
+
+/** What a run's writer and reader processes share about its result, with
+ *  the floor probe's line: embedded (as `r`) in each program's shared
+ *  control block, which bench_shared() maps. */
+typedef struct bench_result {
+    uint64_t received, lost;
+    uint64_t t_start, t_writer_end, t_reader_end; /* bench_now() stamps */
+    double idle_cpu_pct;
+    bench_dist d;
+    uint64_t rtt_before, rtt_after; /* floor probe p50s, before/after */
+    _Alignas(64) atomic_uint probe; /* the probe's ping-pong word */
+    _Alignas(64) char pad[64];
+} bench_result;
 void bench_probe_reader(void *word, unsigned phase);
 uint64_t bench_probe_writer(void *word, unsigned phase);
 

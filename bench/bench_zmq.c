@@ -79,14 +79,7 @@ typedef struct ctl {
     atomic_uint ready; /* the reader got the handshake */
     atomic_uint go;    /* publish: the reader may start draining */
     atomic_uint done;  /* the reader has its last message */
-    uint64_t received, lost;
-    uint64_t t_start, t_writer_end, t_reader_end;
-    double idle_cpu_pct;
-    bench_dist d;
-    /* floor probe (bench_probe_*): p50 round trips before/after the stream */
-    uint64_t rtt_before, rtt_after;
-    _Alignas(64) atomic_uint probe;
-    _Alignas(64) char pad[64];
+    bench_result r; /* counts, stamps, floor probe */
 } ctl;
 
 static enum test test;
@@ -181,7 +174,7 @@ static int reader_main(void *arg)
     if (latency && (lat = calloc((size_t)o.count, sizeof *lat)) == NULL)
         return 1;
     if (test != T_PUBLISH)
-        bench_probe_reader(&sh->probe, 0);
+        bench_probe_reader(&sh->r.probe, 0);
     (void)await(&sh->bound);
     ctx = zmq_ctx_new();
     if (ctx == NULL)
@@ -223,26 +216,26 @@ static int reader_main(void *arg)
         if (first) {
             double wall = (double)(now - idle_t0);
             first = 0;
-            sh->idle_cpu_pct =
+            sh->r.idle_cpu_pct =
                 wall > 0 ? 100.0 * (bench_cpu_ns() - idle_c0) / wall : 0;
         }
         if (prev != UINT64_MAX && m.seq > prev + 1)
-            sh->lost += m.seq - prev - 1;
+            sh->r.lost += m.seq - prev - 1;
         else if (prev == UINT64_MAX && m.seq > 0)
-            sh->lost += m.seq;
+            sh->r.lost += m.seq;
         prev = m.seq;
-        sh->received++;
+        sh->r.received++;
         if (latency && m.seq >= warm && nrec < o.count)
             lat[nrec++] = now >= m.stamp ? now - m.stamp : 0;
         if (m.seq + 1 >= total)
             break;
     }
-    sh->t_reader_end = bench_now();
+    sh->r.t_reader_end = bench_now();
     atomic_store(&sh->done, 1);
     if (test != T_PUBLISH)
-        bench_probe_reader(&sh->probe, 1);
+        bench_probe_reader(&sh->r.probe, 1);
     if (latency)
-        bench_dist_of(lat, (size_t)nrec, &sh->d);
+        bench_dist_of(lat, (size_t)nrec, &sh->r.d);
     free(lat);
     zmq_close(sock);
     zmq_ctx_term(ctx);
@@ -288,10 +281,10 @@ static int emit_throughput(void)
 {
     bench_thr t = {
         .peer = "zmq-ipc", .capacity = (unsigned)hwm,
-        .received = sh->received, .lost = sh->lost, .t_start = sh->t_start,
-        .t_writer_end = sh->t_writer_end, .t_reader_end = sh->t_reader_end,
-        .accounted = sh->received + sh->lost == o.count,
-        .rtt_before = sh->rtt_before, .rtt_after = sh->rtt_after,
+        .received = sh->r.received, .lost = sh->r.lost, .t_start = sh->r.t_start,
+        .t_writer_end = sh->r.t_writer_end, .t_reader_end = sh->r.t_reader_end,
+        .accounted = sh->r.received + sh->r.lost == o.count,
+        .rtt_before = sh->r.rtt_before, .rtt_after = sh->r.rtt_after,
         .extra = "(blocking writer at the high-water mark)",
     };
     bench_emit_throughput(&o, &t);
@@ -395,7 +388,7 @@ int main(int argc, char **argv)
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     if (test != T_PUBLISH)
-        sh->rtt_before = bench_probe_writer(&sh->probe, 0);
+        sh->r.rtt_before = bench_probe_writer(&sh->r.probe, 0);
 
     ctx = zmq_ctx_new();
     if (ctx == NULL)
@@ -427,7 +420,7 @@ int main(int argc, char **argv)
         nanosleep(&idle, NULL);
         if (stream(sock, &m, total, 1) != 0 || await(&sh->done) != 0)
             goto out;
-        sh->rtt_after = bench_probe_writer(&sh->probe, 1);
+        sh->r.rtt_after = bench_probe_writer(&sh->r.probe, 1);
         break;
     }
     case T_PUBLISH:
@@ -452,13 +445,13 @@ int main(int argc, char **argv)
         (void)send_blocking(sock, &m); /* if it died, bench_wait says so */
         break;
     case T_THROUGHPUT:
-        sh->t_start = bench_now();
+        sh->r.t_start = bench_now();
         if (stream(sock, &m, o.count, 0) != 0)
             goto out;
-        sh->t_writer_end = bench_now();
+        sh->r.t_writer_end = bench_now();
         if (await(&sh->done) != 0)
             goto out;
-        sh->rtt_after = bench_probe_writer(&sh->probe, 1);
+        sh->r.rtt_after = bench_probe_writer(&sh->r.probe, 1);
         break;
     }
 
@@ -473,9 +466,9 @@ out:
     }
     switch (test) {
     case T_LATENCY:
-        bench_emit_latency(o.csv, "zmq-ipc", (unsigned)o.width, o.run, &sh->d,
-                           sh->lost, sh->idle_cpu_pct, sh->rtt_before,
-                           sh->rtt_after);
+        bench_emit_latency(o.csv, "zmq-ipc", (unsigned)o.width, o.run, &sh->r.d,
+                           sh->r.lost, sh->r.idle_cpu_pct, sh->r.rtt_before,
+                           sh->r.rtt_after);
         break;
     case T_THROUGHPUT:
         rc = emit_throughput();
