@@ -365,28 +365,23 @@ void shmseq_ring_writer_set_wake(shmseq_ring_writer *w,
     assert(w != NULL && w->region != NULL);
     struct shmseq__region *reg = w->region;
 
-    if (readers_sleep) {
-        w->wake = wake;
-        w->wake_ctx = ctx;
-        shmseq__st_release(&reg->w.flags, 0);
-        return;
-    }
-    w->wake = NULL; /* publish: no fence, no call */
-    w->wake_ctx = NULL;
-    shmseq__st(&reg->w.flags, SHMSEQ__WF_NO_WAKE);
-    /* Dekker handshake with shmseq_ring_wait_begin(), as in publish but on
-     * the mark instead of head: the reader raises "waiting", fences, then
-     * looks at the mark; we store the mark, fence, then look at "waiting".
-     * Either it sees the mark and polls, or we see it waiting and wake it
-     * (bumping the futex word first, so a reader between its check and its
-     * sleep does not sleep at all). Unlike publish, wake every time the
-     * flag is up: after this call nobody clears it again. */
+    w->wake = readers_sleep ? wake : NULL; /* NULL: publish makes no fence */
+    w->wake_ctx = readers_sleep ? ctx : NULL;
+    shmseq__st(&reg->w.flags, readers_sleep ? 0u : SHMSEQ__WF_NO_WAKE);
+    /* Wake every sleeper once, whatever the "waiting" flag says. A writer
+     * that died between its exchange of the flag and its wake left readers
+     * asleep with the flag down: no publish would ever wake them (the
+     * crash torture found it under qemu). Changing to "never wakes" is the
+     * Dekker handshake of shmseq_ring_wait_begin() on the mark instead of
+     * head: the reader raises "waiting", fences, then looks at the mark; we
+     * store the mark, fence, then wake. Either it sees the mark and polls,
+     * or it sleeps with the futex value it read before our increment and
+     * returns at once or is woken. One system call per writer open. */
     atomic_thread_fence(memory_order_seq_cst);
-    if (atomic_exchange_explicit(&reg->r.waiting, 0u, memory_order_acquire) != 0) {
-        atomic_fetch_add_explicit(&reg->r.futex, 1u, memory_order_relaxed);
-        if (wake != NULL)
-            wake(ctx, (void *)&reg->r.futex);
-    }
+    (void)atomic_exchange_explicit(&reg->r.waiting, 0u, memory_order_acquire);
+    atomic_fetch_add_explicit(&reg->r.futex, 1u, memory_order_relaxed);
+    if (wake != NULL)
+        wake(ctx, (void *)&reg->r.futex);
 }
 
 int shmseq_ring_publish(shmseq_ring_writer *w, const double *values,

@@ -931,10 +931,10 @@ static void test_never_wakes(void **state)
     for (uint64_t n = 13; n < 20; n++)
         expect_read(&r, n, n == 13 ? 13 : 0, 1);
 
-    /* Changing again with nobody waiting wakes nobody. */
+    /* Every change wakes once, flag or not (see test_stranded_sleeper). */
     shmseq__st(&reg()->r.waiting, 0);
     shmseq_ring_writer_set_wake(&w, count_wake, NULL, false);
-    assert_int_equal(wakes, 1);
+    assert_int_equal(wakes, 2);
 
     /* A new writer (a takeover) starts with sleeping readers allowed. */
     shmseq_ring_writer w2;
@@ -943,11 +943,52 @@ static void test_never_wakes(void **state)
     assert_int_equal(shmseq_ring_check(mem, size, &info), 0);
     assert_int_equal(info.no_wake, 0);
     shmseq_ring_writer_set_wake(&w2, count_wake, NULL, true);
+    assert_int_equal(wakes, 3);
     assert_true(shmseq_ring_wait_begin(&r, &word, &value));
     publish_n(&w2, 20, 2);
-    assert_int_equal(wakes, 2);
+    assert_int_equal(wakes, 4);
     shmseq_ring_wait_end(&r);
     expect_read(&r, 20, 0, 2);
+}
+
+/*
+ * A writer that dies between its exchange of the "waiting" flag and its
+ * wake leaves the sleepers asleep with the flag down: no later publish
+ * looks past the flag, so only the next writer's open can wake them. It
+ * must, whatever the flag says (the crash torture found this window under
+ * qemu: a reader without timeout slept for ever).
+ */
+static void test_stranded_sleeper(void **state)
+{
+    (void)state;
+    size_t size = format(1, 8);
+    shmseq_ring_writer w;
+    shmseq_ring_reader r;
+    void *word = NULL;
+    uint32_t value = 0;
+
+    assert_int_equal(shmseq_ring_writer_attach(&w, mem, size), 0);
+    shmseq_ring_writer_set_wake(&w, count_wake, NULL, true);
+    assert_int_equal(shmseq_ring_reader_attach(&r, mem, size, 0), 0);
+    shmseq_ring_reader_set_ctl(&r, mem);
+    assert_true(shmseq_ring_wait_begin(&r, &word, &value)); /* asleep */
+    /* The writer's publish got as far as clearing the flag, then died. */
+    shmseq__st_release(&reg()->w.head, 1u);
+    assert_int_equal(atomic_exchange(&reg()->r.waiting, 0u), 1);
+
+    wakes = 0;
+    for (int sleep_ok = 1; sleep_ok >= 0; sleep_ok--) {
+        uint32_t before = shmseq__ld(&reg()->r.futex);
+        shmseq_ring_writer w2;
+        assert_int_equal(shmseq_ring_writer_attach(&w2, mem, size), 0);
+        shmseq_ring_writer_set_wake(&w2, count_wake, NULL, sleep_ok != 0);
+        assert_int_equal(wakes, 2 - sleep_ok);
+        assert_ptr_equal(woken_word, &reg()->r.futex);
+        /* The sleeper's value is stale: its wait cannot go on. */
+        assert_int_equal(shmseq__ld(&reg()->r.futex), before + 1u);
+        assert_int_not_equal(shmseq__ld(&reg()->r.futex), value);
+    }
+    shmseq_ring_wait_end(&r);
 }
 
 int main(void)
@@ -970,6 +1011,7 @@ int main(void)
         cmocka_unit_test(test_wrap_lagging),
         cmocka_unit_test(test_slot_ahead_of_head),
         cmocka_unit_test(test_never_wakes),
+        cmocka_unit_test(test_stranded_sleeper),
         cmocka_unit_test(test_corrupt_numbers),
         cmocka_unit_test(test_reader_head),
         cmocka_unit_test(test_wait_bookkeeping),
