@@ -315,6 +315,25 @@ int shmseq_ring_writer_attach(shmseq_ring_writer *w, void *mem, size_t size)
     w->slot_size = info.slot_size;
     w->next = info.head; /* we are the only writer: the region is still */
 
+    /* A writer that died between a slot's write_end and its store of head
+     * left sample `head` whole in its slot but unannounced. Readers take
+     * the expected slot before head (shmseq_ring_read's fast path), so one
+     * of them may already have it: announce it rather than publish another
+     * sample under the same number. Only that one slot, only whole, and
+     * only with the dead writer's own epoch (readers see epochs rise). */
+    {
+        const struct shmseq__slot *s =
+            slot_at(w->slots, w->slot_size, w->mask, w->next);
+        uint32_t q = shmseq__ld(&s->seq);
+        uint64_t num = shmseq__ld64(&s->number_lo, &s->number_hi);
+        uint32_t old_epoch = shmseq__ld(&reg->w.epoch);
+        if ((q & 1u) == 0 && num == w->next && num + 1u < NUMBER_LIMIT &&
+            old_epoch != 0 && shmseq__ld(&s->epoch) == old_epoch) {
+            w->next = num + 1u;
+            shmseq__st_release(&reg->w.head, (uint32_t)w->next);
+        }
+    }
+
     /* A writer that died between write_begin and write_end left the next
      * slot odd and half-written. Rewrite it as a poison sample: readers that
      * expected the sample it held see a larger number and count it lost.
@@ -334,9 +353,9 @@ int shmseq_ring_writer_attach(shmseq_ring_writer *w, void *mem, size_t size)
             shmseq__seq_write_end(&s->seq, q - 1u);
             continue;
         }
-        /* A whole slot numbered at or past head was never announced: a
-         * writer that died between a slot's write_end and its head store,
-         * or hostile bytes. Readers take the expected slot before head
+        /* Any other whole slot numbered at or past next was never
+         * announced and is no dead writer's last sample: hostile or
+         * corrupt bytes. Readers take the expected slot before head
          * (shmseq_ring_read's fast path), so leaving it would let them
          * take a sample this writer is about to publish differently.
          * (We are the only writer: plain relaxed loads are exact.) */

@@ -51,7 +51,7 @@ static const char *const kind_name[NREADERS] = {"poll", "wait", "forever",
 
 struct result {
     uint64_t received, lost, first, next, calls;
-    uint64_t torn, order, epoch_back, accounting, errors;
+    uint64_t torn, order, epoch_back, reused, accounting, errors;
     uint32_t epoch_changes;
     int finished;
     char msg[160];
@@ -70,6 +70,20 @@ struct control {
 };
 
 static struct control *ctl;
+
+/* starts[e]: the number writer epoch e began at, stored by the writer
+ * before its first publish (so a reader that has a sample of epoch e sees
+ * it: the region's release/acquire orders it); UINT64_MAX: not known.
+ * No number may carry two epochs: a reader's last sample of an older epoch
+ * must lie below starts[e]. */
+static _Atomic uint64_t *starts;
+static uint64_t nstarts;
+
+static void record_start(uint32_t epoch, uint64_t next)
+{
+    if (epoch < nstarts)
+        atomic_store_explicit(&starts[epoch], next, memory_order_relaxed);
+}
 static char region[64];
 
 static uint64_t rng_state;
@@ -121,6 +135,25 @@ static int view_open(struct view *v)
     return 0;
 }
 
+/*
+ * Where the next writer must continue, from a region no writer holds: the
+ * published head, or one past it when the dead writer left sample `head`
+ * whole but unannounced (killed between its slot's write_end and its store
+ * of head). The next writer announces that sample, as readers taking the
+ * expected slot first may already have it.
+ */
+static uint64_t expected_next(const struct view *v, const shmseq_region_info *before,
+                              bool *unannounced)
+{
+    const struct shmseq__slot *s = slot_of(v, before->head);
+    uint32_t q = atomic_load(&s->seq);
+    uint64_t num = (uint64_t)atomic_load(&s->number_lo) |
+                   (uint64_t)atomic_load(&s->number_hi) << 32;
+    *unannounced = (q & 1u) == 0 && num == before->head && before->epoch != 0 &&
+                   atomic_load(&s->epoch) == before->epoch;
+    return before->head + (*unannounced ? 1u : 0u);
+}
+
 /* ---- the writer child ---------------------------------------------------- */
 
 static unsigned hook_calls;
@@ -149,6 +182,7 @@ static _Noreturn void writer_child(unsigned round)
         _exit(2);
     ctl->w_epoch = shmseq_writer_epoch(&w);
     ctl->w_next = shmseq_writer_next(&w);
+    record_start(ctl->w_epoch, ctl->w_next);
     /* The takeover must have repaired the slot it starts in. */
     ctl->w_odd = atomic_load(&slot_of(&vw, ctl->w_next)->seq) & 1u;
     atomic_store_explicit(&ctl->w_round, round, memory_order_release);
@@ -216,6 +250,17 @@ static int reader_child(int idx)
                 res->epoch_back++;
                 note(res, "epoch went back to %llu from %llu", m.epoch, epoch);
             }
+            uint64_t start = m.epoch < nstarts
+                                 ? atomic_load_explicit(&starts[m.epoch],
+                                                        memory_order_relaxed)
+                                 : UINT64_MAX;
+            if (start != UINT64_MAX &&
+                (m.seq < start || (m.epoch > epoch && epoch != 0 && expect > start))) {
+                /* expect - 1: the number of our last sample, older epoch. */
+                res->reused++;
+                note(res, "epoch %llu starts at #%llu: a number read twice", m.epoch,
+                     start);
+            }
             epoch = m.epoch;
             expect = m.seq + 1;
         } else if (rc != -EAGAIN && rc != -ETIMEDOUT) {
@@ -247,7 +292,8 @@ static int reader_child(int idx)
     }
     res->finished = 1;
     shmseq_reader_close(&r);
-    return res->torn || res->order || res->epoch_back || res->accounting ||
+    return res->torn || res->order || res->epoch_back || res->reused ||
+                   res->accounting ||
                    res->errors
                ? 1
                : 0;
@@ -262,6 +308,10 @@ int main(int argc, char **argv)
            (unsigned long long)rng_state);
 
     ctl = torture_shared(sizeof *ctl);
+    nstarts = kills + 3u; /* epochs 1 (setup) .. kills + 2 (the last writer) */
+    starts = torture_shared((size_t)nstarts * sizeof *starts);
+    for (uint64_t e = 0; e < nstarts; e++)
+        atomic_init(&starts[e], UINT64_MAX);
     torture_name(region, sizeof region, "crashw");
     (void)shmseq_unlink(region);
 
@@ -290,6 +340,7 @@ int main(int argc, char **argv)
         torture_sleep_ms(1);
 
     uint64_t mid_write = 0, in_open = 0, checked = 0, hooked = 0, repaired = 0;
+    uint64_t adopted = 0;
     int failed = 0;
     for (unsigned round = 1; round <= kills && !failed; round++) {
         shmseq_region_info before;
@@ -299,6 +350,8 @@ int main(int argc, char **argv)
             break;
         }
         bool left_odd = (atomic_load(&slot_of(&vw, before.head)->seq) & 1u) != 0;
+        bool left_whole = false;
+        uint64_t want_next = expected_next(&vw, &before, &left_whole);
         bool spin = (rnd() & 1u) != 0;
         hooked += spin;
         atomic_store(&ctl->hook_spin, spin ? 1u : 0u);
@@ -349,12 +402,13 @@ int main(int argc, char **argv)
         if (atomic_load_explicit(&ctl->w_round, memory_order_acquire) == round) {
             checked++;
             repaired += left_odd;
-            if (ctl->w_epoch != before.epoch + 1u || ctl->w_next != before.head ||
+            adopted += left_whole;
+            if (ctl->w_epoch != before.epoch + 1u || ctl->w_next != want_next ||
                 ctl->w_odd != 0) {
                 printf("crash_writer: round %u: new writer took epoch %u next %llu "
                        "(slot odd %u), expected epoch %u next %llu (slot even)\n",
                        round, ctl->w_epoch, (unsigned long long)ctl->w_next,
-                       ctl->w_odd, before.epoch + 1u, (unsigned long long)before.head);
+                       ctl->w_odd, before.epoch + 1u, (unsigned long long)want_next);
                 failed = 1;
             }
         } else {
@@ -375,14 +429,18 @@ int main(int argc, char **argv)
     shmseq_region_info before;
     rc = shmseq_ring_check(vw.base, vw.size, &before);
     uint32_t odd = rc == 0 ? (atomic_load(&slot_of(&vw, before.head)->seq) & 1u) : 0;
+    bool final_whole = false;
+    uint64_t final_next = rc == 0 ? expected_next(&vw, &before, &final_whole) : 0;
     if (rc == 0)
         rc = shmseq_writer_open(&w, region, &cfg);
+    if (rc == 0)
+        record_start(shmseq_writer_epoch(&w), shmseq_writer_next(&w));
     if (rc < 0) {
         printf("crash_writer: final writer: %s\n", shmseq_strerror(rc));
         failed = 1;
     } else {
         if (shmseq_writer_epoch(&w) != before.epoch + 1u ||
-            shmseq_writer_next(&w) != before.head ||
+            shmseq_writer_next(&w) != final_next ||
             (atomic_load(&slot_of(&vw, before.head)->seq) & 1u) != 0) {
             printf("crash_writer: final takeover wrong (epoch %u, next %llu, "
                    "slot still odd %u)\n", shmseq_writer_epoch(&w),
@@ -435,12 +493,13 @@ int main(int argc, char **argv)
     }
     printf("crash_writer: kills survived %llu (mid-write, slot left odd: %llu; "
            "during open/takeover: %llu; hook rounds: %llu), takeovers checked "
-           "%llu, odd slots repaired by the next writer %llu, final repair of an "
-           "odd slot: %s, published %llu\n",
+           "%llu, odd slots repaired by the next writer %llu, unannounced samples "
+           "announced by it %llu, final repair of an odd slot: %s, of an "
+           "unannounced sample: %s, published %llu\n",
            (unsigned long long)(failed ? 0 : kills), (unsigned long long)mid_write,
            (unsigned long long)in_open, (unsigned long long)hooked,
            (unsigned long long)checked, (unsigned long long)repaired,
-           odd ? "yes" : "no",
+           (unsigned long long)adopted, odd ? "yes" : "no", final_whole ? "yes" : "no",
            (unsigned long long)published);
     printf("crash_writer: %d passed, %d failed\n", failed ? 0 : 1, failed ? 1 : 0);
     return failed ? 1 : 0;
