@@ -55,6 +55,9 @@ const char *shmseq_strerror(int err)
         return "timed out waiting for a sample";
     case -EINTR:
         return "interrupted by a signal";
+    case -ESTALE:
+        return "the region was replaced: its name now names a new region "
+               "(a writer recreated it); open it again to follow it";
     default:
         return strerror(-err);
     }

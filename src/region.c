@@ -475,6 +475,14 @@ void shmseq_reader_get_stats(const shmseq_reader *r, shmseq_reader_stats *out)
 int shmseq_reader_writer_alive(const shmseq_reader *r)
 {
     assert(r != NULL && r->name[0] != '\0');
+    /* The name is probed, so first make sure it still names our region: a
+     * writer that recreated it (another width or capacity) holds a new
+     * object, and its lock says nothing about ours. */
+    int rc = shmseq_port_region_same(&r->port, r->name);
+    if (rc == 0)
+        return -ESTALE;
+    if (rc < 0)
+        return rc;
     return shmseq_port_region_writer_alive(r->name);
 }
 

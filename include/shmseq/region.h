@@ -252,6 +252,14 @@ void shmseq_reader_get_stats(const shmseq_reader *r, shmseq_reader_stats *out);
 /**
  * @brief 1 if a writer currently holds the reader's region, 0 if none,
  *        negative errno if that cannot be told.
+ *
+ * A system call or two (it probes the region's name); not for every read.
+ * @retval -ESTALE  the name now names another region: a writer removed
+ *                  and recreated it (SHMSEQ_WRITER_RECREATE, another width
+ *                  or capacity) or `shmseq rm` and a new writer did. This
+ *                  reader's mapping will never see a new sample; close it
+ *                  and open the name again to follow the new region.
+ * @retval -ENOENT  the name was removed (nothing new can reach it by name)
  */
 int shmseq_reader_writer_alive(const shmseq_reader *r);
 

@@ -368,6 +368,27 @@ int shmseq_port_region_unlink(const char *name, int force)
     return 0;
 }
 
+int shmseq_port_region_same(const shmseq_port_region *r, const char *name)
+{
+    struct stat mine, named;
+    int fd, rc;
+
+    if (r->handle < 0)
+        return -EBADF;
+    if (fstat((int)r->handle, &mine) != 0)
+        return -errno;
+    rc = open_probe(name, &fd);
+    if (rc < 0)
+        return rc;
+    rc = fstat(fd, &named) == 0 ? 0 : -errno;
+    (void)close(fd);
+    if (rc < 0)
+        return rc;
+    /* A removed and recreated object is a new inode of the shm file
+     * system, even at the same size and owner. */
+    return mine.st_dev == named.st_dev && mine.st_ino == named.st_ino;
+}
+
 int shmseq_port_region_writer_alive(const char *name)
 {
     int fd, rc;

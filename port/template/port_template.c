@@ -128,6 +128,16 @@ int shmseq_port_region_writer_alive(const char *name)
     return -ENOSYS;
 }
 
+int shmseq_port_region_same(const shmseq_port_region *r, const char *name)
+{
+    /* 1 if `name` still names the object r has open, 0 if the name was
+     * removed and another object created under it (compare the objects'
+     * identity, e.g. device and inode), -ENOENT if the name is gone. */
+    (void)r;
+    (void)name;
+    return -ENOSYS;
+}
+
 int shmseq_port_region_list(int (*fn)(void *ctx, const char *name),
                             void *ctx)
 {

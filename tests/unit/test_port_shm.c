@@ -401,6 +401,31 @@ static int list_stop(void *ctx, const char *name)
     return 7;
 }
 
+/* shmseq_port_region_same tells our object from one created under the same
+ * name after a removal, even of the same size and owner. */
+static void test_same_object(void **state)
+{
+    char name[96];
+    shmseq_port_region w, rd, w2;
+
+    (void)state;
+    make_name(name, sizeof name, "same");
+    assert_int_equal(shmseq_port_region_create(&w, name, SIZE, 0600), 0);
+    assert_int_equal(shmseq_port_region_open(&rd, name, 0), 0);
+    assert_int_equal(shmseq_port_region_same(&rd, name), 1);
+    assert_int_equal(shmseq_port_region_same(&w, name), 1);
+    shmseq_port_region_close(&w);
+    assert_int_equal(shmseq_port_region_unlink(name, 0), 0);
+    assert_int_equal(shmseq_port_region_same(&rd, name), -ENOENT);
+    assert_int_equal(shmseq_port_region_create(&w2, name, SIZE, 0600), 0);
+    assert_int_equal(shmseq_port_region_same(&rd, name), 0);
+    assert_int_equal(shmseq_port_region_same(&w2, name), 1);
+    shmseq_port_region_close(&rd);
+    assert_int_equal(shmseq_port_region_same(&rd, name), -EBADF); /* closed */
+    shmseq_port_region_close(&w2);
+    assert_int_equal(shmseq_port_region_unlink(name, 0), 0);
+}
+
 static void test_list(void **state)
 {
     char name[96];
@@ -474,6 +499,7 @@ int main(void)
         cmocka_unit_test(test_reader_mapping_read_only),
         cmocka_unit_test(test_reader_falls_back_to_read_only),
         cmocka_unit_test(test_unlink_force),
+        cmocka_unit_test(test_same_object),
         cmocka_unit_test(test_list),
         cmocka_unit_test(test_missing_and_bad_names),
     };

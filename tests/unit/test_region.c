@@ -680,6 +680,47 @@ static void test_unlink(void **state)
     assert_int_equal(shmseq_reader_open(&r, n, 0), -ENOENT);
 }
 
+/* A writer that recreates the region (another geometry) leaves attached
+ * readers on the old object: they are told so (-ESTALE), not "a writer is
+ * alive" from the new object's lock, and a reopen follows the new one. */
+static void test_recreated_under_reader(void **state)
+{
+    (void)state;
+    const char *n = rname(0, "recreated");
+    shmseq_config cfg = {.width = 2, .capacity = 8};
+    shmseq_writer w;
+    shmseq_reader r;
+    assert_int_equal(shmseq_writer_open(&w, n, &cfg), 0);
+    assert_int_equal(shmseq_reader_open(&r, n, SHMSEQ_START_OLDEST), 0);
+    assert_int_equal(shmseq_reader_writer_alive(&r), 1);
+    publish_n(&w, 0, 2);
+    shmseq_writer_close(&w);
+    assert_int_equal(shmseq_reader_writer_alive(&r), 0);
+
+    shmseq_config wider = {.width = 3, .capacity = 8,
+                           .flags = SHMSEQ_WRITER_RECREATE};
+    assert_int_equal(shmseq_writer_open(&w, n, &wider), 0);
+    assert_int_equal(shmseq_reader_writer_alive(&r), -ESTALE);
+    assert_non_null(strstr(shmseq_strerror(-ESTALE), "open it again"));
+    /* What was published before stays readable; nothing new arrives. */
+    expect_read(&r, 0, 0, 1);
+    publish_n(&w, 0, 3);
+    double v[3];
+    shmseq_sample m;
+    assert_int_equal(shmseq_read(&r, &m, v, 3), -EAGAIN);
+    shmseq_reader_close(&r);
+    assert_int_equal(shmseq_reader_open(&r, n, SHMSEQ_START_OLDEST), 0);
+    assert_int_equal(shmseq_reader_writer_alive(&r), 1);
+    expect_read(&r, 0, 0, 1);
+    assert_int_equal(shmseq_reader_width(&r), 3);
+    shmseq_writer_close(&w);
+
+    /* Removed, not replaced: -ENOENT, as before. */
+    assert_int_equal(shmseq_unlink(n), 0);
+    assert_int_equal(shmseq_reader_writer_alive(&r), -ENOENT);
+    shmseq_reader_close(&r);
+}
+
 static void test_info(void **state)
 {
     (void)state;
@@ -723,7 +764,7 @@ static void test_strerror(void **state)
     /* Every code the public API documents. */
     const int codes[] = {0, EINVAL, ENAMETOOLONG, EBUSY, EEXIST, EPROTO,
                          EBADMSG, EACCES, ENOSPC, ENOMEM, ENOSYS, ENOENT,
-                         EAGAIN, EMSGSIZE, ETIMEDOUT, EINTR, EPERM};
+                         EAGAIN, EMSGSIZE, ETIMEDOUT, EINTR, EPERM, ESTALE};
     const size_t n = sizeof codes / sizeof codes[0];
     const char *text[sizeof codes / sizeof codes[0]];
     for (size_t i = 0; i < n; i++) {
@@ -951,6 +992,7 @@ int main(void)
         cmocka_unit_test_teardown(test_truncated_region, cleanup),
         cmocka_unit_test_teardown(test_other_version, cleanup),
         cmocka_unit_test_teardown(test_unlink, cleanup),
+        cmocka_unit_test_teardown(test_recreated_under_reader, cleanup),
         cmocka_unit_test_teardown(test_info, cleanup),
         cmocka_unit_test_teardown(test_strerror, cleanup),
         cmocka_unit_test_teardown(test_read_wait_cross_process, cleanup),

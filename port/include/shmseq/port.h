@@ -118,6 +118,13 @@ int shmseq_port_region_unlink(const char *name, int force);
 int shmseq_port_region_writer_alive(const char *name);
 
 /**
+ * Whether @p name still names the object @p r has open: 1 yes, 0 it names
+ * another object (the region was removed and created again), or a negative
+ * errno (-ENOENT: the name is gone).
+ */
+int shmseq_port_region_same(const shmseq_port_region *r, const char *name);
+
+/**
  * Call @p fn for each region present on the system (for tools).
  * Stops early, returning its value, if @p fn returns nonzero.
  */
