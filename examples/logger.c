@@ -34,6 +34,9 @@ static const char *prog = "logger";
  * full), not once per sample, so the logger keeps up with fast writers.
  * ends[] remembers where each buffered record ends, so a short write says
  * exactly which records reached the file. */
+/* Exit status: the region was replaced under the logger (see --help). */
+#define EX_REPLACED 4
+
 #define SINK_BUF_SIZE (256u * 1024u)
 #define SINK_MAX_RECORDS 32768u
 #define SINK_PATH_MAX 4096u
@@ -428,8 +431,12 @@ static void usage(void)
 "After a write or fsync error (disk full, I/O error) it says so once, cuts\n"
 "the file back to its last complete record, keeps reading and counts every\n"
 "further sample as lost to I/O, and exits with status 1.\n"
+"If a writer replaces the region (sensor_reader --recreate with another\n"
+"width or capacity, or `shmseq rm` and a new writer), this logger's mapping\n"
+"can never see a new sample: after a second without one it says so and\n"
+"stops with status 4, so a supervisor can start it on the new region.\n"
 "Exit status: 0 ok, 1 runtime failure (I/O error included), 2 usage error,\n"
-"3 samples lost with --no-loss.\n",
+"3 samples lost with --no-loss, 4 the region was replaced.\n",
         prog, EXAMPLE_DEFAULT_REGION);
 }
 
@@ -485,6 +492,7 @@ int main(int argc, char **argv)
     uint32_t width, last_epoch = 0, epochs = 0;
     uint64_t received = 0, lost = 0, first_seq = 0, last_seq = 0;
     uint64_t idle_ns, last_arrival, next_status, prev_received = 0;
+    uint64_t next_probe;
     uint64_t prev_status, published, head_end, unread;
     int status = EX_OK, loss_failed = 0, have_info;
 
@@ -608,6 +616,7 @@ int main(int argc, char **argv)
     last_arrival = shmseq_now_ns();
     prev_status = last_arrival;
     next_status = last_arrival + 1000000000u;
+    next_probe = last_arrival + 1000000000u;
     while (!example_stop_signal) {
         uint64_t now;
 
@@ -645,10 +654,26 @@ int main(int argc, char **argv)
                 break;
             }
         } else if (rc == -ETIMEDOUT || rc == -EAGAIN) {
-            /* Idle only counts once no writer is there to resume: a
-             * writer that is merely slow or paused keeps us waiting. */
-            if (idle_ns != 0 && now - last_arrival >= idle_ns &&
-                shmseq_reader_writer_alive(&r) != 1) {
+            /* After a second of silence, and once a second after that,
+             * look whether the region was replaced under us (two system
+             * calls; never while samples flow). Idle only counts once no
+             * writer is there to resume: a writer that is merely slow or
+             * paused keeps us waiting. */
+            bool idle = idle_ns != 0 && now - last_arrival >= idle_ns;
+            int alive = 1;
+            if (idle || (now - last_arrival >= 1000000000u && now >= next_probe)) {
+                alive = shmseq_reader_writer_alive(&r);
+                next_probe = now + 1000000000u;
+            }
+            if (alive == -ESTALE) {
+                fprintf(stderr, "%s: region '%s' was replaced by a new one "
+                        "(a writer recreated it); this logger cannot follow "
+                        "it: stopping (start the logger again)\n", prog, name);
+                status = EX_REPLACED;
+                why = "region replaced";
+                break;
+            }
+            if (idle && alive != 1) {
                 why = "idle, no writer";
                 break;
             }

@@ -676,8 +676,10 @@ static void watch_usage(void)
 "Follow region NAME live through a reader of its own, one line per refresh:\n"
 "publish rate, samples received and lost by this reader, its lag behind the\n"
 "writer (samples published but not yet read), the writer epoch and the\n"
-"latest values (the first %u). Says so when the writer goes away or a new\n"
-"writer takes over. Stops on Ctrl-C.\n"
+"latest values (the first %u). Says so when the writer goes away, a new\n"
+"writer takes over, or a writer replaces the region (another width or\n"
+"capacity: it then follows the new one; the counters go on adding up).\n"
+"Stops on Ctrl-C.\n"
 "\n"
 "  -i, --interval MS  refresh period, 10..3600000 ms          (default 1000)\n"
 "  -c, --count N      stop after N refreshes; 0 = until Ctrl-C (default 0)\n"
@@ -696,6 +698,23 @@ static void watch_event(const char *name, const char *msg)
     printf("%-8s  -- %s: %s\n", t, name, msg);
 }
 
+/* Open @p name again after it was replaced; a writer may still be making
+ * the new region (-EAGAIN): give it a second. */
+static int watch_reopen(shmseq_reader *r, const char *name)
+{
+    int rc = -EAGAIN;
+
+    for (int i = 0; i < 50 && rc == -EAGAIN && !stop_signal; i++) {
+        rc = shmseq_reader_open(r, name,
+                                (unsigned)SHMSEQ_START_LATEST | CLI_READER_FLAGS);
+        if (rc == -EAGAIN) {
+            struct timespec nap = {0, 20000000};
+            (void)nanosleep(&nap, NULL);
+        }
+    }
+    return rc;
+}
+
 static int cmd_watch(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -706,6 +725,8 @@ static int cmd_watch(int argc, char **argv)
     };
     uint64_t interval_ms = 1000, count = 0, lines = 0;
     uint64_t prev_head, prev_t, deadline;
+    uint64_t past_received = 0, past_lost = 0; /* of regions replaced */
+    uint32_t past_changes = 0;
     double v[SHMSEQ_WIDTH_MAX], latest[SHMSEQ_WIDTH_MAX];
     uint32_t width, shown, last_epoch, last_pid, c;
     int opt, rc, alive, have_latest = 0, gone_said = 0;
@@ -714,7 +735,7 @@ static int cmd_watch(int argc, char **argv)
     shmseq_sample meta;
     shmseq_reader r;
     const char *name;
-    char msg[96];
+    char msg[160];
 
     cmd_begin("watch", argv);
     while ((opt = getopt_long(argc, argv, "i:c:h", opts, NULL)) != -1) {
@@ -812,9 +833,39 @@ static int cmd_watch(int argc, char **argv)
         }
 
         /* A refresh: this reader's counters, the header, the writer. */
+        a = shmseq_reader_writer_alive(&r);
+        if (a == -ESTALE) {
+            /* A writer replaced the region (another width or capacity):
+             * our mapping will never move again. Follow the new one. */
+            shmseq_reader_get_stats(&r, &st);
+            past_received += st.received;
+            past_lost += st.lost;
+            past_changes += st.epoch_changes;
+            shmseq_reader_close(&r);
+            rc = watch_reopen(&r, name);
+            if (rc < 0) {
+                (void)snprintf(msg, sizeof msg, "the region was replaced and "
+                               "the new one cannot be opened: %s",
+                               shmseq_strerror(rc));
+                watch_event(name, msg);
+                return CLI_FAIL;
+            }
+            width = shmseq_reader_width(&r);
+            shown = width < WATCH_VALUES ? width : WATCH_VALUES;
+            have_latest = 0;
+            memset(&info, 0, sizeof info);
+            if (shmseq_info(name, &info) == 0) {
+                prev_head = info.head;
+                last_epoch = info.epoch;
+            }
+            (void)snprintf(msg, sizeof msg, "the region was replaced by a new "
+                           "one (width %" PRIu32 ", capacity %" PRIu32
+                           "); following it", width, info.capacity);
+            watch_event(name, msg);
+            a = shmseq_reader_writer_alive(&r);
+        }
         shmseq_reader_get_stats(&r, &st);
         have_info = shmseq_info(name, &info) == 0;
-        a = shmseq_reader_writer_alive(&r);
         if (a == 0 && alive) {
             (void)snprintf(msg, sizeof msg, "writer gone (pid %" PRIu32
                            "); waiting for a new one", last_pid);
@@ -877,7 +928,8 @@ static int cmd_watch(int argc, char **argv)
     shmseq_reader_get_stats(&r, &st);
     shmseq_reader_close(&r);
     printf("stopped: received %" PRIu64 " lost %" PRIu64 " writer takeovers "
-           "seen %" PRIu32 "\n", st.received, st.lost, st.epoch_changes);
+           "seen %" PRIu32 "\n", past_received + st.received,
+           past_lost + st.lost, past_changes + st.epoch_changes);
     return CLI_OK;
 }
 

@@ -271,6 +271,13 @@ $emu "$sensor" --name "$name" --width 3 --capacity 1024 --rate 1000 \
     fail "the second writer of $name failed"
 wait_for "$tmp/watchev.out" "-- $name: new writer took over: epoch 2" \
     "watch did not notice the new writer (epoch 2)"
+# A writer of another width replaces the region: watch follows the new one.
+$emu "$sensor" --name "$name" --width 2 --capacity 256 --rate 1000 \
+    --duration 1 --recreate --quiet 2>"$tmp/sensor4.err" ||
+    fail "the recreating writer of $name failed"
+wait_for "$tmp/watchev.out" \
+    "-- $name: the region was replaced by a new one (width 2, capacity 256); following it" \
+    "watch did not notice the region being replaced"
 kill -INT "$wpid"
 wait "$wpid"
 rc=$?
@@ -279,7 +286,9 @@ grep -q '^stopped: received .* writer takeovers seen 1$' "$tmp/watchev.out" ||
     fail "watch summary does not count the takeover"
 expect stat2 0 stat "$name" --json --window 0
 jcheck stat2
-[ "$(jfield "$tmp/stat2.out" .epoch)" = 2 ] || fail "stat: epoch is not 2"
+# The replaced region is new: epoch 1, width 2.
+[ "$(jfield "$tmp/stat2.out" .epoch)" = 1 ] || fail "stat: epoch is not 1"
+[ "$(jfield "$tmp/stat2.out" .width)" = 2 ] || fail "stat: width is not 2"
 [ "$(jfield "$tmp/stat2.out" .writer_alive)" = false ] ||
     fail "stat: writer alive after it stopped"
 

@@ -15,8 +15,9 @@
 #   fsync  fsync fails with EIO: nothing written is claimed as stored
 # Every logger's summary must balance: published = written +
 # lost-to-overrun + lost-to-I/O (+ unread), with published equal to what
-# sensor_reader says it published. Then: O_EXCL refusal and --force, and
-# shmseq-log recover/verify on cut and bit-flipped copies.
+# sensor_reader says it published. Then: O_EXCL refusal and --force,
+# shmseq-log recover/verify on cut and bit-flipped copies, and a logger
+# whose region a writer replaces (--recreate, another width): exit 4.
 #
 # usage: logging_e2e.sh SENSOR_READER LOGGER SHMSEQ_LOG CHECK_CSV SHIM
 # SHMSEQ_EMULATOR, if set, prefixes every program (qemu-user).
@@ -52,7 +53,7 @@ fi
 cleanup() {
     for p in $pids; do kill "$p" 2>/dev/null; done
     rm -rf "$tmp"
-    rm -f "/dev/shm/shmseq.$name"
+    rm -f "/dev/shm/shmseq.$name" "/dev/shm/shmseq.$name-re"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
@@ -240,7 +241,39 @@ $emu "$slog" recover "$tmp/flip.bin" >"$tmp/rflip.out" 2>&1 ||
 [ "$(kv "$tmp/rflip.out" records)" = $((total - 1)) ] ||
     fail "recover kept $(kv "$tmp/rflip.out" records) of $((total - 1)) intact records"
 
+# A writer replaces the region under a running logger (another width, with
+# --recreate): the logger cannot follow it, says so and exits 4 with its
+# accounting balanced for the region it read. --idle 0: only the
+# replacement can stop it.
+rname="$name-re"
+$emu "$logger" --name "$rname" --wait 20 --oldest --idle 0 --quiet \
+    --out "$tmp/re.csv" 2>"$tmp/re.err" &
+pids="$pids $!"; pid_re=$!
+$emu "$sensor" --name "$rname" --board desktop --rate "$rate" \
+    --duration 0.5 2>"$tmp/resensor1.err" ||
+    fail "the first writer of $rname exited with status $?"
+re_pub=$(sed -n 's/^sensor_reader: published \([0-9]*\) samples.*/\1/p' \
+    "$tmp/resensor1.err")
+$emu "$sensor" --name "$rname" --board desktop --width 2 --rate "$rate" \
+    --duration 20 --recreate --unlink 2>"$tmp/resensor2.err" &
+pids="$pids $!"; pid_re2=$!
+wait "$pid_re"
+rc_re=$?
+kill "$pid_re2" 2>/dev/null
+wait "$pid_re2" 2>/dev/null
+pids=""
+[ "$rc_re" -eq 4 ] || fail "logger of a replaced region exited $rc_re, want 4"
+grep -q "region '$rname' was replaced by a new one" "$tmp/re.err" ||
+    fail "the logger did not say the region was replaced"
+grep -q '^logger: stopped (region replaced)' "$tmp/re.err" ||
+    fail "the logger's summary does not say why it stopped"
+grep -q '^logger: accounting: .*: balanced' "$tmp/re.err" ||
+    fail "replaced-region logger: accounting does not balance"
+[ "$(acct "$tmp/re.err" published)" = "$re_pub" ] ||
+    fail "replaced-region logger: published $(acct "$tmp/re.err" published), the first writer says $re_pub"
+
 echo "logging_e2e: PASS: published $published; bin $w_bin records in $nseg" \
      "segments = csv; disk-full wrote $w_nospc lost-to-I/O $i_nospc; EIO" \
      "wrote $w_eio lost-to-I/O $i_eio; fsync-EIO lost-to-I/O $i_fsync;" \
-     "$cuts cut copies recovered, 1 bit flip caught"
+     "$cuts cut copies recovered, 1 bit flip caught; a replaced region" \
+     "stopped its logger with status 4"
