@@ -113,6 +113,29 @@ static void fake_remove_root(void)
     fake_root[0] = '\0';
 }
 
+/* A CMocka teardown: the fake tree goes, whatever the test left in it. */
+static int fake_teardown(void **state)
+{
+    (void)state;
+    fake_remove_root();
+    return 0;
+}
+
+#ifdef SHMSEQ_BSP_H
+/* Open sysfs driver @p driver on the fake tree: "root=<tree>" followed by
+ * @p extra ("" or "key=value,..."). */
+static inline int fake_sensor_open(shmseq_sensor *s, const char *driver,
+                                   const char *extra, uint32_t width,
+                                   uint32_t rate)
+{
+    char params[2 * FAKE_PATH_MAX];
+
+    snprintf(params, sizeof params, "root=%s%s%s", fake_root,
+             extra[0] != '\0' ? "," : "", extra);
+    return shmseq_sensor_open(s, driver, params, width, rate);
+}
+#endif
+
 /*
  * The process's descriptors that point into the fake tree: how many, and
  * how many of those lack FD_CLOEXEC. Linux /proc; -1 if unavailable.

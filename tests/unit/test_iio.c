@@ -35,19 +35,9 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state)
-{
-    (void)state;
-    fake_remove_root();
-    return 0;
-}
-
 static int open_iio(shmseq_sensor *s, const char *extra, uint32_t width)
 {
-    char params[2 * FAKE_PATH_MAX];
-
-    snprintf(params, sizeof params, "root=%s,%s", fake_root, extra);
-    return shmseq_sensor_open(s, "iio", params, width, 100);
+    return fake_sensor_open(s, "iio", extra, width, 100);
 }
 
 static void read_ok(shmseq_sensor *s, double *v)
@@ -298,7 +288,7 @@ static void test_files_kept_open_cloexec(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, fake_teardown)
         T(test_missing_scale_is_one_offset_zero),
         T(test_shared_and_per_channel_scale),
         T(test_offset_applied_before_scale),

@@ -36,13 +36,6 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state)
-{
-    (void)state;
-    fake_remove_root();
-    return 0;
-}
-
 static int open_replay(shmseq_sensor *s, const char *file, const char *extra,
                        uint32_t width)
 {
@@ -208,7 +201,7 @@ static void test_refused_at_open(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, fake_teardown)
         T(test_recorded_rate_then_end),
         T(test_given_rate_and_loop),
         T(test_malformed_fields_are_nan),

@@ -39,20 +39,9 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state)
-{
-    (void)state;
-    fake_remove_root();
-    return 0;
-}
-
 static int open_thermal(shmseq_sensor *s, const char *extra, uint32_t width)
 {
-    char params[2 * FAKE_PATH_MAX];
-
-    snprintf(params, sizeof params, "root=%s%s%s", fake_root,
-             extra[0] != '\0' ? "," : "", extra);
-    return shmseq_sensor_open(s, "thermal", params, width, 10);
+    return fake_sensor_open(s, "thermal", extra, width, 10);
 }
 
 static void test_zones_and_hwmon_in_degrees(void **state)
@@ -169,7 +158,7 @@ static void test_files_kept_open_cloexec(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, fake_teardown)
         T(test_zones_and_hwmon_in_degrees),
         T(test_by_type_and_name_and_default),
         T(test_missing_names_the_path),
