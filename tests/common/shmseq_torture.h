@@ -179,6 +179,16 @@ static inline void torture_kill_args(int argc, char **argv, uint64_t def_kills,
     }
 }
 
+/* xorshift64 over @s (never 0): the tortures print their seed, so a run
+ * can be repeated (up to timing) with --seed. */
+static inline uint64_t torture_rnd(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
 /* A per-process unique region name with @tag. */
 static inline void torture_name(char *buf, size_t size, const char *tag)
 {

@@ -90,10 +90,7 @@ static uint64_t rng_state;
 
 static uint64_t rnd(void)
 {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
+    return torture_rnd(&rng_state);
 }
 
 static void note(struct result *r, const char *fmt, uint64_t a, uint64_t b)

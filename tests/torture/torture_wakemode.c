@@ -101,16 +101,6 @@ static struct control *ctl;
 static char region[64];
 static int nreaders = 3;
 
-/* xorshift64: the seed is printed, so a run can be repeated (up to
- * timing) with --seed. */
-static uint64_t rnd(uint64_t *s)
-{
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    return *s;
-}
-
 static void nap_ns(uint64_t ns)
 {
     struct timespec ts = {(time_t)(ns / 1000000000u), (long)(ns % 1000000000u)};
@@ -122,11 +112,11 @@ static void nap_ns(uint64_t ns)
  * third 5-200 us (around the spin budget), the rest none. */
 static void gap(uint64_t *s)
 {
-    uint64_t r = rnd(s) % 12u;
+    uint64_t r = torture_rnd(s) % 12u;
     if (r < 3u)
-        nap_ns(1 * MS + rnd(s) % (2 * MS));
+        nap_ns(1 * MS + torture_rnd(s) % (2 * MS));
     else if (r < 7u)
-        nap_ns(5000u + rnd(s) % 195000u);
+        nap_ns(5000u + torture_rnd(s) % 195000u);
 }
 
 static void note(char *msg, const char *fmt, uint64_t a, uint64_t b)
@@ -243,8 +233,8 @@ static int run_batch(unsigned count, bool last_batch, uint64_t seed)
         /* A stall ends the run early: this generation is the last. */
         bool last = (last_batch && g + 1u == count) ||
                     atomic_load(&ctl->stalled) != 0;
-        bool no_wake = (rnd(&s) & 1u) != 0;
-        unsigned n = (unsigned)(rnd(&s) % (MAX_BURST + 1u));
+        bool no_wake = (torture_rnd(&s) & 1u) != 0;
+        unsigned n = (unsigned)(torture_rnd(&s) % (MAX_BURST + 1u));
         if (last && n == 0)
             n = 1;
         if (run_generation(no_wake, n, last, &s) != 0)
@@ -442,11 +432,11 @@ int main(int argc, char **argv)
     int writer_failed = 0;
     uint64_t t0 = torture_now_ns();
     for (uint64_t g = 0; g < gens && !atomic_load(&ctl->done);) {
-        unsigned count = 1u + (unsigned)(rnd(&s) % MAX_BATCH);
+        unsigned count = 1u + (unsigned)(torture_rnd(&s) % MAX_BATCH);
         if (count > gens - g)
             count = (unsigned)(gens - g);
         g += count;
-        uint64_t batch_seed = rnd(&s) | 1u;
+        uint64_t batch_seed = torture_rnd(&s) | 1u;
         pid_t w = torture_fork();
         if (w < 0) {
             perror("fork");
