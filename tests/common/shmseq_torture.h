@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,6 +108,28 @@ static inline pid_t torture_fork(void)
     if (pid == 0)
         prctl(PR_SET_PDEATHSIG, SIGKILL);
     return pid;
+}
+
+/*
+ * Fork @p n children, child i running _exit(body(i)), into @p pids; then,
+ * if @p ready is not NULL, wait until @p ready counts all @p n (each child
+ * adds one once attached). 0, or -1 if a fork failed (perror said why).
+ */
+static inline int torture_fork_n(pid_t *pids, int n, int (*body)(int),
+                                 atomic_uint *ready)
+{
+    for (int i = 0; i < n; i++) {
+        pids[i] = torture_fork();
+        if (pids[i] < 0) {
+            perror("fork");
+            return -1;
+        }
+        if (pids[i] == 0)
+            _exit(body(i));
+    }
+    while (ready != NULL && atomic_load(ready) < (unsigned)n)
+        torture_sleep_ms(1);
+    return 0;
 }
 
 /* "ok" when a child exited with status 0. */

@@ -293,13 +293,8 @@ int main(int argc, char **argv)
 
     pid_t surv[NSURV];
     int sstatus[NSURV] = {0};
-    for (int i = 0; i < NSURV; i++) {
-        surv[i] = torture_fork();
-        if (surv[i] == 0)
-            _exit(survivor(i));
-    }
-    while (atomic_load(&ctl->attached) < NSURV)
-        torture_sleep_ms(1);
+    if (torture_fork_n(surv, NSURV, survivor, &ctl->attached) < 0)
+        return 1;
 
     int failed = 0;
     uint64_t by_kind[K_KINDS] = {0}, asleep = 0, in_open = 0, done_kills = 0;

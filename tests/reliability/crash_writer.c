@@ -328,13 +328,8 @@ int main(int argc, char **argv)
 
     pid_t readers[NREADERS];
     int rstatus[NREADERS] = {0};
-    for (int i = 0; i < NREADERS; i++) {
-        readers[i] = torture_fork();
-        if (readers[i] == 0)
-            _exit(reader_child(i));
-    }
-    while (atomic_load(&ctl->attached) < NREADERS)
-        torture_sleep_ms(1);
+    if (torture_fork_n(readers, NREADERS, reader_child, &ctl->attached) < 0)
+        return 1;
 
     uint64_t mid_write = 0, in_open = 0, checked = 0, hooked = 0, repaired = 0;
     uint64_t adopted = 0;

@@ -418,15 +418,8 @@ int main(int argc, char **argv)
     pid_t pids[MAX_READERS];
     int status[MAX_READERS];
     memset(status, 0, sizeof status);
-    for (int i = 0; i < nreaders; i++) {
-        pids[i] = torture_fork();
-        if (pids[i] < 0) {
-            perror("fork");
-            return 2;
-        }
-        if (pids[i] == 0)
-            _exit(run_reader(i));
-    }
+    if (torture_fork_n(pids, nreaders, run_reader, NULL) < 0)
+        return 2;
 
     uint64_t s = seed, batches = 0;
     int writer_failed = 0;
