@@ -257,12 +257,23 @@ re_pub=$(sed -n 's/^sensor_reader: published \([0-9]*\) samples.*/\1/p' \
 $emu "$sensor" --name "$rname" --board desktop --width 2 --rate "$rate" \
     --duration 20 --recreate --unlink 2>"$tmp/resensor2.err" &
 pids="$pids $!"; pid_re2=$!
+# A logger that never notices would wait for ever: bound it to 60 s. The
+# watchdog ends with the logger and holds none of ctest's pipes.
+(
+    i=0
+    while [ "$i" -lt 600 ] && kill -0 "$pid_re" 2>/dev/null; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    kill "$pid_re" 2>/dev/null
+) >/dev/null 2>&1 &
 wait "$pid_re"
 rc_re=$?
 kill "$pid_re2" 2>/dev/null
 wait "$pid_re2" 2>/dev/null
 pids=""
-[ "$rc_re" -eq 4 ] || fail "logger of a replaced region exited $rc_re, want 4"
+[ "$rc_re" -eq 4 ] ||
+    fail "logger of a replaced region exited $rc_re, want 4 (a logger still waiting is stopped after 60 s)"
 grep -q "region '$rname' was replaced by a new one" "$tmp/re.err" ||
     fail "the logger did not say the region was replaced"
 grep -q '^logger: stopped (region replaced)' "$tmp/re.err" ||
