@@ -43,6 +43,40 @@ static int cleanup(void **state)
     return 0;
 }
 
+/*
+ * Fork a child joined to us by two pipes, for a ready/go handshake: the
+ * child writes to *ready and reads from *go. In the child (0 returned)
+ * *ready and *go are its ends; in the parent (the pid returned) they are
+ * the other ends: read *ready, write *go. The unused ends are closed on
+ * both sides. -1 if a pipe or the fork failed.
+ */
+static pid_t fork_with_pipes(int *ready, int *go)
+{
+    int r[2], g[2];
+
+    if (pipe(r) != 0)
+        return -1;
+    if (pipe(g) != 0) {
+        close(r[0]);
+        close(r[1]);
+        return -1;
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(r[0]);
+        close(r[1]);
+        close(g[0]);
+        close(g[1]);
+        return -1;
+    }
+    close(pid == 0 ? r[0] : r[1]);
+    close(pid == 0 ? g[1] : g[0]);
+    *ready = pid == 0 ? r[1] : r[0];
+    *go = pid == 0 ? g[0] : g[1];
+    return pid;
+}
+
 /* In a forked child: say what failed and leave with status 1. */
 #define CHILD_CHECK(cond, ...)                                   \
     do {                                                         \

@@ -183,30 +183,22 @@ static void test_read_only_reader(void **state)
     assert_int_equal(shmseq_writer_open(&w, n, &cfg), 0);
     publish_n(&w, 5);
 
-    int ready[2], go[2];
-    assert_int_equal(pipe(ready), 0);
-    assert_int_equal(pipe(go), 0);
-    fflush(NULL);
-    pid_t pid = fork();
+    int ready, go;
+    pid_t pid = fork_with_pipes(&ready, &go);
     assert_true(pid >= 0);
-    if (pid == 0) {
-        close(ready[0]);
-        close(go[1]);
-        nobody_reader(n, ready[1], go[0]);
-    }
-    close(ready[1]);
-    close(go[0]);
+    if (pid == 0)
+        nobody_reader(n, ready, go);
     char c;
-    assert_int_equal(read(ready[0], &c, 1), 1);
+    assert_int_equal(read(ready, &c, 1), 1);
     publish_n(&w, 15);
     c = 1;
-    assert_int_equal(write(go[1], &c, 1), 1);
-    if (read(ready[0], &c, 1) == 1) { /* it is in read_wait now */
+    assert_int_equal(write(go, &c, 1), 1);
+    if (read(ready, &c, 1) == 1) { /* it is in read_wait now */
         publish_n(&w, 1);
     }
     int status = wait_child(pid);
-    close(ready[0]);
-    close(go[1]);
+    close(ready);
+    close(go);
     /* Whatever the child tried, the region is intact for everyone. */
     shmseq_reader r;
     assert_int_equal(shmseq_reader_open(&r, n, SHMSEQ_START_OLDEST), 0);
@@ -262,30 +254,23 @@ static void test_stale_live_writer(void **state)
 {
     (void)state;
     const char *n = rname("stale");
-    int ready[2], quit[2];
-    assert_int_equal(pipe(ready), 0);
-    assert_int_equal(pipe(quit), 0);
-    fflush(NULL);
-    pid_t pid = fork();
+    int ready, quit;
+    pid_t pid = fork_with_pipes(&ready, &quit);
     assert_true(pid >= 0);
     if (pid == 0) {
         /* The "old" writer: holds its region (and the lock) until told. */
         prctl(PR_SET_PDEATHSIG, SIGKILL);
-        close(ready[0]);
-        close(quit[1]);
         shmseq_config cfg = {.width = WIDTH, .capacity = CAPACITY};
         shmseq_writer w;
         int rc = shmseq_writer_open(&w, n, &cfg);
         CHILD_CHECK(rc == 0, "writer: %s", shmseq_strerror(rc));
         char c = 1;
-        CHILD_CHECK(write(ready[1], &c, 1) == 1, "ready pipe");
-        CHILD_CHECK(read(quit[0], &c, 1) >= 0, "quit pipe");
+        CHILD_CHECK(write(ready, &c, 1) == 1, "ready pipe");
+        CHILD_CHECK(read(quit, &c, 1) >= 0, "quit pipe");
         _exit(0); /* the kernel drops its lock */
     }
-    close(ready[1]);
-    close(quit[0]);
     char c;
-    assert_int_equal(read(ready[0], &c, 1), 1);
+    assert_int_equal(read(ready, &c, 1), 1);
 
     /* Make it a region of another layout version, as an older or newer
      * shmseq would have made it. */
@@ -319,10 +304,10 @@ static void test_stale_live_writer(void **state)
 
     /* The writer leaves: RECREATE replaces it. */
     c = 1;
-    assert_int_equal(write(quit[1], &c, 1), 1);
+    assert_int_equal(write(quit, &c, 1), 1);
     expect_ok(wait_child(pid), "stale writer");
-    close(ready[0]);
-    close(quit[1]);
+    close(ready);
+    close(quit);
     cfg.flags = 0;
     assert_int_equal(shmseq_writer_open(&w, n, &cfg), -EPROTO);
     cfg.flags = SHMSEQ_WRITER_RECREATE;

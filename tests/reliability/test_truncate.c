@@ -159,21 +159,13 @@ static int run(enum how how, off_t cut)
     assert_int_equal(shmseq_writer_open(&w, n, &cfg), 0);
     publish_n(&w, how == SIGBUS_POLL ? 300 : 10);
 
-    int ready[2], go[2];
-    assert_int_equal(pipe(ready), 0);
-    assert_int_equal(pipe(go), 0);
-    fflush(NULL);
-    pid_t pid = fork();
+    int ready, go;
+    pid_t pid = fork_with_pipes(&ready, &go);
     assert_true(pid >= 0);
-    if (pid == 0) {
-        close(ready[0]);
-        close(go[1]);
-        reader_child(n, how, ready[1], go[0]);
-    }
-    close(ready[1]);
-    close(go[0]);
+    if (pid == 0)
+        reader_child(n, how, ready, go);
     char c;
-    assert_int_equal(read(ready[0], &c, 1), 1);
+    assert_int_equal(read(ready, &c, 1), 1);
     if (how == ASLEEP)
         nap_ms(50); /* let it fall asleep in read_wait */
 
@@ -185,11 +177,11 @@ static int run(enum how how, off_t cut)
         assert_int_equal(truncate(path_buf, cut), 0);
     }
     c = 1;
-    assert_int_equal(write(go[1], &c, 1), 1);
+    assert_int_equal(write(go, &c, 1), 1);
     int status = 0;
     assert_int_equal(waitpid(pid, &status, 0), pid);
-    close(ready[0]);
-    close(go[1]);
+    close(ready);
+    close(go);
     /* The writer's mapping is cut too: it must not publish any more. */
     shmseq_writer_close(&w);
     return status;
