@@ -48,12 +48,14 @@ static int cleanup(void **state)
  * child writes to *ready and reads from *go. In the child (0 returned)
  * *ready and *go are its ends; in the parent (the pid returned) they are
  * the other ends: read *ready, write *go. The unused ends are closed on
- * both sides. -1 if a pipe or the fork failed.
+ * both sides. -1 (and both -1) if a pipe or the fork failed.
  */
 static pid_t fork_with_pipes(int *ready, int *go)
 {
     int r[2], g[2];
 
+    *ready = -1;
+    *go = -1;
     if (pipe(r) != 0)
         return -1;
     if (pipe(g) != 0) {
