@@ -30,13 +30,13 @@ _Static_assert(SHMSEQ_LOG_NAME_MAX == SHMSEQ_NAME_MAX, "log name");
 
 static const char *prog = "logger";
 
+/* Exit status: the region was replaced under the logger (see --help). */
+#define EX_REPLACED 4
+
 /* Records are buffered and written once a second (or when the buffer is
  * full), not once per sample, so the logger keeps up with fast writers.
  * ends[] remembers where each buffered record ends, so a short write says
  * exactly which records reached the file. */
-/* Exit status: the region was replaced under the logger (see --help). */
-#define EX_REPLACED 4
-
 #define SINK_BUF_SIZE (256u * 1024u)
 #define SINK_MAX_RECORDS 32768u
 #define SINK_PATH_MAX 4096u
