@@ -17,6 +17,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -598,6 +599,29 @@ int shmseq_ring_read(shmseq_ring_reader *r, shmseq_sample *meta,
         r->next++;
     }
     return -EAGAIN;
+}
+
+int shmseq_ring_read_many(shmseq_ring_reader *r, shmseq_sample *meta,
+                          double *values, uint32_t stride, uint32_t max_n)
+{
+    assert(r != NULL && r->region != NULL);
+    if (max_n == 0)
+        return -EINVAL;
+    int rc = check_room(r, values, stride);
+    if (rc < 0)
+        return rc;
+    /* N single reads, so the loss accounting is theirs exactly: each meta
+     * carries the samples skipped just before it. The cap on n keeps the
+     * count representable in the int return. */
+    uint32_t n = 0;
+    if (max_n > (uint32_t)INT_MAX)
+        max_n = (uint32_t)INT_MAX;
+    while (n < max_n &&
+           shmseq_ring_read(r, meta != NULL ? &meta[n] : NULL,
+                            values != NULL ? values + (size_t)n * stride : NULL,
+                            stride) == 0)
+        n++;
+    return n > 0 ? (int)n : -EAGAIN;
 }
 
 int shmseq_ring_read_latest(shmseq_ring_reader *r, shmseq_sample *meta,

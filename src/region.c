@@ -10,6 +10,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 
 #include "arch.h"
@@ -326,6 +327,36 @@ int shmseq_read(shmseq_reader *r, shmseq_sample *meta, double *values,
 {
     assert(r != NULL);
     return shmseq_ring_read(&r->ring, meta, values, max_values);
+}
+
+int shmseq_read_many(shmseq_reader *r, shmseq_sample *meta, double *values,
+                     uint32_t stride, uint32_t max_n)
+{
+    assert(r != NULL);
+    return shmseq_ring_read_many(&r->ring, meta, values, stride, max_n);
+}
+
+int shmseq_read_many_wait(shmseq_reader *r, shmseq_sample *meta,
+                          double *values, uint32_t stride, uint32_t max_n,
+                          int64_t timeout_ns)
+{
+    assert(r != NULL);
+    /* Argument errors before any wait, as the single read reports them. */
+    if (max_n == 0)
+        return -EINVAL;
+    if (max_n > (uint32_t)INT_MAX) /* the count is returned as an int */
+        max_n = (uint32_t)INT_MAX;
+    if (values != NULL && stride < shmseq_ring_reader_width(&r->ring))
+        return -EMSGSIZE;
+    int rc = shmseq_read_wait(r, meta, values, stride, timeout_ns);
+    if (rc < 0)
+        return rc;
+    if (max_n == 1)
+        return 1;
+    rc = shmseq_ring_read_many(&r->ring, meta != NULL ? meta + 1 : NULL,
+                               values != NULL ? values + stride : NULL, stride,
+                               max_n - 1u);
+    return rc > 0 ? rc + 1 : 1;
 }
 
 int shmseq_read_latest(shmseq_reader *r, shmseq_sample *meta, double *values,

@@ -214,6 +214,60 @@ int shmseq_read_wait(shmseq_reader *r, shmseq_sample *meta, double *values,
                      uint32_t max_values, int64_t timeout_ns);
 
 /**
+ * @brief Read up to @p max_n samples in one call without waiting: what
+ *        calling shmseq_read() until -EAGAIN or @p max_n samples would
+ *        copy, with the same loss accounting (meta[i].lost counts the
+ *        samples skipped just before sample i; received + lost still
+ *        equals the samples published since attaching).
+ *
+ * Sample i goes to meta[i] and values[i * stride ...] (width values), so a
+ * values array of @p max_n rows of @p stride doubles (stride = width for a
+ * dense N x width matrix) is filled row by row.
+ *
+ * @code
+ * shmseq_sample meta[256];
+ * double v[256][3];                       // a region of width 3
+ * int n = shmseq_read_many(&r, meta, &v[0][0], 3, 256);
+ * for (int i = 0; i < n; i++)
+ *     store(meta[i].seq, v[i]);
+ * @endcode
+ *
+ * @param[in]  r       an open reader
+ * @param[out] meta    @p max_n entries, or NULL
+ * @param[out] values  @p max_n x @p stride doubles, or NULL with stride 0
+ * @param[in]  stride  doubles from one sample's values to the next's, at
+ *                     least the width
+ * @param[in]  max_n   most samples to copy, at least 1
+ * @return the number of samples copied, 1..max_n, or:
+ * @retval -EAGAIN    nothing new yet
+ * @retval -EMSGSIZE  @p stride smaller than the width; nothing consumed
+ * @retval -EINVAL    @p max_n is 0
+ */
+int shmseq_read_many(shmseq_reader *r, shmseq_sample *meta, double *values,
+                     uint32_t stride, uint32_t max_n);
+
+/**
+ * @brief shmseq_read_many(), sleeping up to @p timeout_ns until at least
+ *        one sample is there.
+ *
+ * Waits exactly as shmseq_read_wait() does for the first sample, then
+ * takes whatever else is already there (up to @p max_n in all) without
+ * waiting again: it returns as soon as one sample is available.
+ *
+ * @param[in] timeout_ns  0: do not wait; negative: wait forever
+ * @return the number of samples copied, 1..max_n, or:
+ * @retval -ETIMEDOUT  nothing arrived in time
+ * @retval -EINTR      a signal interrupted the wait
+ * @retval -EMSGSIZE   @p stride smaller than the width; nothing consumed
+ * @retval -EINVAL     @p max_n is 0
+ * @retval -EBADMSG    the region was truncated or destroyed under the
+ *                     reader (as shmseq_read_wait())
+ */
+int shmseq_read_many_wait(shmseq_reader *r, shmseq_sample *meta,
+                          double *values, uint32_t stride, uint32_t max_n,
+                          int64_t timeout_ns);
+
+/**
  * @brief Read the newest sample, skipping (and counting as lost) older
  *        unread ones.
  * @retval 0          copied

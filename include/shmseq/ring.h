@@ -316,6 +316,30 @@ int shmseq_ring_read(shmseq_ring_reader *r, shmseq_sample *meta,
                      double *values, uint32_t max_values);
 
 /**
+ * @brief Read up to @p max_n samples in one call: the same as calling
+ *        shmseq_ring_read() until it returns -EAGAIN or @p max_n samples
+ *        were copied, with the same loss accounting (meta[i].lost counts
+ *        the samples skipped just before sample i).
+ *
+ * Sample i goes to meta[i] and values[i * stride .. i * stride + width - 1].
+ *
+ * @param[in]  r       the reader
+ * @param[out] meta    room for @p max_n entries, or NULL
+ * @param[out] values  room for @p max_n x @p stride values, or NULL (then
+ *                     @p stride must be 0)
+ * @param[in]  stride  values between the starts of two samples at
+ *                     @p values, at least the region's width
+ * @param[in]  max_n   most samples to copy, at least 1
+ * @return the number of samples copied (1..max_n), or:
+ * @retval -EAGAIN    no new sample yet
+ * @retval -EMSGSIZE  @p stride is smaller than the region's width; nothing
+ *                    was consumed
+ * @retval -EINVAL    @p max_n is 0
+ */
+int shmseq_ring_read_many(shmseq_ring_reader *r, shmseq_sample *meta,
+                          double *values, uint32_t stride, uint32_t max_n);
+
+/**
  * @brief Read the newest sample, skipping (and counting as lost) any older
  *        unread ones.
  *

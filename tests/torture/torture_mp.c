@@ -9,11 +9,14 @@
  *   poll    shmseq_read() in a busy loop, from the oldest sample
  *   wait    shmseq_read_wait() (sleeps on the futex word when caught up)
  *   latest  shmseq_read_latest() in a busy loop
+ *   many    shmseq_read_many() in a busy loop, batches of 1..BATCH_MAX
+ *   mwait   shmseq_read_many_wait() (sleeps when caught up), likewise
  *
  * Every sample a reader gets is checked word for word against its number
  * (a torn sample fails), sample numbers must follow exactly as
  * previous + 1 + meta.lost, and at the end received + lost must equal the
- * samples published since the reader attached. Readers stop when the
+ * samples published since the reader attached (for the batch readers too:
+ * each sample of a batch is checked as a single read would be). Readers stop when the
  * writer says it is done (a flag in a separate shared mapping) and they
  * have drained the ring. Exit status 0 only if every check held.
  *
@@ -32,11 +35,13 @@
 #define WIDTH 6u
 #define CAPACITY 256u
 #define READERS_PER_KIND 1
-#define KINDS 3
+#define KINDS 5
+#define BATCH_MAX 37u /* batch sizes cycle 1..BATCH_MAX, not a power of two */
 #define NREADERS (KINDS * READERS_PER_KIND)
 
-enum kind { K_POLL, K_WAIT, K_LATEST };
-static const char *const kind_name[KINDS] = {"poll", "wait", "latest"};
+enum kind { K_POLL, K_WAIT, K_LATEST, K_MANY, K_MWAIT };
+static const char *const kind_name[KINDS] = {"poll", "wait", "latest",
+                                             "many", "mwait"};
 
 struct result {
     uint64_t received, lost, first, next;
@@ -110,8 +115,9 @@ static int run_reader(int idx, enum kind kind)
         torture_sleep_ms(1);
     }
     shmseq_reader r;
-    unsigned flags = kind == K_POLL ? SHMSEQ_START_OLDEST | SHMSEQ_READER_POLL
-                                    : SHMSEQ_START_LATEST;
+    unsigned flags = kind == K_POLL || kind == K_MANY
+                         ? SHMSEQ_START_OLDEST | SHMSEQ_READER_POLL
+                         : SHMSEQ_START_LATEST;
     int rc = shmseq_reader_open(&r, region, flags);
     if (rc < 0) {
         note(res, "open failed: %llu", (uint64_t)-rc, 0);
@@ -124,44 +130,63 @@ static int run_reader(int idx, enum kind kind)
     uint64_t expect = st.first;
     atomic_fetch_add(&ctl->attached, 1);
 
-    double v[WIDTH];
-    shmseq_sample m;
+    double vs[BATCH_MAX][WIDTH];
+    shmseq_sample ms[BATCH_MAX];
+    uint32_t batch = 0;
     bool done = false;
     unsigned idle = 0;
     for (;;) {
+        int got = 1;
+        batch = batch % BATCH_MAX + 1u;
         switch (kind) {
         case K_POLL:
-            rc = shmseq_read(&r, &m, v, WIDTH);
+            rc = shmseq_read(&r, &ms[0], vs[0], WIDTH);
             break;
         case K_WAIT:
-            rc = shmseq_read_wait(&r, &m, v, WIDTH,
+            rc = shmseq_read_wait(&r, &ms[0], vs[0], WIDTH,
                                   done ? 0 : 1000000000ll);
+            break;
+        case K_MANY:
+            rc = got = shmseq_read_many(&r, ms, &vs[0][0], WIDTH, batch);
+            break;
+        case K_MWAIT:
+            rc = got = shmseq_read_many_wait(&r, ms, &vs[0][0], WIDTH, batch,
+                                             done ? 0 : 1000000000ll);
             break;
         case K_LATEST:
         default:
-            rc = shmseq_read_latest(&r, &m, v, WIDTH);
+            rc = shmseq_read_latest(&r, &ms[0], vs[0], WIDTH);
             break;
         }
-        if (rc == 0) {
+        if (rc >= 0 && (got < 1 || (uint32_t)got > batch)) {
+            res->order++;
+            note(res, "a batch of %llu for max %llu", (uint64_t)got, batch);
+            break;
+        }
+        for (int i = 0; rc >= 0 && i < got; i++) {
+            const shmseq_sample *m = &ms[i];
+            const double *v = vs[i];
             idle = 0;
             res->received++;
-            res->lost += m.lost;
-            if (m.width != WIDTH || shmseq_test_check(v, WIDTH, m.seq, m.timestamp_ns)) {
+            res->lost += m->lost;
+            if (m->width != WIDTH ||
+                shmseq_test_check(v, WIDTH, m->seq, m->timestamp_ns)) {
                 res->torn++;
-                note(res, "torn sample #%llu (word %llu)", m.seq,
-                     shmseq_test_check(v, WIDTH, m.seq, m.timestamp_ns));
+                note(res, "torn sample #%llu (word %llu)", m->seq,
+                     shmseq_test_check(v, WIDTH, m->seq, m->timestamp_ns));
             }
-            if (m.seq != expect + m.lost) {
+            if (m->seq != expect + m->lost) {
                 res->order++;
-                note(res, "sample #%llu, expected #%llu + lost", m.seq, expect);
+                note(res, "sample #%llu, expected #%llu + lost", m->seq, expect);
             }
-            if (m.epoch != 1) {
+            if (m->epoch != 1) {
                 res->epoch++;
-                note(res, "epoch %llu on #%llu", m.epoch, m.seq);
+                note(res, "epoch %llu on #%llu", m->epoch, m->seq);
             }
-            expect = m.seq + 1u;
-            continue;
+            expect = m->seq + 1u;
         }
+        if (rc >= 0)
+            continue;
         if (rc != -EAGAIN && rc != -ETIMEDOUT) {
             note(res, "read error %llu at #%llu", (uint64_t)-rc, expect);
             res->order++;
@@ -175,7 +200,7 @@ static int run_reader(int idx, enum kind kind)
             done = true; /* one more pass reads what is left */
             continue;
         }
-        /* Two cores, five processes: let the writer run now and then. */
+        /* Two cores, seven processes: let the writer run now and then. */
         if (++idle % 64u == 0)
             sched_yield();
     }

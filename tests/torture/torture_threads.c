@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Threaded invariant torture for ThreadSanitizer: one writer thread and
- * three reader threads (polling read, read_latest, blocking read through
- * wait_begin / port wait / wait_end) on ONE ring in an aligned static
+ * four reader threads (polling read, read_latest, blocking read through
+ * wait_begin / port wait / wait_end, batches of shmseq_ring_read_many())
+ * on ONE ring in an aligned static
  * buffer, through the core API. All threads touch the same addresses, so
  * TSan sees every shared access; the ring must be data-race-free by
  * construction (all shared words are atomics), and any report fails the
@@ -24,15 +25,17 @@
 
 #define WIDTH 5u
 #define CAPACITY 64u
-#define NREADERS 3
+#define NREADERS 4
+#define BATCH_MAX 13u
 
 static _Alignas(64) unsigned char mem[SHMSEQ_HEADER_SIZE + CAPACITY * 128u];
 static atomic_int done;
 static uint64_t samples;
 static uint64_t final_head; /* written before done (release) */
 
-enum kind { K_POLL, K_LATEST, K_WAIT };
-static const char *const kind_name[NREADERS] = {"poll", "latest", "wait"};
+enum kind { K_POLL, K_LATEST, K_WAIT, K_MANY };
+static const char *const kind_name[NREADERS] = {"poll", "latest", "wait",
+                                                "many"};
 
 struct reader {
     shmseq_ring_reader r;
@@ -67,27 +70,36 @@ static void *reader_main(void *arg)
     shmseq_reader_stats st;
     shmseq_ring_reader_stats(&rd->r, &st);
     uint64_t expect = st.first;
-    double v[WIDTH];
-    shmseq_sample m;
+    double vs[BATCH_MAX][WIDTH];
+    shmseq_sample ms[BATCH_MAX];
+    uint32_t batch = 0;
     bool finishing = false;
     for (;;) {
-        int rc = rd->kind == K_LATEST ? shmseq_ring_read_latest(&rd->r, &m, v, WIDTH)
-                                      : shmseq_ring_read(&rd->r, &m, v, WIDTH);
-        if (rc == 0) {
+        int rc, got = 1;
+        batch = batch % BATCH_MAX + 1u;
+        if (rd->kind == K_LATEST)
+            rc = shmseq_ring_read_latest(&rd->r, &ms[0], vs[0], WIDTH);
+        else if (rd->kind == K_MANY)
+            rc = got = shmseq_ring_read_many(&rd->r, ms, &vs[0][0], WIDTH, batch);
+        else
+            rc = shmseq_ring_read(&rd->r, &ms[0], vs[0], WIDTH);
+        for (int i = 0; rc >= 0 && i < got; i++) {
+            const shmseq_sample *m = &ms[i];
             rd->received++;
-            rd->lost += m.lost;
-            if (shmseq_test_check(v, WIDTH, m.seq, m.timestamp_ns) != 0 ||
-                m.seq != expect + m.lost) {
+            rd->lost += m->lost;
+            if (shmseq_test_check(vs[i], WIDTH, m->seq, m->timestamp_ns) != 0 ||
+                m->seq != expect + m->lost || (uint32_t)got > batch) {
                 if (rd->bad++ == 0)
                     snprintf(rd->msg, sizeof rd->msg,
                              "bad sample #%llu (expected #%llu + lost %llu)",
-                             (unsigned long long)m.seq,
+                             (unsigned long long)m->seq,
                              (unsigned long long)expect,
-                             (unsigned long long)m.lost);
+                             (unsigned long long)m->lost);
             }
-            expect = m.seq + 1u;
-            continue;
+            expect = m->seq + 1u;
         }
+        if (rc >= 0)
+            continue;
         if (finishing)
             break;
         if (atomic_load_explicit(&done, memory_order_acquire)) {
@@ -139,7 +151,8 @@ int main(int argc, char **argv)
     static struct reader rd[NREADERS];
     for (int i = 0; i < NREADERS; i++) {
         rd[i].kind = (enum kind)i;
-        unsigned flags = i == K_POLL ? SHMSEQ_START_OLDEST : SHMSEQ_START_LATEST;
+        unsigned flags = i == K_POLL || i == K_MANY ? SHMSEQ_START_OLDEST
+                                                    : SHMSEQ_START_LATEST;
         if (shmseq_ring_reader_attach(&rd[i].r, mem, sizeof mem, flags) != 0) {
             printf("torture_threads: reader attach failed\n");
             return 1;

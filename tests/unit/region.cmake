@@ -12,3 +12,7 @@ if(TARGET test_example_util) # not built where CMocka is missing
   target_include_directories(test_example_util PRIVATE
     ${PROJECT_SOURCE_DIR}/examples)
 endif()
+
+# The batch reads (shmseq_read_many, shmseq_read_many_wait): one fork.
+shmseq_add_test(NAME test_read_many SOURCES unit/test_read_many.c
+  CMOCKA LABELS unit TIMEOUT 60)
