@@ -232,8 +232,8 @@ for stage in "${stages[@]}"; do
       # The system tests exist only in the aarch64 build, and take the
       # armhf binaries into the emulated board too.
       ensure_built aarch64 armhf
-      [ -f bsp/qemu-virt-aarch64/boot.sh ] || {
-        echo "system: bsp/qemu-virt-aarch64/boot.sh is missing" >&2
+      [ -f tests/system/boot.sh ] || {
+        echo "system: tests/system/boot.sh is missing" >&2
         exit 1
       }
       run_ctest --test-dir build/aarch64 -L '^system$' --output-on-failure \

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The qemu-virt-aarch64 board: QEMU's "virt" machine with two Cortex-A53
- * cores, booted by bsp/qemu-virt-aarch64/boot.sh with Debian's arm64
+ * cores, booted by tests/system/boot.sh with Debian's arm64
  * kernel (generic or PREEMPT_RT). It is laid out as a small real-time
  * board would be: the sensor task alone on CPU 1 at SCHED_FIFO 80 with its
  * memory locked, the logger on CPU 0 at normal priority, so the logger's
