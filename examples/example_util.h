@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Small helpers shared by the example programs: strict number parsing for
- * command-line options, the usage-error exit, signal flags, and one place
- * that turns a region error code into a sentence saying what went wrong and
- * what to do about it. Header-only (static inline) so each example stays a
- * single program.
+ * Small helpers shared by the example programs: the usage-error exit,
+ * signal flags, and one place that turns a region error code into a
+ * sentence saying what went wrong and what to do about it. Header-only
+ * (static inline) so each example stays a single program. Numbers are
+ * parsed by shmseq_util (<shmseq_util/parse.h>), the parser the tools and
+ * drivers share.
  */
 #ifndef SHMSEQ_EXAMPLE_UTIL_H
 #define SHMSEQ_EXAMPLE_UTIL_H
@@ -18,6 +19,7 @@
 #include <string.h>
 
 #include <shmseq/shmseq.h>
+#include <shmseq_util/parse.h>
 
 /** Exit statuses every example documents in --help. */
 #define EX_OK 0
@@ -57,77 +59,6 @@ static inline void example_usage_error(const char *prog, const char *fmt,
     fprintf(stderr, fmt, arg);
     fprintf(stderr, "\nTry '%s --help'.\n", prog);
     exit(EX_USAGE);
-}
-
-static inline int example_parse_u32(const char *s, uint32_t *out)
-{
-    char *end;
-    unsigned long long v;
-
-    if (s == NULL || *s < '0' || *s > '9')
-        return -EINVAL;
-    errno = 0;
-    v = strtoull(s, &end, 10);
-    if (*end != '\0' || errno == ERANGE || v > UINT32_MAX)
-        return -EINVAL;
-    *out = (uint32_t)v;
-    return 0;
-}
-
-/** Decimal, or hexadecimal with a 0x prefix (a seed); never octal: "010"
- *  is ten, as a user typing it means. */
-static inline int example_parse_u64(const char *s, uint64_t *out)
-{
-    char *end;
-    unsigned long long v;
-    int base = 10;
-
-    if (s == NULL || *s < '0' || *s > '9')
-        return -EINVAL;
-    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-        base = 16;
-        s += 2;
-        if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f') ||
-              (*s >= 'A' && *s <= 'F')))
-            return -EINVAL;
-    }
-    errno = 0;
-    v = strtoull(s, &end, base);
-    if (*end != '\0' || errno == ERANGE)
-        return -EINVAL;
-    *out = (uint64_t)v;
-    return 0;
-}
-
-static inline int example_parse_int(const char *s, int *out)
-{
-    char *end;
-    long v;
-
-    if (s == NULL || *s == '\0')
-        return -EINVAL;
-    errno = 0;
-    v = strtol(s, &end, 10);
-    if (*end != '\0' || errno == ERANGE || v < -1000000 || v > 1000000)
-        return -EINVAL;
-    *out = (int)v;
-    return 0;
-}
-
-/** Seconds, >= 0 and finite ("1.5" allowed). */
-static inline int example_parse_seconds(const char *s, double *out)
-{
-    char *end;
-    double v;
-
-    if (s == NULL || *s == '\0')
-        return -EINVAL;
-    errno = 0;
-    v = strtod(s, &end);
-    if (*end != '\0' || errno == ERANGE || !(v >= 0.0) || v > 1e9)
-        return -EINVAL;
-    *out = v;
-    return 0;
 }
 
 static inline uint64_t example_seconds_to_ns(double s)

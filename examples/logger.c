@@ -502,7 +502,7 @@ int main(int argc, char **argv)
         switch (opt) {
         case 'n': name = optarg; break;
         case 'w':
-            if (example_parse_seconds(optarg, &wait_s) < 0)
+            if (shmseq_parse_seconds(optarg, &wait_s) < 0)
                 example_usage_error(prog, "--wait '%s': want seconds >= 0",
                                     optarg);
             break;
@@ -530,20 +530,20 @@ int main(int argc, char **argv)
         case 'O': oldest = 1; break;
         case 'A': any_owner = 1; break;
         case 'i':
-            if (example_parse_seconds(optarg, &idle_s) < 0)
+            if (shmseq_parse_seconds(optarg, &idle_s) < 0)
                 example_usage_error(prog, "--idle '%s': want seconds >= 0",
                                     optarg);
             break;
         case 'N': no_loss = 1; break;
         case 'S':
             /* At most an hour: a budget is a spin, not a poll loop. */
-            if (example_parse_u64(optarg, &spin_us) < 0 ||
+            if (shmseq_parse_u64(optarg, &spin_us) < 0 ||
                 spin_us > 3600ull * 1000000u)
                 example_usage_error(prog, "--spin '%s': want microseconds, "
                                     "0..3600000000", optarg);
             break;
         case 'c':
-            if (example_parse_u64(optarg, &count) < 0)
+            if (shmseq_parse_u64(optarg, &count) < 0)
                 example_usage_error(prog, "--count '%s': want a number >= 0",
                                     optarg);
             break;

@@ -216,17 +216,17 @@ int main(int argc, char **argv)
         switch (opt) {
         case 'n': name_arg = optarg; break;
         case 'c':
-            if (example_parse_u32(optarg, &st.count) < 0 || st.count == 0)
+            if (shmseq_parse_u32(optarg, &st.count) < 0 || st.count == 0)
                 example_usage_error(prog, "--count '%s': want a number >= 1",
                                     optarg);
             break;
         case 'w':
-            if (example_parse_u32(optarg, &st.width) < 0 || st.width == 0 ||
+            if (shmseq_parse_u32(optarg, &st.width) < 0 || st.width == 0 ||
                 st.width > SHMSEQ_WIDTH_MAX)
                 example_usage_error(prog, "--width '%s': want 1..64", optarg);
             break;
         case 'C':
-            if (example_parse_u32(optarg, &st.capacity) < 0 ||
+            if (shmseq_parse_u32(optarg, &st.capacity) < 0 ||
                 st.capacity < SHMSEQ_CAPACITY_MIN ||
                 st.capacity > SHMSEQ_CAPACITY_MAX ||
                 (st.capacity & (st.capacity - 1)) != 0)
@@ -234,12 +234,12 @@ int main(int argc, char **argv)
                                     "two, 2..1048576", optarg);
             break;
         case 's':
-            if (example_parse_u64(optarg, &st.seed) < 0)
+            if (shmseq_parse_u64(optarg, &st.seed) < 0)
                 example_usage_error(prog, "--seed '%s': want a number",
                                     optarg);
             break;
         case 't':
-            if (example_parse_seconds(optarg, &st.timeout_s) < 0)
+            if (shmseq_parse_seconds(optarg, &st.timeout_s) < 0)
                 example_usage_error(prog, "--timeout '%s': want seconds >= 0",
                                     optarg);
             break;

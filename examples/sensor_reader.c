@@ -190,7 +190,7 @@ int main(int argc, char **argv)
         case 'm': mlock_opt = 1; break;
         case 'L': latency_arg = optarg; break;
         case 'd':
-            if (example_parse_seconds(optarg, &duration) < 0)
+            if (shmseq_parse_seconds(optarg, &duration) < 0)
                 example_usage_error(prog, "--duration '%s': want seconds >= 0",
                                     optarg);
             break;
@@ -227,27 +227,27 @@ int main(int argc, char **argv)
     }
     if (params == NULL)
         params = "";
-    if (rate_arg && (example_parse_u32(rate_arg, &rate) < 0 || rate == 0 ||
+    if (rate_arg && (shmseq_parse_u32(rate_arg, &rate) < 0 || rate == 0 ||
                      rate > 1000000))
         example_usage_error(prog, "--rate '%s': want 1..1000000 Hz", rate_arg);
-    if (width_arg && (example_parse_u32(width_arg, &width) < 0 || width == 0 ||
+    if (width_arg && (shmseq_parse_u32(width_arg, &width) < 0 || width == 0 ||
                       width > SHMSEQ_WIDTH_MAX))
         example_usage_error(prog, "--width '%s': want 1..64", width_arg);
     if (cap_arg &&
-        (example_parse_u32(cap_arg, &capacity) < 0 ||
+        (shmseq_parse_u32(cap_arg, &capacity) < 0 ||
          capacity < SHMSEQ_CAPACITY_MIN || capacity > SHMSEQ_CAPACITY_MAX ||
          (capacity & (capacity - 1)) != 0))
         example_usage_error(prog,
                             "--capacity '%s': want a power of two, 2..1048576",
                             cap_arg);
-    if (prio_arg && (example_parse_int(prio_arg, &priority) < 0 ||
+    if (prio_arg && (shmseq_parse_int(prio_arg, &priority) < 0 ||
                      priority < 0 || priority > 99))
         example_usage_error(prog, "--priority '%s': want 0..99", prio_arg);
-    if (cpu_arg && example_parse_int(cpu_arg, &cpu) < 0)
+    if (cpu_arg && shmseq_parse_int(cpu_arg, &cpu) < 0)
         example_usage_error(prog, "--cpu '%s': want a CPU number or -1",
                             cpu_arg);
     /* The kernel takes a signed 32-bit value. */
-    if (latency_arg && (example_parse_u32(latency_arg, &latency_us) < 0 ||
+    if (latency_arg && (shmseq_parse_u32(latency_arg, &latency_us) < 0 ||
                         latency_us > INT32_MAX))
         example_usage_error(prog,
                             "--cpu-latency '%s': want 0..2147483647 us",

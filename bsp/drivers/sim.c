@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <shmseq_util/parse.h>
+
 #include "../bsp_internal.h"
 
 _Static_assert(sizeof(shmseq_sim_params) <= SHMSEQ_SENSOR_STATE_SIZE,
@@ -97,22 +99,6 @@ static int parse_double(const char *s, double *out)
     return 0;
 }
 
-static int parse_u64(const char *s, uint64_t *out)
-{
-    char *end;
-    unsigned long long v;
-
-    /* strtoull accepts a sign and wraps negatives; refuse them. */
-    if (*s < '0' || *s > '9')
-        return -EINVAL;
-    errno = 0;
-    v = strtoull(s, &end, 0);
-    if (*end != '\0' || errno == ERANGE)
-        return -EINVAL;
-    *out = (uint64_t)v;
-    return 0;
-}
-
 static int parse_pair(shmseq_sim_params *p, const char *key, const char *val)
 {
     double d;
@@ -127,7 +113,7 @@ static int parse_pair(shmseq_sim_params *p, const char *key, const char *val)
         return -EINVAL;
     }
     if (strcmp(key, "seed") == 0)
-        return parse_u64(val, &p->seed);
+        return shmseq_parse_u64(val, &p->seed);
     if (parse_double(val, &d) < 0)
         return -EINVAL;
     if (strcmp(key, "freq") == 0 && d >= 0.0)
