@@ -772,11 +772,24 @@ static void test_strerror(void **state)
         assert_non_null(text[i]);
         assert_true(strlen(text[i]) > 0);
         assert_string_equal(text[i], shmseq_strerror(codes[i]));
+        /* The library is used by programs it does not know: no sentence
+         * names one, nor a placeholder for a command line. */
+        assert_null(strstr(text[i], "shmseq rm"));
+        assert_null(strstr(text[i], "sensor_reader"));
+        assert_null(strstr(text[i], "NAME"));
+        /* One table gives the name too. */
+        assert_non_null(shmseq_errname(-codes[i]));
+        assert_string_equal(shmseq_errname(-codes[i]),
+                            shmseq_errname(codes[i]));
         for (size_t j = 0; j < i; j++)
             if (strcmp(text[i], text[j]) == 0)
                 fail_msg("codes %d and %d share the text \"%s\"", codes[i],
                          codes[j], text[i]);
     }
+    assert_string_equal(shmseq_errname(-EBUSY), "EBUSY");
+    assert_string_equal(shmseq_errname(-EBADMSG), "EBADMSG");
+    assert_string_equal(shmseq_errname(0), "OK");
+    assert_null(shmseq_errname(-EXDEV)); /* never returned by shmseq */
     /* Unknown values still get a text. */
     assert_non_null(shmseq_strerror(-12345));
     assert_true(strlen(shmseq_strerror(-EXDEV)) > 0);
