@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `shmseq dump NAME`: samples as CSV in the logger's format, either the
+ * ones in the ring now or, with --follow, the ones published from now on.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include "cli.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+static void dump_usage(void)
+{
+    printf(
+"Usage: %s dump NAME [-n N] [--follow] [--oldest] [--no-header]\n"
+"Print samples of region NAME as CSV, in the logger's format:\n"
+"seq,timestamp_ns,epoch,v0,v1,... (values with 17 significant digits, so\n"
+"they read back bit for bit).\n"
+"Without --follow: the samples in the ring now, from the oldest, then exit.\n"
+"With --follow: the samples published from now on (from the oldest with\n"
+"--oldest), until Ctrl-C or N samples.\n"
+"\n"
+"  -n, --count N   at most N samples; 0 = no limit            (default 0)\n"
+"  -f, --follow    keep printing new samples (waits for them)\n"
+"  -o, --oldest    with --follow: start with the oldest sample in the ring\n"
+"  -H, --no-header no CSV header line\n"
+"  -h, --help      this text\n"
+"\n"
+"Lost samples (overwritten by the writer before they were read) are\n"
+"reported on stderr; the rows printed are always whole samples.\n"
+"Exit status: 0 ok (Ctrl-C included), 1 runtime failure, 2 usage error,\n"
+"3 no region of that name.\n", cli_prog);
+}
+
+static void dump_header(uint32_t width)
+{
+    printf("seq,timestamp_ns,epoch");
+    for (uint32_t c = 0; c < width; c++)
+        printf(",v%" PRIu32, c);
+    putchar('\n');
+}
+
+static int dump_row(const shmseq_sample *m, const double *v)
+{
+    printf("%" PRIu64 ",%" PRIu64 ",%" PRIu32, m->seq, m->timestamp_ns,
+           m->epoch);
+    for (uint32_t c = 0; c < m->width; c++)
+        printf(",%.17g", v[c]);
+    return putchar('\n') == EOF ? -EIO : 0;
+}
+
+/* The next sample; with @p follow, waits for one (in slices, so Ctrl-C
+ * between the flag check and the sleep does not leave us asleep on a
+ * region whose writer is gone). -EAGAIN: none (more) to print. */
+static int dump_next(shmseq_reader *r, int follow, shmseq_sample *meta,
+                     double *v)
+{
+    int rc;
+
+    while (!cli_stop_signal) {
+        rc = shmseq_read(r, meta, v, SHMSEQ_WIDTH_MAX);
+        if (rc != -EAGAIN)
+            return rc;
+        if (!follow)
+            return -EAGAIN;
+        /* Flush while idle, so a pipe sees rows as they come. */
+        if (fflush(stdout) != 0)
+            return -EAGAIN;
+        rc = shmseq_read_wait(r, meta, v, SHMSEQ_WIDTH_MAX,
+                              200 * (int64_t)NS_PER_MS);
+        if (rc != -ETIMEDOUT && rc != -EINTR && rc != -EAGAIN)
+            return rc;
+    }
+    return -EAGAIN;
+}
+
+int cli_dump(int argc, char **argv)
+{
+    uint64_t count = 0, printed = 0, lost = 0, end = UINT64_MAX;
+    int follow = 0, oldest = 0, no_header = 0, first, rc, status = CLI_OK;
+    const cli_opt opts[] = {
+        {"count", 'n', CLI_OPT_NUM, &count, 0, UINT64_MAX, "a number"},
+        {"follow", 'f', CLI_OPT_FLAG, &follow, 0, 0, NULL},
+        {"oldest", 'o', CLI_OPT_FLAG, &oldest, 0, 0, NULL},
+        {"no-header", 'H', CLI_OPT_FLAG, &no_header, 0, 0, NULL},
+        {NULL, 0, CLI_OPT_FLAG, NULL, 0, 0, NULL},
+    };
+    const cli_cmd cmd = {"dump", dump_usage, opts, 1, 1};
+    double v[SHMSEQ_WIDTH_MAX];
+    shmseq_region_info info;
+    shmseq_sample meta;
+    shmseq_reader r;
+    const char *name;
+
+    if ((rc = cli_parse(&cmd, argc, argv, &first)) >= 0)
+        return rc;
+    name = argv[first];
+    rc = cli_check_name("dump", name);
+    if (rc != CLI_OK)
+        return rc;
+
+    if (follow)
+        cli_catch_signals();
+    rc = shmseq_reader_open(&r, name,
+                            (follow && !oldest ? (unsigned)SHMSEQ_START_LATEST
+                                               : (unsigned)SHMSEQ_START_OLDEST) |
+                                CLI_READER_FLAGS);
+    if (rc < 0)
+        return cli_region_error("dump", name, rc);
+    /* A snapshot ends at the head seen now; a fast writer would otherwise
+     * keep a slow consumer dumping forever. */
+    if (!follow && shmseq_info(name, &info) == 0)
+        end = info.head;
+
+    if (!no_header)
+        dump_header(shmseq_reader_width(&r));
+    while (count == 0 || printed < count) {
+        rc = dump_next(&r, follow, &meta, v);
+        if (rc == -EAGAIN)
+            break;
+        if (rc < 0) {
+            fprintf(stderr, "%s: dump %s: read failed: %s\n", cli_prog, name,
+                    shmseq_strerror(rc));
+            status = CLI_FAIL;
+            break;
+        }
+        if (meta.seq >= end)
+            break;
+        if (meta.lost != 0) {
+            lost += meta.lost;
+            fflush(stdout);
+            fprintf(stderr, "%s: dump %s: lost %" PRIu64 " samples before "
+                    "sample %" PRIu64 " (overwritten before they could be "
+                    "read)\n", cli_prog, name, meta.lost, meta.seq);
+        }
+        if (dump_row(&meta, v) < 0)
+            break;
+        printed++;
+    }
+    shmseq_reader_close(&r);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "%s: dump %s: writing the output failed: %s\n",
+                cli_prog, name, strerror(errno));
+        return CLI_FAIL;
+    }
+    if (lost != 0)
+        fprintf(stderr, "%s: dump %s: %" PRIu64 " samples printed, %" PRIu64
+                " lost\n", cli_prog, name, printed, lost);
+    return status;
+}
