@@ -239,14 +239,14 @@ static uint32_t bswap32(uint32_t v)
     return (v >> 24) | ((v >> 8) & 0xff00u) | ((v << 8) & 0xff0000u) | (v << 24);
 }
 
-int shmseq_ring_check(const void *mem, size_t size, shmseq_region_info *out)
+/*
+ * Validate the header at @reg against @size, the bytes of the object it came
+ * from, and describe it in @out (if not NULL), except head. Reads every
+ * field once.
+ */
+static int check_header(const struct shmseq__region *reg, uint64_t size,
+                        shmseq_region_info *out)
 {
-    if (mem == NULL || ((uintptr_t)mem & 3u) != 0)
-        return -EINVAL;
-    if (size < SHMSEQ_HEADER_SIZE)
-        return -EBADMSG;
-
-    const struct shmseq__region *reg = mem;
     /* Pairs with the release store of magic in shmseq_ring_format(). */
     uint32_t magic = shmseq__ld_acquire(&reg->s.magic);
     if (magic == 0)
@@ -275,7 +275,7 @@ int shmseq_ring_check(const void *mem, size_t size, shmseq_region_info *out)
     if (slot_size != shmseq_slot_size(width))
         return -EBADMSG;
     uint64_t bytes = region_bytes(width, capacity);
-    if (recorded != bytes || bytes > (uint64_t)size)
+    if (recorded != bytes || bytes > size)
         return -EBADMSG;
 
     if (out != NULL) {
@@ -293,10 +293,57 @@ int shmseq_ring_check(const void *mem, size_t size, shmseq_region_info *out)
             shmseq__ld64(&reg->s.created_rt_lo, &reg->s.created_rt_hi);
         out->created_monotonic_ns =
             shmseq__ld64(&reg->s.created_mono_lo, &reg->s.created_mono_hi);
-        out->head = head64(reg, (const unsigned char *)mem + SHMSEQ_HEADER_SIZE,
-                           slot_size, capacity - 1u, 0);
     }
     return 0;
+}
+
+int shmseq_ring_check(const void *mem, size_t size, shmseq_region_info *out)
+{
+    if (mem == NULL || ((uintptr_t)mem & 3u) != 0)
+        return -EINVAL;
+    if (size < SHMSEQ_HEADER_SIZE)
+        return -EBADMSG;
+
+    const struct shmseq__region *reg = mem;
+    int rc = check_header(reg, (uint64_t)size, out);
+    if (rc == 0 && out != NULL)
+        out->head = head64(reg, (const unsigned char *)mem + SHMSEQ_HEADER_SIZE,
+                           out->slot_size, out->capacity - 1u, 0);
+    return rc;
+}
+
+int shmseq_ring_check_header(const void *hdr, size_t hdr_size,
+                             uint64_t object_size, shmseq_region_info *out,
+                             uint64_t *slot_offset)
+{
+    if (hdr == NULL || ((uintptr_t)hdr & 3u) != 0 || out == NULL ||
+        slot_offset == NULL)
+        return -EINVAL;
+    if (hdr_size < SHMSEQ_HEADER_SIZE || object_size < SHMSEQ_HEADER_SIZE)
+        return -EBADMSG;
+
+    const struct shmseq__region *reg = hdr;
+    int rc = check_header(reg, object_size, out);
+    if (rc < 0)
+        return rc;
+    uint32_t h = shmseq__ld_acquire(&reg->w.head);
+    out->head = h; /* the low 32 bits, until shmseq_ring_info_head() */
+    *slot_offset = (uint64_t)SHMSEQ_HEADER_SIZE +
+                   (uint64_t)((h - 1u) & (out->capacity - 1u)) * out->slot_size;
+    return 0;
+}
+
+void shmseq_ring_info_head(shmseq_region_info *info, const void *slot,
+                           size_t slot_size)
+{
+    struct payload p;
+    if (info == NULL || slot == NULL || ((uintptr_t)slot & 3u) != 0 ||
+        slot_size < info->slot_size)
+        return;
+    uint32_t h = (uint32_t)info->head;
+    if (slot_copy((const struct shmseq__slot *)slot, 0, &p) &&
+        p.number < NUMBER_LIMIT && (uint32_t)(p.number + 1u) == h)
+        info->head = p.number + 1u;
 }
 
 int shmseq_ring_writer_attach(shmseq_ring_writer *w, void *mem, size_t size)

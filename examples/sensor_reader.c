@@ -289,6 +289,13 @@ int main(int argc, char **argv)
         shmseq_sensor_close(&sensor);
         return EX_FAIL;
     }
+    rc = shmseq_writer_replaced(&w);
+    if (rc < 0)
+        fprintf(stderr, "%s: --recreate: replaced what was under '%s': %s\n",
+                prog, name,
+                rc == -EEXIST  ? "a region of another width or capacity" :
+                rc == -EPROTO  ? "a region of another layout or byte order" :
+                                 "a corrupt or half-made region, or another file");
     first = shmseq_writer_next(&w);
 
     example_catch_signals();

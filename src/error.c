@@ -25,13 +25,15 @@
               "it, or open the writer with SHMSEQ_WRITER_RECREATE)")         \
     X(EPROTO, "incompatible region: another layout version or byte order "  \
               "(remove it, then restart the writer)")                        \
-    X(EBADMSG, "corrupt or truncated region (remove it, then restart the "  \
-               "writer)")                                                    \
+    X(EBADMSG, "corrupt, truncated or half-made region, or another file "   \
+               "under its name (remove it, or open the writer with "         \
+               "SHMSEQ_WRITER_RECREATE)")                                    \
     X(EACCES, "permission denied on the region")                            \
     X(EPERM, "operation not permitted: the region belongs to another user " \
              "(pass SHMSEQ_READER_ANY_OWNER / SHMSEQ_WRITER_ANY_OWNER to "   \
-             "accept it), or real-time priority or memory locking needs "    \
-             "privileges")                                                   \
+             "accept it) or grants more access than the writer asked for "   \
+             "(SHMSEQ_WRITER_ANY_MODE), or real-time priority or memory "    \
+             "locking needs privileges")                                     \
     X(ENOSPC, "not enough shared memory for the region (/dev/shm is full)") \
     X(ENOMEM, "could not map the region (out of address space or memory)")  \
     X(ENOSYS, "POSIX shared memory is not available here (/dev/shm is "     \
@@ -39,6 +41,8 @@
     X(EMSGSIZE, "values buffer smaller than the region's width")            \
     X(ETIMEDOUT, "timed out waiting for a sample")                          \
     X(EINTR, "interrupted by a signal")                                     \
+    X(EMLINK, "refused: the region's file has a second name (a hard link "  \
+              "was planted under the region's name)")                        \
     X(ESTALE, "the region was replaced: its name now names a new region "   \
               "(a writer recreated it); open it again to follow it")
 

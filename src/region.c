@@ -23,6 +23,9 @@
 _Static_assert(SHMSEQ_LINE_SIZE * 9u >= 24u + 8u * SHMSEQ_WIDTH_MAX,
                "REGION_SIZE_MAX must cover the widest slot");
 
+/* The widest slot shmseq_info() copies (see REGION_SIZE_MAX). */
+#define INFO_SLOT_MAX (SHMSEQ_LINE_SIZE * 9u)
+
 /* Polling nap when a reader cannot sleep on the futex word. */
 #define POLL_NAP_NS 100000u
 /* Backoff when head says "data" but a read used up its bounded rounds (a
@@ -33,8 +36,8 @@ _Static_assert(SHMSEQ_LINE_SIZE * 9u >= 24u + 8u * SHMSEQ_WIDTH_MAX,
 /* Spin-then-sleep: polls between two looks at the clock. */
 #define SPIN_CHECK 16u
 /* How long a reader gives a just-created, still empty object to get its
- * writer lock before calling it half-made: 20 x 1 ms. */
-#define CREATE_GRACE_TRIES 20
+ * writer lock before calling it half-made: 20 ms, in naps of 1 ms. */
+#define CREATE_GRACE_NS 20000000u
 #define CREATE_GRACE_NAP_NS 1000000u
 
 int shmseq_name_check(const char *name)
@@ -92,7 +95,7 @@ static int config_check(const shmseq_config *cfg)
         return -EINVAL;
     if ((cfg->mode & ~0777u) != 0 ||
         (cfg->flags & ~(SHMSEQ_WRITER_RECREATE | SHMSEQ_WRITER_ANY_OWNER |
-                        SHMSEQ_WRITER_NO_WAKE)) != 0)
+                        SHMSEQ_WRITER_NO_WAKE | SHMSEQ_WRITER_ANY_MODE)) != 0)
         return -EINVAL;
     return 0;
 }
@@ -111,14 +114,36 @@ static int format_new(shmseq_writer *w, const shmseq_config *cfg, size_t size,
     return rc;
 }
 
+/* Map the existing object and check it as a region of cfg's geometry. */
+static int check_existing(shmseq_writer *w, const shmseq_config *cfg,
+                          const shmseq_port_stat *st)
+{
+    if (st->size < SHMSEQ_HEADER_SIZE || st->size > REGION_SIZE_MAX ||
+        st->size > SIZE_MAX)
+        return -EBADMSG;
+    int rc = shmseq_port_region_map(&w->port, (size_t)st->size, 0);
+    if (rc < 0)
+        return rc;
+    shmseq_region_info info;
+    rc = shmseq_ring_check(w->port.base, w->port.size, &info);
+    /* No magic, and we hold the lock, so nobody is formatting it now: a
+     * creator died after sizing it, or something else sits under the name.
+     * Only an empty object is known to hold nothing: refuse this one. */
+    if (rc == -EAGAIN)
+        rc = -EBADMSG;
+    if (rc == 0 && (info.width != cfg->width || info.capacity != cfg->capacity))
+        rc = -EEXIST;
+    return rc;
+}
+
 /*
- * The object exists and we hold its lock. Map and check it; decide whether
- * to take it over, reformat it, or refuse. Returns 0 when w->port maps a
- * region ready for writer_attach, 1 when the caller should unlink and
- * create afresh (RECREATE), or a negative errno.
+ * The object exists and we hold its lock. Decide whether to take it over,
+ * format it, or refuse. Returns 0 when w->port maps a region ready for
+ * writer_attach, 1 when the caller should remove it and create afresh
+ * (RECREATE; w->replaced says why), or a negative errno.
  */
 static int adopt_existing(shmseq_writer *w, const shmseq_config *cfg,
-                          size_t size)
+                          size_t size, uint32_t mode)
 {
     shmseq_port_stat st;
     int rc = shmseq_port_region_stat(&w->port, &st);
@@ -128,28 +153,30 @@ static int adopt_existing(shmseq_writer *w, const shmseq_config *cfg,
     rc = owner_check(&st, (cfg->flags & SHMSEQ_WRITER_ANY_OWNER) != 0);
     if (rc < 0)
         return rc;
+    /* A foreign region we cannot narrow (only its owner may chmod it) that
+     * lets more users in than this writer asked for. */
+    bool mine = st.uid == shmseq_port_uid();
+    if (!mine && (st.mode & ~mode & 0777u) != 0 &&
+        (cfg->flags & SHMSEQ_WRITER_ANY_MODE) == 0)
+        return -EPERM;
 
-    /* Smaller than a header, or a header without magic: its creator died
-     * before finishing (we hold the lock, so nobody is creating it now).
-     * Nothing valid was ever in it: format it in place. */
-    if (st.size < SHMSEQ_HEADER_SIZE)
-        return format_new(w, cfg, size, true);
-    if (st.size > REGION_SIZE_MAX || st.size > SIZE_MAX)
-        return (cfg->flags & SHMSEQ_WRITER_RECREATE) ? 1 : -EBADMSG;
-
-    rc = shmseq_port_region_map(&w->port, (size_t)st.size, 0);
-    if (rc < 0)
-        return rc;
-    shmseq_region_info info;
-    rc = shmseq_ring_check(w->port.base, w->port.size, &info);
-    if (rc == -EAGAIN) {
-        shmseq_port_region_unmap(&w->port);
-        return format_new(w, cfg, size, true);
-    }
-    if (rc == 0 && (info.width != cfg->width || info.capacity != cfg->capacity))
-        rc = -EEXIST;
-    if (rc < 0 && (cfg->flags & SHMSEQ_WRITER_RECREATE))
+    /* Empty: its creator died before sizing it (we hold the lock, so
+     * nobody is creating it now). Nothing was ever in it: format it. */
+    if (st.size == 0)
+        rc = format_new(w, cfg, size, true);
+    else
+        rc = check_existing(w, cfg, &st);
+    /* RECREATE replaces what is unusable as this region, nothing else (a
+     * failing mapping or a full /dev/shm says nothing about the object). */
+    if ((rc == -EBADMSG || rc == -EPROTO || rc == -EEXIST) &&
+        (cfg->flags & SHMSEQ_WRITER_RECREATE)) {
+        w->replaced = rc;
         return 1;
+    }
+    /* The asked mode applies to a region taken over too (a run with 0666
+     * must not leave it world-writable for the next one with 0600). */
+    if (rc == 0 && mine && (st.mode & 07777u) != mode)
+        rc = shmseq_port_region_chmod(&w->port, mode);
     return rc;
 }
 
@@ -170,9 +197,12 @@ int shmseq_writer_open(shmseq_writer *w, const char *name,
     uint32_t mode = cfg->mode ? cfg->mode : 0600u;
 
     /* Open-or-create races with other writers and with RECREATE: a few
-     * rounds settle it (each round either succeeds or fails for real). */
+     * rounds settle it (each round either succeeds, fails for real, or saw
+     * the name change under it and looks again). */
     for (int round = 0; round < 4; round++) {
         rc = shmseq_port_region_open(&w->port, name, 1);
+        if (rc == -ESTALE)
+            continue; /* the name changed between our open and our lock */
         if (rc == -ENOENT) {
             rc = shmseq_port_region_create(&w->port, name, size, mode);
             if (rc == -EEXIST)
@@ -180,21 +210,23 @@ int shmseq_writer_open(shmseq_writer *w, const char *name,
             if (rc == 0)
                 rc = format_new(w, cfg, size, false);
         } else if (rc == 0) {
-            rc = adopt_existing(w, cfg, size);
+            rc = adopt_existing(w, cfg, size, mode);
             if (rc == 1) {
+                /* Removed while we hold its lock, and only if the name
+                 * still refers to it: no other writer can be using it. */
+                rc = shmseq_port_region_unlink_locked(&w->port, name);
                 shmseq_port_region_close(&w->port);
-                rc = shmseq_port_region_unlink(name, 0);
-                if (rc < 0 && rc != -ENOENT)
-                    break;
+                if (rc < 0 && rc != -ENOENT && rc != -ESTALE)
+                    goto fail;
                 continue;
             }
         }
         if (rc < 0)
-            break;
+            goto fail;
 
         rc = shmseq_ring_writer_attach(&w->ring, w->port.base, w->port.size);
         if (rc < 0)
-            break;
+            goto fail;
         /* A port that cannot block has no wake call: its readers nap. The
          * never-wakes mark still wakes readers an earlier writer left
          * asleep, through the port's wake (see set_wake). */
@@ -204,11 +236,18 @@ int shmseq_writer_open(shmseq_writer *w, const char *name,
         shmseq_ring_writer_set_pid(&w->ring, shmseq_port_pid());
         return 0;
     }
-    if (rc > 0)
-        rc = -EBUSY; /* RECREATE kept losing races */
+    rc = -EBUSY; /* the name kept changing under us (other writers) */
+fail:
     shmseq_port_region_close(&w->port);
     memset(&w->ring, 0, sizeof w->ring);
+    w->replaced = 0;
     return rc;
+}
+
+int shmseq_writer_replaced(const shmseq_writer *w)
+{
+    assert(w != NULL);
+    return w->replaced;
 }
 
 int shmseq_publish(shmseq_writer *w, const double *values,
@@ -252,7 +291,8 @@ void shmseq_writer_close(shmseq_writer *w)
 static int stat_settled(shmseq_port_region *p, const char *name,
                         shmseq_port_stat *st)
 {
-    for (int i = 0;; i++) {
+    uint64_t until = 0;
+    for (;;) {
         int rc = shmseq_port_region_stat(p, st);
         if (rc < 0)
             return rc;
@@ -262,10 +302,15 @@ static int stat_settled(shmseq_port_region *p, const char *name,
             return 0;
         if (shmseq_port_region_writer_alive(name) > 0)
             return -EAGAIN;
-        if (i == CREATE_GRACE_TRIES)
+        uint64_t now = shmseq_port_monotonic_ns();
+        if (until == 0)
+            until = now + CREATE_GRACE_NS;
+        else if (now >= until)
             return -EBADMSG;
+        /* A signal cuts a nap short (-EINTR): the grace period is measured
+         * on the clock, so it simply goes on. */
         rc = shmseq_port_sleep_ns(CREATE_GRACE_NAP_NS);
-        if (rc < 0)
+        if (rc < 0 && rc != -EINTR)
             return rc;
     }
 }
@@ -466,6 +511,7 @@ int shmseq_read_wait(shmseq_reader *r, shmseq_sample *meta, double *values,
         if (rc < 0)
             return rc;
 
+        rc = -ENOSYS;
         if (shmseq_ring_reader_can_sleep(&r->ring)) {
             void *word;
             uint32_t value;
@@ -473,7 +519,15 @@ int shmseq_read_wait(shmseq_reader *r, shmseq_sample *meta, double *values,
             if (shmseq_ring_wait_begin(&r->ring, &word, &value))
                 rc = shmseq_port_wait(word, value, left);
             shmseq_ring_wait_end(&r->ring);
-        } else {
+            if (rc < 0 && rc != -EINTR && rc != -ETIMEDOUT) {
+                /* The sleep itself fails (no futex: ENOSYS; a seccomp
+                 * filter: EPERM): trying again at once would spin. This
+                 * reader polls from now on (and stops raising "waiting",
+                 * which would cost the writer a wake call per sample). */
+                shmseq_ring_reader_set_ctl(&r->ring, NULL);
+            }
+        }
+        if (rc < 0 && rc != -EINTR && rc != -ETIMEDOUT) {
             uint64_t nap = POLL_NAP_NS;
             if (left >= 0 && (uint64_t)left < nap)
                 nap = (uint64_t)left;
@@ -561,19 +615,48 @@ int shmseq_list(int (*fn)(void *ctx, const char *name), void *ctx)
     return shmseq_port_region_list(list_one, &l);
 }
 
+/*
+ * Describe a region of any owner without mapping it: its owner can truncate
+ * it at any moment, and a mapping would then kill this process with
+ * SIGBUS. The header and the slot before head are copied with reads; a
+ * truncated object is an error (-EBADMSG).
+ */
 int shmseq_info(const char *name, shmseq_region_info *out)
 {
     assert(out != NULL);
-    shmseq_reader r;
-    int rc = shmseq_reader_open(&r, name,
-                                SHMSEQ_READER_POLL | SHMSEQ_READER_ANY_OWNER);
+    int rc = shmseq_name_check(name);
     if (rc < 0)
         return rc;
-    rc = shmseq_ring_check(r.port.base, r.port.size, out);
+    shmseq_port_region p;
+    port_reset(&p);
+    rc = shmseq_port_region_open(&p, name, 0);
+    if (rc < 0)
+        return rc;
+    shmseq_port_stat st;
+    rc = stat_settled(&p, name, &st);
+
+    uint64_t hdr[SHMSEQ_HEADER_SIZE / 8u];
+    uint64_t slot[2][INFO_SLOT_MAX / 8u];
+    uint64_t at = 0;
+    if (rc == 0)
+        rc = shmseq_port_region_read(&p, 0, hdr, sizeof hdr);
+    if (rc == 0)
+        rc = shmseq_ring_check_header(hdr, sizeof hdr, st.size, out, &at);
+    if (rc == 0 && out->slot_size <= INFO_SLOT_MAX) {
+        /* Two copies: equal ones were not changed by the writer while
+         * they were taken (a write moves the slot's sequence word). */
+        rc = shmseq_port_region_read(&p, at, slot[0], out->slot_size);
+        if (rc == 0)
+            rc = shmseq_port_region_read(&p, at, slot[1], out->slot_size);
+        if (rc == 0 && memcmp(slot[0], slot[1], out->slot_size) == 0)
+            shmseq_ring_info_head(out, slot[0], out->slot_size);
+    }
+    if (rc == -EAGAIN && shmseq_port_region_writer_alive(name) == 0)
+        rc = -EBADMSG; /* no magic and no writer: half-made */
     if (rc == 0) {
         int alive = shmseq_port_region_writer_alive(name);
         out->writer_alive = alive > 0 ? 1u : 0u;
     }
-    shmseq_reader_close(&r);
+    shmseq_port_region_close(&p);
     return rc;
 }

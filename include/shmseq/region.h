@@ -56,6 +56,14 @@ extern "C" {
                                         (shmseq_reader_set_spin() bounds their
                                         latency). Lasts while this writer does */
 
+#define SHMSEQ_WRITER_ANY_MODE 0x10u /**< with SHMSEQ_WRITER_ANY_OWNER:
+                                          accept a region of another user
+                                          whose mode grants more than
+                                          shmseq_config.mode (default:
+                                          -EPERM; only its owner can narrow
+                                          it). A region of our own always
+                                          gets the asked mode */
+
 /** Reader flag (OR-ed with the shmseq_start value and SHMSEQ_READER_POLL):
  *  accept a region owned by another user (default: -EPERM), e.g. a logger
  *  running as its own user reading the sensor task's region. */
@@ -65,7 +73,8 @@ extern "C" {
 typedef struct shmseq_config {
     uint32_t width;    /**< values per sample, 1..SHMSEQ_WIDTH_MAX */
     uint32_t capacity; /**< slots, power of two, 2..SHMSEQ_CAPACITY_MAX */
-    uint32_t mode;     /**< permission bits at creation; 0 means 0600 */
+    uint32_t mode;     /**< permission bits (0 means 0600), set at creation
+                            and on taking over a region of our own */
     uint32_t flags;    /**< SHMSEQ_WRITER_* */
 } shmseq_config;
 
@@ -73,6 +82,7 @@ typedef struct shmseq_config {
 typedef struct shmseq_writer {
     shmseq_ring_writer ring;
     shmseq_port_region port;
+    int replaced; /* shmseq_writer_replaced() */
 } shmseq_writer;
 
 /** A reader handle; caller-allocated. */
@@ -99,8 +109,12 @@ int shmseq_name_check(const char *name);
  * A new region is created with permission cfg->mode (0600 by default) and
  * its full size reserved. An existing one is checked; if its last writer
  * died, this writer repairs the slot it may have left half-written,
- * increments the epoch and continues the sample numbering. The exclusion is
- * a kernel lock on the region, released if this process dies.
+ * increments the epoch and continues the sample numbering, and sets
+ * cfg->mode on it if it is ours. An empty object (a creator that died
+ * before sizing it) is formatted in place; anything else that is not a
+ * region of this geometry is refused, or with SHMSEQ_WRITER_RECREATE
+ * removed and created afresh (shmseq_writer_replaced() then says why). The
+ * exclusion is a kernel lock on the region, released if this process dies.
  *
  * @param[out] w     handle to initialise
  * @param[in]  name  region name (see shmseq_name_check())
@@ -112,12 +126,21 @@ int shmseq_name_check(const char *name);
  * @retval -EEXIST        the region exists with another width or capacity
  *                        (use SHMSEQ_WRITER_RECREATE or shmseq_unlink())
  * @retval -EPROTO        the region has another layout version or byte order
- * @retval -EBADMSG       the existing region is corrupt
+ * @retval -EBADMSG       the object under the name is not empty and not a
+ *                        valid region: corrupt, half-made by a creator that
+ *                        died after sizing it, or any other file (use
+ *                        SHMSEQ_WRITER_RECREATE or shmseq_unlink())
  * @retval -EACCES        permission denied
  * @retval -EPERM         the existing region belongs to another user (and
- *                        cfg->flags lacks SHMSEQ_WRITER_ANY_OWNER)
+ *                        cfg->flags lacks SHMSEQ_WRITER_ANY_OWNER), or it
+ *                        does and its mode grants more than cfg->mode (and
+ *                        cfg->flags lacks SHMSEQ_WRITER_ANY_MODE)
+ * @retval -EINVAL        (also) the name is not a regular file
+ * @retval -EMLINK        the region's file has a second name (a hard link
+ *                        planted under it): refused
  * @retval -ENOSPC        not enough shared memory for the region
- * @retval -ENOMEM        the mapping failed
+ * @retval -ENOMEM        the mapping failed (out of memory or address
+ *                        space); another mmap error is returned as it is
  * @retval -ENOSYS        no POSIX shared memory here (/dev/shm missing)
  *
  * @warning The writer lock belongs to the open file description, so a
@@ -128,6 +151,18 @@ int shmseq_name_check(const char *name);
  */
 int shmseq_writer_open(shmseq_writer *w, const char *name,
                        const shmseq_config *cfg);
+
+/**
+ * @brief What an open with SHMSEQ_WRITER_RECREATE removed before it created
+ *        the region afresh: for the caller to report (the library prints
+ *        nothing).
+ * @retval 0         nothing was replaced (created, or taken over)
+ * @retval -EEXIST   a region of another width or capacity
+ * @retval -EPROTO   a region of another layout version or byte order
+ * @retval -EBADMSG  a corrupt or half-made region, or any other non-empty
+ *                   file under the name
+ */
+int shmseq_writer_replaced(const shmseq_writer *w);
 
 /**
  * @brief Publish one sample of the region's width.
@@ -179,7 +214,10 @@ void shmseq_writer_close(shmseq_writer *w);
  * @retval -EACCES        permission denied
  * @retval -EPERM         the region belongs to another user (and @p flags
  *                        lacks SHMSEQ_READER_ANY_OWNER)
- * @retval -ENOMEM        the mapping failed
+ * @retval -EMLINK        the region's file has a second name (a planted
+ *                        hard link): refused
+ * @retval -ENOMEM        the mapping failed (out of memory or address
+ *                        space); another mmap error is returned as it is
  * @retval -ENOSYS        no POSIX shared memory here (/dev/shm missing)
  */
 int shmseq_reader_open(shmseq_reader *r, const char *name, unsigned flags);

@@ -205,6 +205,41 @@ int shmseq_ring_format(void *mem, size_t size, uint32_t width,
 int shmseq_ring_check(const void *mem, size_t size, shmseq_region_info *out);
 
 /**
+ * @brief Check a copy of a region's header, read out of an object without
+ *        mapping it (with pread(), so an object truncated meanwhile is an
+ *        error, never a SIGBUS), and describe it.
+ *
+ * As shmseq_ring_check(), against @p object_size, except that out->head
+ * holds only the low 32 bits of head. To get the full number, copy
+ * out->slot_size bytes at @p slot_offset of the object (the slot before
+ * head) and pass them to shmseq_ring_info_head().
+ *
+ * @param[in]  hdr          a copy of the first SHMSEQ_HEADER_SIZE bytes,
+ *                          4-byte aligned
+ * @param[in]  hdr_size     bytes at @p hdr
+ * @param[in]  object_size  the size of the object the copy came from
+ * @param[out] out          the header fields
+ * @param[out] slot_offset  where the slot before head starts in the object
+ * @retval 0, -EAGAIN, -EBADMSG, -EPROTO  as shmseq_ring_check()
+ * @retval -EINVAL  a NULL or misaligned pointer
+ */
+int shmseq_ring_check_header(const void *hdr, size_t hdr_size,
+                             uint64_t object_size, shmseq_region_info *out,
+                             uint64_t *slot_offset);
+
+/**
+ * @brief Complete info->head from a copy of the slot before head (see
+ *        shmseq_ring_check_header()): the full 64-bit number if the slot
+ *        confirms the low 32 bits, else info->head is left as it was.
+ * @param[in]     slot       the copy, 4-byte aligned; a copy the writer
+ *                           changed while it was taken must not be passed
+ *                           (copy twice and compare)
+ * @param[in]     slot_size  bytes at @p slot (at least info->slot_size)
+ */
+void shmseq_ring_info_head(shmseq_region_info *info, const void *slot,
+                           size_t slot_size);
+
+/**
  * @brief Become the writer of a formatted region, taking it over if a
  *        previous writer left it.
  *

@@ -134,7 +134,12 @@ static int probe_writer(int fd)
     return -errno;
 }
 
-/* Refuse anything but a regular file (a tmpfs object always is). */
+/*
+ * Refuse anything but a regular file (a tmpfs object always is) with
+ * exactly one name. A second name is a hard link someone planted (a region
+ * is only ever created under one name); no name at all means the object was
+ * removed after we opened it, which the caller treats as "no such region".
+ */
 static int check_regular(int fd)
 {
     struct stat st;
@@ -145,6 +150,54 @@ static int check_regular(int fd)
      * something a region can live in. */
     if (!S_ISREG(st.st_mode))
         return -EINVAL;
+    if (st.st_nlink > 1)
+        return -EMLINK;
+    if (st.st_nlink == 0)
+        return -ENOENT;
+    return 0;
+}
+
+/*
+ * Whether the name @p obj refers to the object open on @p fd: 1 yes, 0 it
+ * names another object, -ENOENT the name is gone. A removed and recreated
+ * object is a new inode of the shm file system, even at the same size and
+ * owner.
+ */
+static int names_fd(int fd, const char *obj)
+{
+    struct stat mine, named;
+    int nfd, rc;
+
+    if (fstat(fd, &mine) != 0)
+        return -errno;
+    nfd = shm_open(obj, O_RDONLY | OPEN_FLAGS, 0);
+    if (nfd < 0)
+        return shm_open_error(errno);
+    rc = fstat(nfd, &named) == 0 ? 0 : -errno;
+    (void)close(nfd);
+    if (rc < 0)
+        return rc;
+    return mine.st_dev == named.st_dev && mine.st_ino == named.st_ino;
+}
+
+/*
+ * Remove the name @p obj of the object open and locked on @p fd, only if
+ * the name still refers to it. Every unlink but a forced one goes through
+ * here: the caller holds the writer lock, so no other writer can be using
+ * the object, and since every non-forced removal needs that lock, nobody
+ * but a forced removal can remove the name and give it to a new object
+ * between the check and the unlink.
+ */
+static int unlink_if_mine(int fd, const char *obj)
+{
+    int rc = names_fd(fd, obj);
+
+    if (rc < 0)
+        return rc;
+    if (rc == 0)
+        return -ESTALE;
+    if (shm_unlink(obj) != 0)
+        return shm_open_error(errno);
     return 0;
 }
 
@@ -161,7 +214,11 @@ static int reserve(int fd, size_t size)
         return -errno;
     if (len == 0)
         return 0;
-    err = posix_fallocate(fd, 0, len);  /* returns the error, not -1 */
+    /* Returns the error, not -1. A large reservation can be interrupted by
+     * a signal (EINTR); it is safe to redo from the start. */
+    do
+        err = posix_fallocate(fd, 0, len);
+    while (err == EINTR);
     if (err == EINVAL || err == EOPNOTSUPP)
         return 0;  /* the file system cannot reserve: run unreserved */
     return -err;
@@ -183,16 +240,26 @@ int shmseq_port_region_create(shmseq_port_region *r, const char *name,
                   (mode_t)(mode & 0777u));
     if (fd < 0)
         return shm_open_error(errno);
+    /* The name is visible from here on: another writer may open the new,
+     * empty object and lock it before we do (it then formats it in place).
+     * Whoever holds the lock owns the object, so a creator that loses the
+     * lock leaves without touching the name: -EBUSY, as for any region a
+     * writer holds. */
+    rc = lock_writer(fd);
+    if (rc < 0) {
+        (void)close(fd);
+        return rc;
+    }
     /* shm_open applied the umask; the configured mode is what was asked
      * for (e.g. 0640 so a logger group can read). */
     if (fchmod(fd, (mode_t)(mode & 0777u)) != 0)
         rc = -errno;
     if (rc == 0)
-        rc = lock_writer(fd);
-    if (rc == 0)
         rc = reserve(fd, size);
     if (rc < 0) {
-        (void)shm_unlink(obj);
+        /* Ours (we hold the lock): remove it, unless a forced removal
+         * already gave the name to another object. */
+        (void)unlink_if_mine(fd, obj);
         (void)close(fd);
         return rc;
     }
@@ -220,6 +287,18 @@ int shmseq_port_region_open(shmseq_port_region *r, const char *name,
     rc = check_regular(fd);
     if (rc == 0 && writable)
         rc = lock_writer(fd);
+    if (rc == 0 && writable) {
+        /* The name may have been removed between our open and our lock
+         * (by a RECREATE writer or a removal that held the lock then and
+         * has let it go since): the lock would then hold an object nobody
+         * finds by name any more. Only the object the name refers to
+         * counts: -ESTALE tells the caller to open the name again. */
+        rc = names_fd(fd, obj);
+        if (rc == 1)
+            rc = 0;
+        else if (rc == 0 || rc == -ENOENT)
+            rc = -ESTALE;
+    }
     if (rc < 0) {
         (void)close(fd);
         return rc;
@@ -291,7 +370,7 @@ int shmseq_port_region_map(shmseq_port_region *r, size_t size,
     p = mmap(NULL, size, writable ? PROT_READ | PROT_WRITE : PROT_READ,
              MAP_SHARED, fd, 0);
     if (p == MAP_FAILED)
-        return -ENOMEM;
+        return -errno;
     r->base = p;
     r->size = size;
 
@@ -306,8 +385,10 @@ int shmseq_port_region_map(shmseq_port_region *r, size_t size,
          * allowed as long as nothing touches beyond it. */
         p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
         if (p == MAP_FAILED) {
+            int err = errno;
+
             shmseq_port_region_unmap(r);
-            return -ENOMEM;
+            return -err;
         }
         r->ctl = p;
         r->ctl_size = len;
@@ -346,47 +427,87 @@ static int open_probe(const char *name, int *fd)
 int shmseq_port_region_unlink(const char *name, int force)
 {
     char obj[SHMSEQ_OBJ_NAME_MAX];
+    shmseq_port_region r;
     int rc = object_name(obj, name);
 
     if (rc < 0)
         return rc;
-    if (!force) {
-        int fd;
-
-        rc = open_probe(name, &fd);
-        if (rc < 0)
-            return rc;
-        rc = probe_writer(fd);
-        (void)close(fd);
-        if (rc < 0)
-            return rc;
-        if (rc > 0)
-            return -EBUSY;
+    if (force) {
+        if (shm_unlink(obj) != 0)
+            return shm_open_error(errno);
+        return 0;
     }
-    if (shm_unlink(obj) != 0)
-        return shm_open_error(errno);
+    /* Take the writer lock, as a writer would: -EBUSY while one holds it,
+     * and no writer can take the region over until the name is gone. */
+    for (int round = 0; round < 4; round++) {
+        rc = shmseq_port_region_open(&r, name, 1);
+        if (rc == -ESTALE)
+            continue; /* replaced while we locked: look again */
+        if (rc < 0)
+            return rc;
+        rc = shmseq_port_region_unlink_locked(&r, name);
+        shmseq_port_region_close(&r);
+        if (rc != -ESTALE)
+            return rc;
+    }
+    return -EBUSY;
+}
+
+int shmseq_port_region_unlink_locked(const shmseq_port_region *r,
+                                     const char *name)
+{
+    char obj[SHMSEQ_OBJ_NAME_MAX];
+    int rc;
+
+    assert(r != NULL && r->handle >= 0 && (r->flags & SHMSEQ_PORT_LOCKED));
+    rc = object_name(obj, name);
+    if (rc < 0)
+        return rc;
+    return unlink_if_mine((int)r->handle, obj);
+}
+
+int shmseq_port_region_chmod(shmseq_port_region *r, uint32_t mode)
+{
+    assert(r != NULL && r->handle >= 0 && (r->flags & SHMSEQ_PORT_LOCKED));
+    if (fchmod((int)r->handle, (mode_t)(mode & 0777u)) != 0)
+        return -errno;
+    return 0;
+}
+
+int shmseq_port_region_read(const shmseq_port_region *r, uint64_t offset,
+                            void *buf, size_t len)
+{
+    unsigned char *p = buf;
+    size_t done = 0;
+
+    assert(r != NULL && r->handle >= 0);
+    if (offset > (uint64_t)INT64_MAX - len)
+        return -EBADMSG;
+    while (done < len) {
+        ssize_t n = pread((int)r->handle, p + done, len - done,
+                          (off_t)(offset + done));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -errno;
+        if (n == 0)
+            return -EBADMSG; /* the object ends first: truncated */
+        done += (size_t)n;
+    }
     return 0;
 }
 
 int shmseq_port_region_same(const shmseq_port_region *r, const char *name)
 {
-    struct stat mine, named;
-    int fd, rc;
+    char obj[SHMSEQ_OBJ_NAME_MAX];
+    int rc;
 
     if (r->handle < 0)
         return -EBADF;
-    if (fstat((int)r->handle, &mine) != 0)
-        return -errno;
-    rc = open_probe(name, &fd);
+    rc = object_name(obj, name);
     if (rc < 0)
         return rc;
-    rc = fstat(fd, &named) == 0 ? 0 : -errno;
-    (void)close(fd);
-    if (rc < 0)
-        return rc;
-    /* A removed and recreated object is a new inode of the shm file
-     * system, even at the same size and owner. */
-    return mine.st_dev == named.st_dev && mine.st_ino == named.st_ino;
+    return names_fd((int)r->handle, obj);
 }
 
 int shmseq_port_region_writer_alive(const char *name)

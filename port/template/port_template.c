@@ -120,6 +120,36 @@ int shmseq_port_region_unlink(const char *name, int force)
     return -ENOSYS;
 }
 
+int shmseq_port_region_unlink_locked(const shmseq_port_region *r,
+                                     const char *name)
+{
+    /* Remove `name` only if it still names the object r holds locked
+     * (-ESTALE if it names another, -ENOENT if gone). */
+    (void)r;
+    (void)name;
+    return -ENOSYS;
+}
+
+int shmseq_port_region_chmod(shmseq_port_region *r, uint32_t mode)
+{
+    /* Set the permission bits of the open, locked object. */
+    (void)r;
+    (void)mode;
+    return -ENOSYS;
+}
+
+int shmseq_port_region_read(const shmseq_port_region *r, uint64_t offset,
+                            void *buf, size_t len)
+{
+    /* Copy len bytes at offset without mapping; -EBADMSG if the object
+     * ends first. */
+    (void)r;
+    (void)offset;
+    (void)buf;
+    (void)len;
+    return -ENOSYS;
+}
+
 int shmseq_port_region_writer_alive(const char *name)
 {
     /* 1 if a writer holds the lock, 0 if not, -ENOENT if no such region.

@@ -79,3 +79,21 @@ shmseq_add_test(NAME crash_reader SOURCES reliability/crash_reader.c
 # /proc/self/maps counts equal before and after.
 shmseq_add_test(NAME test_leaks SOURCES reliability/test_leaks.c
   LABELS reliability torture TIMEOUT 300)
+
+# Races at creation, takeover and removal, EINTR, mmap errors and
+# shmseq_info on a region truncated under it: each window held open by
+# wrapping the libc call in the gap. The library is built with 64-bit
+# offsets and time, so it calls these glibc entry points (the time64 ones
+# on 32-bit ABIs).
+set(_races_wraps shm_open shm_unlink posix_fallocate64 mmap64 pread64 close)
+if(CMAKE_SIZEOF_VOID_P EQUAL 4)
+  list(APPEND _races_wraps __fstat64_time64 __nanosleep64)
+else()
+  list(APPEND _races_wraps fstat64 nanosleep)
+endif()
+shmseq_add_test(NAME test_races SOURCES reliability/test_races.c
+  CMOCKA LABELS reliability unit TIMEOUT 120)
+if(TARGET test_races)
+  list(TRANSFORM _races_wraps PREPEND "-Wl,--wrap=")
+  target_link_options(test_races PRIVATE ${_races_wraps})
+endif()

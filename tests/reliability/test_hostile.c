@@ -5,13 +5,17 @@
  *
  *  - a writer that died during creation (object of size 0, or full size
  *    with no magic, and no writer lock): readers neither hang nor trust it
- *    (-EBADMSG), the next writer formats it; while its creator still holds
+ *    (-EBADMSG); the next writer formats an empty one, and replaces a
+ *    full-size one only with RECREATE; while its creator still holds
  *    the lock it is "being created" (-EAGAIN) and other writers get -EBUSY;
  *  - every invalid header field, each with its exact error, for
  *    shmseq_reader_open, shmseq_info and shmseq_writer_open;
  *  - a symbolic link, a FIFO or a directory in a region's place: refused
- *    (-EINVAL), and the FIFO never blocks the open;
- *  - a region owned by another user: -EPERM unless the ANY_OWNER flags.
+ *    (-EINVAL), and the FIFO never blocks the open; a hard link: -EMLINK;
+ *  - a 100-byte garbage file: refused by writers (-EBADMSG) unless
+ *    RECREATE, which replaces it with the asked mode and reports it;
+ *  - a region owned by another user: -EPERM unless the ANY_OWNER flags,
+ *    and for a writer also if its mode is wider than asked (ANY_MODE).
  *
  * Names carry the pid; every object is removed by the teardown.
  */
@@ -113,6 +117,21 @@ static void expect_repaired(const char *n)
     shmseq_writer_close(&w);
 }
 
+/* Not empty and not a region: a writer refuses it (-EBADMSG); with
+ * RECREATE it replaces it with a new region and says so. */
+static void expect_replaced(const char *n)
+{
+    shmseq_config cfg = {.width = 2, .capacity = 16};
+    shmseq_writer w;
+    assert_int_equal(shmseq_writer_open(&w, n, &cfg), -EBADMSG);
+    cfg.flags = SHMSEQ_WRITER_RECREATE;
+    assert_int_equal(shmseq_writer_open(&w, n, &cfg), 0);
+    assert_int_equal(shmseq_writer_replaced(&w), -EBADMSG);
+    assert_int_equal(shmseq_writer_epoch(&w), 1); /* a new region */
+    assert_int_equal(shmseq_writer_next(&w), 0);
+    shmseq_writer_close(&w);
+}
+
 /* ---- writer died during creation ----------------------------------------- */
 
 static void test_died_before_sizing(void **state)
@@ -140,7 +159,9 @@ static void test_died_before_magic(void **state)
     shmseq_region_info info;
     assert_int_equal(shmseq_reader_open(&r, n, 0), -EBADMSG);
     assert_int_equal(shmseq_info(n, &info), -EBADMSG);
-    expect_repaired(n);
+    /* Not empty: nothing tells it from any other file, so it is only
+     * replaced when asked (only an empty object is formatted in place). */
+    expect_replaced(n);
 }
 
 static void test_being_created(void **state)
@@ -160,7 +181,7 @@ static void test_being_created(void **state)
     assert_int_equal(shmseq_reader_open(&r, n, 0), -EAGAIN);
     close(fd); /* the creator dies: lock gone */
     assert_int_equal(shmseq_reader_open(&r, n, 0), -EBADMSG);
-    expect_repaired(n);
+    expect_replaced(n);
 }
 
 /* ---- every invalid header field ----------------------------------------- */
@@ -251,6 +272,77 @@ static void test_not_regular(void **state)
     assert_int_equal(mkdir(path_buf, 0700), 0);
     expect_open_errors(n, -EINVAL, -EINVAL);
     assert_int_equal(rmdir(path_buf), 0);
+
+    /* A hard link planted under a region's name (here to a valid region
+     * under another name): refused, -EMLINK, by every open. */
+    char orig[SHMSEQ_NAME_MAX + 1], target[sizeof path_buf];
+    snprintf(orig, sizeof orig, "h-%ld-orig", (long)getpid());
+    snprintf(target, sizeof target, "/dev/shm/shmseq.%s", orig);
+    (void)unlink(target);
+    shmseq_config cfg = {.width = 2, .capacity = 16};
+    shmseq_writer w;
+    assert_int_equal(shmseq_writer_open(&w, orig, &cfg), 0);
+    shmseq_writer_close(&w);
+    n = rname("linked");
+    assert_int_equal(link(target, path_buf), 0);
+    expect_open_errors(n, -EMLINK, -EMLINK);
+    print_message("hard link: -EMLINK: \"%s\"\n", shmseq_strerror(-EMLINK));
+    assert_int_equal(unlink(target), 0);
+}
+
+/* A small garbage file (100 random bytes, mode 0644) under a region's name:
+ * never formatted in place; RECREATE replaces it and reports it. */
+static void test_garbage_file(void **state)
+{
+    (void)state;
+    const char *n = rname("garbage");
+    int fd = make_object(n, 0);
+    unsigned char junk[100];
+    for (size_t i = 0; i < sizeof junk; i++)
+        junk[i] = (unsigned char)(i * 37u + 11u);
+    assert_int_equal(write(fd, junk, sizeof junk), (ssize_t)sizeof junk);
+    assert_int_equal(fchmod(fd, 0644), 0);
+    close(fd);
+    shmseq_config cfg = {.width = 2, .capacity = 16};
+    shmseq_writer w;
+    assert_int_equal(shmseq_writer_open(&w, n, &cfg), -EBADMSG);
+    struct stat st;
+    assert_int_equal(stat(path_buf, &st), 0);
+    assert_int_equal(st.st_size, 100); /* untouched */
+    cfg.flags = SHMSEQ_WRITER_RECREATE;
+    assert_int_equal(shmseq_writer_open(&w, n, &cfg), 0);
+    assert_int_equal(shmseq_writer_replaced(&w), -EBADMSG);
+    assert_int_equal(stat(path_buf, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600); /* the asked mode, not 0644 */
+    shmseq_writer_close(&w);
+}
+
+/* ---- the asked mode on takeover ------------------------------------------ */
+
+/* A run with 0666 must not leave the region world-writable for the next
+ * writer, which asks for 0600 (the default): the owner's takeover sets it. */
+static void test_takeover_mode(void **state)
+{
+    (void)state;
+    const char *n = rname("mode");
+    shmseq_config cfg = {.width = 2, .capacity = 16, .mode = 0666};
+    shmseq_writer w;
+    struct stat st;
+    assert_int_equal(shmseq_writer_open(&w, n, &cfg), 0);
+    shmseq_writer_close(&w);
+    assert_int_equal(stat(path_buf, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0666);
+    cfg.mode = 0;
+    assert_int_equal(shmseq_writer_open(&w, n, &cfg), 0);
+    assert_int_equal(shmseq_writer_epoch(&w), 2); /* taken over */
+    assert_int_equal(stat(path_buf, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    shmseq_writer_close(&w);
+    cfg.mode = 0640;
+    assert_int_equal(shmseq_writer_open(&w, n, &cfg), 0);
+    assert_int_equal(stat(path_buf, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0640);
+    shmseq_writer_close(&w);
 }
 
 /* ---- owned by another user ----------------------------------------------- */
@@ -279,6 +371,16 @@ static void test_other_owner(void **state)
     cfg.flags = SHMSEQ_WRITER_ANY_OWNER;
     assert_int_equal(shmseq_writer_open(&w, n, &cfg), 0);
     shmseq_writer_close(&w);
+    /* Wider than asked: we cannot narrow another user's region, so it is
+     * refused unless SHMSEQ_WRITER_ANY_MODE; its mode is left alone. */
+    assert_int_equal(chmod(path_buf, 0666), 0);
+    assert_int_equal(shmseq_writer_open(&w, n, &cfg), -EPERM);
+    cfg.flags |= SHMSEQ_WRITER_ANY_MODE;
+    assert_int_equal(shmseq_writer_open(&w, n, &cfg), 0);
+    shmseq_writer_close(&w);
+    struct stat st;
+    assert_int_equal(stat(path_buf, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0666);
     shmseq_region_info info;
     assert_int_equal(shmseq_info(n, &info), 0); /* describing is harmless */
     assert_int_equal(shmseq_unlink(n), 0);
@@ -292,6 +394,8 @@ int main(void)
         cmocka_unit_test_teardown(test_being_created, cleanup),
         cmocka_unit_test_teardown(test_each_field, cleanup),
         cmocka_unit_test_teardown(test_not_regular, cleanup),
+        cmocka_unit_test_teardown(test_garbage_file, cleanup),
+        cmocka_unit_test_teardown(test_takeover_mode, cleanup),
         cmocka_unit_test_teardown(test_other_owner, cleanup),
     };
     return cmocka_run_group_tests_name("hostile", tests, NULL, NULL);

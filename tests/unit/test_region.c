@@ -591,10 +591,15 @@ static void test_truncated_region(void **state)
     assert_int_equal(shmseq_reader_open(&r, n, 0), -EBADMSG);
     assert_int_equal(shmseq_info(n, &info), -EBADMSG);
 
-    /* A writer may claim a region whose creator never finished it. */
+    /* A 100-byte file is not empty and not a region: a writer refuses it
+     * unless told to replace it, and then says what it replaced. */
     shmseq_config cfg = {.width = 2, .capacity = 4};
     shmseq_writer w;
+    assert_int_equal(shmseq_writer_open(&w, n, &cfg), -EBADMSG);
+    cfg.flags = SHMSEQ_WRITER_RECREATE;
     assert_int_equal(shmseq_writer_open(&w, n, &cfg), 0);
+    assert_int_equal(shmseq_writer_replaced(&w), -EBADMSG);
+    assert_int_equal(shmseq_writer_epoch(&w), 1);
     publish_n(&w, 0, 2);
     assert_int_equal(shmseq_reader_open(&r, n, SHMSEQ_START_OLDEST), 0);
     expect_read(&r, 0, 0, 1);

@@ -54,8 +54,13 @@ typedef struct shmseq_port_stat {
  * bytes, exclusively (fails if it exists), with permission @p mode, and
  * take the writer lock on it. The space is reserved up front, so a full
  * shared-memory file system fails here with -ENOSPC rather than with a
- * SIGBUS at first touch. Not mapped yet.
+ * SIGBUS at first touch. Not mapped yet. Another writer can open the new
+ * object and lock it between its creation and our lock: the creator then
+ * returns -EBUSY and leaves the object (and its name) to that writer; after
+ * a failure while it holds the lock it removes the name, if the name still
+ * refers to the object.
  * @retval -EEXIST  the name exists
+ * @retval -EBUSY   another writer locked the new object first
  * @retval -ENOSPC  no room for @p size bytes
  * @retval -EACCES  permission denied
  * @retval -ENOSYS  no shared memory on this system (e.g. /dev/shm missing)
@@ -67,9 +72,14 @@ int shmseq_port_region_create(shmseq_port_region *r, const char *name,
  * Open an existing region object. With @p writable, open read-write and
  * take the writer lock (without waiting); otherwise open read-write if
  * permission allows (so the reader can get a ctl mapping), else read-only.
- * Not mapped yet.
+ * Not mapped yet. With @p writable, once locked, the name must still refer
+ * to the object that was opened (else -ESTALE: open the name again).
  * @retval -ENOENT  no such region
  * @retval -EBUSY   (writable) another process holds the writer lock
+ * @retval -ESTALE  (writable) the name was removed or given to another
+ *                  object between the open and the lock; nothing is held
+ * @retval -EINVAL  not a regular file (a directory, FIFO, device...)
+ * @retval -EMLINK  the object has more than one name (a planted hard link)
  * @retval -EACCES  permission denied
  * @retval -ENOSYS  no shared memory on this system
  */
@@ -91,7 +101,8 @@ int shmseq_port_region_resize(shmseq_port_region *r, size_t size);
  * Map @p size bytes of the object: read-write if opened writable, else
  * read-only; a reader opened read-write also gets r->ctl, a writable
  * mapping of the first @p ctl_size bytes (the header).
- * @retval -ENOMEM  the mapping failed
+ * @retval -EBADMSG  the object is smaller than @p size
+ * @retval -ENOMEM, -EACCES, -ENODEV, ...  mmap's own error
  */
 int shmseq_port_region_map(shmseq_port_region *r, size_t size,
                            size_t ctl_size);
@@ -104,12 +115,34 @@ void shmseq_port_region_unmap(shmseq_port_region *r);
 void shmseq_port_region_close(shmseq_port_region *r);
 
 /**
- * Remove the name. Refuses while a writer holds the region unless
- * @p force.
+ * Remove the name. Unless @p force, the name is removed only while holding
+ * the writer lock on the object it refers to (so no writer can take it over
+ * in between): refused while a writer holds it.
  * @retval -ENOENT  no such region
  * @retval -EBUSY   a writer holds it (and not @p force)
+ * @retval -EACCES  (not @p force) the caller cannot open it for writing
  */
 int shmseq_port_region_unlink(const char *name, int force);
+
+/**
+ * Remove @p name, which @p r has open and locked, if the name still refers
+ * to the object @p r holds (compared by identity, e.g. device and inode).
+ * @retval -ESTALE  the name refers to another object; nothing removed
+ * @retval -ENOENT  the name is gone
+ */
+int shmseq_port_region_unlink_locked(const shmseq_port_region *r,
+                                     const char *name);
+
+/** Set the permission bits of the open, locked object to @p mode. */
+int shmseq_port_region_chmod(shmseq_port_region *r, uint32_t mode);
+
+/**
+ * Copy @p len bytes at @p offset of the open object into @p buf without
+ * mapping it (so a truncated object is an error, never a SIGBUS).
+ * @retval -EBADMSG  the object ends before offset + len
+ */
+int shmseq_port_region_read(const shmseq_port_region *r, uint64_t offset,
+                            void *buf, size_t len);
 
 /**
  * Probe whether a writer holds the region's lock, without taking it.
