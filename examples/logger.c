@@ -1,29 +1,24 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * logger: the logger task. Attaches to a named shmseq region as a reader
- * (waiting for it to appear), writes every sample as a CSV row or a binary
- * log record (tools/logfmt.h, docs/logging.md), reports its rate and losses
+ * (waiting for it to appear), hands every sample to a sink (shmseq/sink.h:
+ * a CSV or binary log file, docs/logging.md), reports its rate and losses
  * once a second on stderr, and stops on a signal, after --count samples, or
  * when the region has gone idle with no writer.
  *
- * The output is the only copy of the data, so it goes through write(2)
- * from the logger's own buffer (not stdio): the logger then knows exactly
- * which records reached the file, counts every other one as lost to I/O,
- * and can cut the file back to its last complete record after an error.
- * Its summary checks published == written + lost-to-overrun + lost-to-I/O
- * (+ unread, the samples published after it stopped reading).
+ * The sink knows exactly which records it stored and counts every other
+ * one as lost to I/O; the summary checks published == written +
+ * lost-to-overrun + lost-to-I/O (+ unread, the samples published after the
+ * logger stopped reading).
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
+
+#include <shmseq/sink.h>
 
 #include "example_util.h"
-#include "logfmt.h"
 
 _Static_assert(SHMSEQ_LOG_WIDTH_MAX == SHMSEQ_WIDTH_MAX, "log width");
 _Static_assert(SHMSEQ_LOG_NAME_MAX == SHMSEQ_NAME_MAX, "log name");
@@ -33,310 +28,8 @@ static const char *prog = "logger";
 /* Exit status: the region was replaced under the logger (see --help). */
 #define EX_REPLACED 4
 
-/* Records are buffered and written once a second (or when the buffer is
- * full), not once per sample, so the logger keeps up with fast writers.
- * ends[] remembers where each buffered record ends, so a short write says
- * exactly which records reached the file. */
-#define SINK_BUF_SIZE (256u * 1024u)
-#define SINK_MAX_RECORDS 32768u
-#define SINK_PATH_MAX 4096u
-
-typedef struct sink {
-    const char *base;          /* --out; NULL: stdout */
-    char path[SINK_PATH_MAX];  /* the current segment */
-    int fd;
-    int bin;                   /* --format bin */
-    int force;                 /* --force: replace existing files */
-    int dead;                  /* an I/O error happened: store nothing more */
-    uint32_t width;
-    uint32_t segment;
-    uint64_t max_bytes;        /* rotate before exceeding; 0: never */
-    uint64_t seg_bytes;        /* bytes in this segment, buffered included */
-    uint64_t seg_records;      /* records in this segment, buffered too */
-    uint64_t file_good;        /* bytes of this segment known written */
-    uint64_t sync_records;     /* --fsync N: every N records; 0: off */
-    uint64_t sync_ns;          /* --fsync Tms: every T; 0: off */
-    uint64_t last_sync_ns;
-    uint64_t unsynced;         /* records written since the last fsync */
-    shmseq_log_header hdr;     /* template for each segment's header */
-    /* counters */
-    uint64_t written;          /* records that reached the file */
-    uint64_t lost_io;          /* records that could not be stored */
-    uint64_t bytes;            /* bytes that reached the file(s) */
-    uint32_t segments;         /* files opened */
-    /* the buffer */
-    size_t len;
-    size_t hdr_len;            /* leading bytes that are a file header */
-    uint32_t nrec;
-    uint32_t ends[SINK_MAX_RECORDS];
-    unsigned char buf[SINK_BUF_SIZE];
-} sink;
-
-static sink out_sink;
-
-static uint64_t realtime_ns(void)
-{
-    struct timespec ts;
-
-    if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
-        return 0;
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static const char *sink_name(const sink *k)
-{
-    return k->base == NULL ? "stdout" : k->path;
-}
-
-/* After the first I/O error the output is given up: the error is said
- * once, with the path, and every later sample counts as lost to I/O. */
-static void sink_fail(sink *k, const char *what, int err)
-{
-    fprintf(stderr, "%s: %s '%s' failed: %s; %" PRIu64 " records stored, "
-            "counting every further sample as lost to I/O\n", prog, what,
-            sink_name(k), strerror(err), k->written);
-    k->dead = 1;
-    if (k->base != NULL && k->fd >= 0)
-        close(k->fd);
-    k->fd = -1;
-}
-
-/* Write the buffer. On error, cut the file back to the last complete
- * record that reached it (so it holds only whole records) and count the
- * rest of the buffer as lost to I/O. */
-static int sink_flush(sink *k)
-{
-    size_t off = 0, keep;
-    uint32_t done = 0;
-    int err = 0;
-
-    if (k->dead || k->len == 0)
-        return k->dead ? -1 : 0;
-    while (off < k->len) {
-        ssize_t n = write(k->fd, k->buf + off, k->len - off);
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            err = n < 0 ? errno : EIO;
-            break;
-        }
-        off += (size_t)n;
-    }
-    if (err == 0) {
-        k->written += k->nrec;
-        k->unsynced += k->nrec;
-        k->bytes += k->len;
-        k->file_good += k->len;
-        k->len = k->hdr_len = 0;
-        k->nrec = 0;
-        return 0;
-    }
-    while (done < k->nrec && k->ends[done] <= off)
-        done++;
-    keep = done != 0 ? k->ends[done - 1] : (off >= k->hdr_len ? k->hdr_len
-                                                               : 0);
-    k->written += done;
-    k->unsynced += done;
-    k->lost_io += k->nrec - done;
-    k->bytes += keep;
-    if (keep != off && k->base != NULL &&
-        ftruncate(k->fd, (off_t)(k->file_good + keep)) != 0)
-        fprintf(stderr, "%s: could not cut '%s' back to its last complete "
-                "record (%s); 'shmseq-log recover' skips the torn tail\n",
-                prog, k->path, strerror(errno));
-    k->file_good += keep;
-    k->len = k->hdr_len = 0;
-    k->nrec = 0;
-    sink_fail(k, "writing", err);
-    return -1;
-}
-
-/* Flush, then make what was written durable. A failed fsync means the
- * records written since the last good one may not be stored: they are
- * moved from written to lost to I/O. */
-static int sink_sync(sink *k, uint64_t now)
-{
-    if (sink_flush(k) < 0)
-        return -1;
-    k->last_sync_ns = now;
-    if (k->base == NULL || k->unsynced == 0)
-        return 0;
-    if (fsync(k->fd) != 0) {
-        int err = errno;
-
-        k->written -= k->unsynced;
-        k->lost_io += k->unsynced;
-        k->unsynced = 0;
-        sink_fail(k, "fsync of", err);
-        return -1;
-    }
-    k->unsynced = 0;
-    return 0;
-}
-
-/* Create segment k->segment: the base name for the first, "BASE.NNNNNN"
- * after, so a shell glob lists them in write order. Never replaces an
- * existing file without --force (O_EXCL). */
-static int sink_create(sink *k)
-{
-    int flags = O_WRONLY | O_CREAT | O_CLOEXEC, n;
-
-    if (k->segment == 0)
-        n = snprintf(k->path, sizeof k->path, "%s", k->base);
-    else
-        n = snprintf(k->path, sizeof k->path, "%s.%06u", k->base,
-                     (unsigned)k->segment);
-    if (n < 0 || (size_t)n >= sizeof k->path) {
-        fprintf(stderr, "%s: output path too long\n", prog);
-        return -1;
-    }
-    flags |= k->force ? O_TRUNC : O_EXCL;
-    k->fd = open(k->path, flags, 0666);
-    if (k->fd < 0) {
-        int err = errno;
-
-        fprintf(stderr, "%s: cannot create '%s': %s%s\n", prog, k->path,
-                strerror(err), err == EEXIST
-                    ? " (not overwriting it: pass --force, or another --out)"
-                    : "");
-        return -1;
-    }
-    k->segments++;
-    k->seg_bytes = k->file_good = k->seg_records = 0;
-    return 0;
-}
-
-/* Start a file with its header. The header goes through the buffer like a
- * record, so a write error on it is handled (and accounted) the same way.
- * @p head: the first sample number the file can hold. */
-static void sink_begin(sink *k, uint64_t head)
-{
-    if (k->bin) {
-        k->hdr.segment = k->segment;
-        k->hdr.start_realtime_ns = realtime_ns();
-        k->hdr.start_monotonic_ns = shmseq_now_ns();
-        k->hdr.head = head;
-        shmseq_log_header_encode(&k->hdr, k->buf);
-        k->len = SHMSEQ_LOG_HEADER_SIZE;
-    } else {
-        k->len = shmseq_log_csv_header((char *)k->buf, SINK_BUF_SIZE,
-                                       k->width);
-    }
-    k->hdr_len = k->len;
-    k->seg_bytes = k->len;
-}
-
-/* The first file is created before the region is attached, so a refused
- * --out fails at once instead of after waiting for the region. */
-static int sink_open(sink *k)
-{
-    k->fd = -1;
-    if (k->base == NULL) {
-        k->fd = STDOUT_FILENO;
-        k->segments = 1;
-        return 0;
-    }
-    return sink_create(k);
-}
-
-/* Close the current segment (made durable first) and open the next. */
-static int sink_rotate(sink *k, const shmseq_log_record *rec, uint64_t now)
-{
-    if (sink_sync(k, now) < 0)
-        return -1;
-    if (close(k->fd) != 0) {
-        k->fd = -1;
-        sink_fail(k, "closing", errno);
-        return -1;
-    }
-    k->fd = -1;
-    k->segment++;
-    k->hdr.epoch = rec->epoch;
-    if (sink_create(k) < 0) {
-        k->dead = 1;
-        return -1;
-    }
-    sink_begin(k, rec->seq);
-    return 0;
-}
-
-/* Store one sample (or count it lost to I/O once the output is dead). */
-static void sink_put(sink *k, const shmseq_sample *meta, const double *v,
-                     uint64_t now)
-{
-    shmseq_log_record rec;
-    unsigned char item[SHMSEQ_LOG_CSV_ROW_MAX > SHMSEQ_LOG_RECORD_MAX
-                           ? SHMSEQ_LOG_CSV_ROW_MAX : SHMSEQ_LOG_RECORD_MAX];
-    size_t size;
-    uint32_t c;
-
-    if (k->dead) {
-        k->lost_io++;
-        return;
-    }
-    rec.seq = meta->seq;
-    rec.timestamp_ns = meta->timestamp_ns;
-    rec.lost_before = meta->lost;
-    rec.epoch = meta->epoch;
-    rec.width = meta->width;
-    for (c = 0; c < meta->width; c++)
-        rec.values[c] = v[c];
-    if (k->bin)
-        size = shmseq_log_record_encode(&rec, item);
-    else
-        size = shmseq_log_csv_row((char *)item, sizeof item, &rec);
-    /* A segment holds at least one record, however small --max-bytes. */
-    if (k->max_bytes != 0 && k->seg_records != 0 &&
-        k->seg_bytes + size > k->max_bytes && sink_rotate(k, &rec, now) < 0) {
-        k->lost_io++;
-        return;
-    }
-    if ((k->len + size > SINK_BUF_SIZE || k->nrec == SINK_MAX_RECORDS) &&
-        sink_flush(k) < 0) {
-        k->lost_io++;
-        return;
-    }
-    memcpy(k->buf + k->len, item, size);
-    k->len += size;
-    k->seg_bytes += size;
-    k->seg_records++;
-    k->ends[k->nrec++] = (uint32_t)k->len;
-    if (k->sync_records != 0 && k->unsynced + k->nrec >= k->sync_records)
-        sink_sync(k, now);
-}
-
-/* Called every loop turn: the time-based fsync policy. */
-static void sink_tick(sink *k, uint64_t now)
-{
-    if (!k->dead && k->sync_ns != 0 && now - k->last_sync_ns >= k->sync_ns)
-        sink_sync(k, now);
-}
-
-/* At exit: everything buffered is written and made durable, then closed;
- * a close error counts like an fsync error. */
-static void sink_close(sink *k)
-{
-    if (k->dead)
-        return;
-    if (sink_sync(k, shmseq_now_ns()) < 0)
-        return;
-    if (k->base != NULL) {
-        if (close(k->fd) != 0) {
-            int err = errno;
-
-            k->fd = -1;
-            k->written -= k->unsynced;
-            k->lost_io += k->unsynced;
-            sink_fail(k, "closing", err);
-            return;
-        }
-        k->fd = -1;
-    }
-}
-
 /* --fsync: "exit", N (records) or T followed by "ms" or "s". */
-static int parse_fsync(const char *s, sink *k)
+static int parse_fsync(const char *s, shmseq_sink_config *k)
 {
     char *end;
     unsigned long long v;
@@ -458,7 +151,29 @@ static int open_waiting(shmseq_reader *r, const char *name, unsigned flags,
     }
 }
 
-int main(int argc, char **argv)
+/* What the command line asks for. */
+typedef struct logger_opts {
+    const char *name;
+    const char *format;     /* a sink name: csv, bin */
+    shmseq_sink_config out; /* --out, --force, --fsync, --max-bytes */
+    double wait_s, idle_s;
+    uint64_t count, spin_us;
+    int oldest, any_owner, no_loss, quiet;
+} logger_opts;
+
+/* What the read loop saw. */
+typedef struct logger_run {
+    uint64_t received, lost, first_seq, last_seq;
+    uint32_t last_epoch, epochs;
+    const char *why;       /* why it stopped */
+    int status;            /* EX_OK, EX_FAIL, EX_REPLACED */
+    int loss_failed;       /* --no-loss tripped */
+    int said_io;           /* the sink's failure was reported */
+} logger_run;
+
+static shmseq_sink out_sink;
+
+static void parse_args(int argc, char **argv, logger_opts *o)
 {
     static const struct option opts[] = {
         {"name", required_argument, NULL, 'n'},
@@ -478,181 +193,187 @@ int main(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *name = EXAMPLE_DEFAULT_REGION, *out_path = "-";
-    double wait_s = 5.0, idle_s = 2.0;
-    uint64_t count = 0, spin_us = 0;
-    int oldest = 0, any_owner = 0, no_loss = 0, quiet = 0, opt, rc;
-    const char *why = "signal";
-    sink *k = &out_sink;
-    shmseq_reader r;
-    shmseq_sample meta;
-    shmseq_reader_stats st;
-    shmseq_region_info info;
-    double v[SHMSEQ_WIDTH_MAX];
-    uint32_t width, last_epoch = 0, epochs = 0;
-    uint64_t received = 0, lost = 0, first_seq = 0, last_seq = 0;
-    uint64_t idle_ns, last_arrival, next_status, prev_received = 0;
-    uint64_t next_probe;
-    uint64_t prev_status, published, head_end, unread;
-    int status = EX_OK, loss_failed = 0, have_info;
+    int opt;
 
-    k->sync_ns = 1000000000u; /* --fsync 1000ms */
+    memset(o, 0, sizeof *o);
+    o->name = EXAMPLE_DEFAULT_REGION;
+    o->format = "csv";
+    o->out.target = "-";
+    o->out.sync_ns = 1000000000u; /* --fsync 1000ms */
+    o->wait_s = 5.0;
+    o->idle_s = 2.0;
     while ((opt = getopt_long(argc, argv, "n:w:o:F:fs:m:OAi:NS:c:qh", opts,
                               NULL)) != -1) {
         switch (opt) {
-        case 'n': name = optarg; break;
+        case 'n': o->name = optarg; break;
         case 'w':
-            if (shmseq_parse_seconds(optarg, &wait_s) < 0)
+            if (shmseq_parse_seconds(optarg, &o->wait_s) < 0)
                 example_usage_error(prog, "--wait '%s': want seconds >= 0",
                                     optarg);
             break;
-        case 'o': out_path = optarg; break;
+        case 'o': o->out.target = optarg; break;
         case 'F':
-            if (strcmp(optarg, "bin") == 0)
-                k->bin = 1;
-            else if (strcmp(optarg, "csv") == 0)
-                k->bin = 0;
-            else
+            if (strcmp(optarg, "bin") != 0 && strcmp(optarg, "csv") != 0)
                 example_usage_error(prog, "--format '%s': want csv or bin",
                                     optarg);
+            o->format = optarg;
             break;
-        case 'f': k->force = 1; break;
+        case 'f': o->out.force = 1; break;
         case 's':
-            if (parse_fsync(optarg, k) < 0)
+            if (parse_fsync(optarg, &o->out) < 0)
                 example_usage_error(prog, "--fsync '%s': want N (records), "
                                     "Tms, Ts or exit", optarg);
             break;
         case 'm':
-            if (parse_bytes(optarg, &k->max_bytes) < 0)
+            if (parse_bytes(optarg, &o->out.max_bytes) < 0)
                 example_usage_error(prog, "--max-bytes '%s': want bytes "
                                     "(k, M, G allowed)", optarg);
             break;
-        case 'O': oldest = 1; break;
-        case 'A': any_owner = 1; break;
+        case 'O': o->oldest = 1; break;
+        case 'A': o->any_owner = 1; break;
         case 'i':
-            if (shmseq_parse_seconds(optarg, &idle_s) < 0)
+            if (shmseq_parse_seconds(optarg, &o->idle_s) < 0)
                 example_usage_error(prog, "--idle '%s': want seconds >= 0",
                                     optarg);
             break;
-        case 'N': no_loss = 1; break;
+        case 'N': o->no_loss = 1; break;
         case 'S':
             /* At most an hour: a budget is a spin, not a poll loop. */
-            if (shmseq_parse_u64(optarg, &spin_us) < 0 ||
-                spin_us > 3600ull * 1000000u)
+            if (shmseq_parse_u64(optarg, &o->spin_us) < 0 ||
+                o->spin_us > 3600ull * 1000000u)
                 example_usage_error(prog, "--spin '%s': want microseconds, "
                                     "0..3600000000", optarg);
             break;
         case 'c':
-            if (shmseq_parse_u64(optarg, &count) < 0)
+            if (shmseq_parse_u64(optarg, &o->count) < 0)
                 example_usage_error(prog, "--count '%s': want a number >= 0",
                                     optarg);
             break;
-        case 'q': quiet = 1; break;
-        case 'h': usage(); return EX_OK;
+        case 'q': o->quiet = 1; break;
+        case 'h': usage(); exit(EX_OK);
         default:
             fprintf(stderr, "Try '%s --help'.\n", prog);
-            return EX_USAGE;
+            exit(EX_USAGE);
         }
     }
     if (optind < argc)
         example_usage_error(prog, "unexpected argument '%s'", argv[optind]);
-    k->base = strcmp(out_path, "-") == 0 ? NULL : out_path;
-    if (k->base == NULL && k->bin)
-        example_usage_error(prog, "%s: the binary log needs a file (--out)",
-                            "--format bin");
-    if (k->base == NULL && k->max_bytes != 0)
-        example_usage_error(prog, "%s: rotation needs a file (--out)",
-                            "--max-bytes");
-    rc = shmseq_name_check(name);
-    if (rc < 0) {
-        example_region_error(prog, name, rc, 0);
-        return EX_USAGE;
-    }
+}
 
-    if (sink_open(k) < 0)
-        return EX_FAIL;
-    example_catch_signals();
-    rc = open_waiting(&r, name,
-                      (oldest ? SHMSEQ_START_OLDEST : SHMSEQ_START_LATEST) |
-                          (any_owner ? SHMSEQ_READER_ANY_OWNER : 0u),
-                      wait_s);
-    if (rc < 0) {
-        /* Leave no empty file behind for a run that never started. */
-        if (k->base != NULL) {
-            close(k->fd);
-            if (!k->force)
-                unlink(k->path);
-        }
-        if (example_stop_signal && (rc == -ENOENT || rc == -EAGAIN))
-            return EX_FAIL; /* interrupted while waiting; nothing to say */
-        example_region_error(prog, name, rc, 0);
-        return EX_FAIL;
-    }
-    shmseq_reader_set_spin(&r, spin_us * 1000u);
-    width = shmseq_reader_width(&r);
-    k->width = width;
-    /* The region's identity, for the binary log's header. */
-    have_info = shmseq_info(name, &info) == 0;
-    if (!have_info)
+/* Open the output before the region is attached, so a refused --out fails
+ * at once instead of after waiting for the region. */
+static int open_sink(shmseq_sink *k, const logger_opts *o)
+{
+    int rc = shmseq_sink_open(k, o->format, &o->out);
+
+    if (rc == -EINVAL)
+        example_usage_error(prog, "%s", k->why);
+    if (rc < 0)
+        fprintf(stderr, "%s: %s%s\n", prog, k->why, rc == -EEXIST
+                    ? " (not overwriting it: pass --force, or another --out)"
+                    : "");
+    return rc;
+}
+
+/* The binary log's header: the region's identity, read once attached. */
+static void run_header(shmseq_log_header *h, shmseq_reader *r,
+                       const char *name)
+{
+    shmseq_region_info info;
+    shmseq_reader_stats st;
+
+    if (shmseq_info(name, &info) != 0)
         memset(&info, 0, sizeof info);
-    shmseq_reader_get_stats(&r, &st);
-    memset(&k->hdr, 0, sizeof k->hdr);
-    k->hdr.width = width;
-    k->hdr.capacity = info.capacity;
-    k->hdr.epoch = info.epoch;
-    k->hdr.writer_pid = info.writer_pid;
-    k->hdr.created_realtime_ns = info.created_realtime_ns;
-    k->hdr.created_monotonic_ns = info.created_monotonic_ns;
-    snprintf(k->hdr.name, sizeof k->hdr.name, "%s", name);
-    k->last_sync_ns = shmseq_now_ns();
-    sink_begin(k, st.next);
-    if (!quiet)
-        fprintf(stderr, "%s: reading region '%s' (width %u) from the %s "
-                "sample into %s (%s)\n", prog, name, (unsigned)width,
-                oldest ? "oldest" : "next", sink_name(k),
-                k->bin ? "binary log" : "CSV");
+    shmseq_reader_get_stats(r, &st);
+    memset(h, 0, sizeof *h);
+    h->width = shmseq_reader_width(r);
+    h->capacity = info.capacity;
+    h->epoch = info.epoch;
+    h->writer_pid = info.writer_pid;
+    h->created_realtime_ns = info.created_realtime_ns;
+    h->created_monotonic_ns = info.created_monotonic_ns;
+    h->head = st.next;
+    snprintf(h->name, sizeof h->name, "%s", name);
+}
 
-    idle_ns = example_seconds_to_ns(idle_s);
-    last_arrival = shmseq_now_ns();
-    prev_status = last_arrival;
-    next_status = last_arrival + 1000000000u;
-    next_probe = last_arrival + 1000000000u;
+/* Say the sink's failure once, when it happens. */
+static void check_sink(shmseq_sink *k, logger_run *run)
+{
+    if (k->error != 0 && !run->said_io) {
+        fprintf(stderr, "%s: %s; %" PRIu64 " records stored, counting "
+                "every further sample as lost to I/O\n", prog, k->why,
+                k->written);
+        run->said_io = 1;
+    }
+}
+
+/* One sample read: count it, store it (the sample after a gap too, so the
+ * output holds exactly the samples counted as received). 1: stop. */
+static int take_sample(shmseq_sink *k, const logger_opts *o, logger_run *run,
+                       const shmseq_sample *meta, const double *v,
+                       uint64_t now)
+{
+    shmseq_log_record rec;
+
+    if (run->received == 0)
+        run->first_seq = meta->seq;
+    run->last_seq = meta->seq;
+    run->received++;
+    if (meta->epoch != run->last_epoch) {
+        run->epochs++;
+        run->last_epoch = meta->epoch;
+    }
+    rec.seq = meta->seq;
+    rec.timestamp_ns = meta->timestamp_ns;
+    rec.lost_before = meta->lost;
+    rec.epoch = meta->epoch;
+    rec.width = meta->width;
+    memcpy(rec.values, v, meta->width * sizeof v[0]);
+    (void)shmseq_sink_write(k, &rec, 1, now);
+    check_sink(k, run);
+    if (meta->lost != 0) {
+        run->lost += meta->lost;
+        if (o->no_loss) {
+            fprintf(stderr, "%s: lost %" PRIu64 " samples before sample %"
+                    PRIu64 " (the logger fell more than the ring's capacity "
+                    "behind); stopping (--no-loss)\n", prog, meta->lost,
+                    meta->seq);
+            run->loss_failed = 1;
+            run->why = "loss";
+            return 1;
+        }
+    }
+    if (o->count != 0 && run->received >= o->count) {
+        run->why = "count reached";
+        return 1;
+    }
+    return 0;
+}
+
+/* The read loop: until a signal, --count, --no-loss, idleness with no
+ * writer, a replaced region or a read error. */
+static void read_loop(shmseq_reader *r, shmseq_sink *k, const logger_opts *o,
+                      logger_run *run)
+{
+    shmseq_sample meta;
+    double v[SHMSEQ_WIDTH_MAX];
+    uint64_t idle_ns = example_seconds_to_ns(o->idle_s);
+    uint64_t last_arrival = shmseq_now_ns(), prev_received = 0;
+    uint64_t prev_status = last_arrival, next_status, next_probe;
+    int rc;
+
+    next_status = next_probe = last_arrival + 1000000000u;
+
     while (!example_stop_signal) {
         uint64_t now;
 
         /* 100 ms: short enough to print status and notice idleness. */
-        rc = shmseq_read_wait(&r, &meta, v, SHMSEQ_WIDTH_MAX, 100000000);
+        rc = shmseq_read_wait(r, &meta, v, SHMSEQ_WIDTH_MAX, 100000000);
         now = shmseq_now_ns();
         if (rc == 0) {
-            if (received == 0)
-                first_seq = meta.seq;
-            last_seq = meta.seq;
-            received++;
             last_arrival = now;
-            if (meta.epoch != last_epoch) {
-                epochs++;
-                last_epoch = meta.epoch;
-            }
-            /* The sample after a gap is stored too, so the output holds
-             * exactly the samples counted as received. */
-            sink_put(k, &meta, v, now);
-            if (meta.lost != 0) {
-                lost += meta.lost;
-                if (no_loss) {
-                    fprintf(stderr,
-                            "%s: lost %" PRIu64 " samples before sample %"
-                            PRIu64 " (the logger fell more than the ring's "
-                            "capacity behind); stopping (--no-loss)\n",
-                            prog, meta.lost, meta.seq);
-                    loss_failed = 1;
-                    why = "loss";
-                    break;
-                }
-            }
-            if (count != 0 && received >= count) {
-                why = "count reached";
+            if (take_sample(k, o, run, &meta, v, now))
                 break;
-            }
         } else if (rc == -ETIMEDOUT || rc == -EAGAIN) {
             /* After a second of silence, and once a second after that,
              * look whether the region was replaced under us (two system
@@ -662,90 +383,147 @@ int main(int argc, char **argv)
             bool idle = idle_ns != 0 && now - last_arrival >= idle_ns;
             int alive = 1;
             if (idle || (now - last_arrival >= 1000000000u && now >= next_probe)) {
-                alive = shmseq_reader_writer_alive(&r);
+                alive = shmseq_reader_writer_alive(r);
                 next_probe = now + 1000000000u;
             }
             if (alive == -ESTALE) {
                 fprintf(stderr, "%s: region '%s' was replaced by a new one "
                         "(a writer recreated it); this logger cannot follow "
-                        "it: stopping (start the logger again)\n", prog, name);
-                status = EX_REPLACED;
-                why = "region replaced";
+                        "it: stopping (start the logger again)\n", prog,
+                        o->name);
+                run->status = EX_REPLACED;
+                run->why = "region replaced";
                 break;
             }
             if (idle && alive != 1) {
-                why = "idle, no writer";
+                run->why = "idle, no writer";
                 break;
             }
         } else if (rc != -EINTR) {
             fprintf(stderr, "%s: read failed: %s\n", prog,
                     shmseq_strerror(rc));
-            status = EX_FAIL;
-            why = "error";
+            run->status = EX_FAIL;
+            run->why = "error";
             break;
         }
-        sink_tick(k, now);
+        (void)shmseq_sink_tick(k, now);
+        check_sink(k, run);
         if (now >= next_status) {
-            sink_flush(k);
-            if (!quiet)
+            (void)shmseq_sink_flush(k);
+            check_sink(k, run);
+            if (!o->quiet)
                 fprintf(stderr,
                         "%s: rate %.1f/s received %" PRIu64 " lost %" PRIu64
                         " bytes %" PRIu64 "%s\n",
                         prog,
-                        (double)(received - prev_received) * 1e9 /
+                        (double)(run->received - prev_received) * 1e9 /
                             (double)(now - prev_status),
-                        received, lost, k->bytes,
-                        k->dead ? " (output failed)" : "");
-            prev_received = received;
+                        run->received, run->lost, k->bytes,
+                        k->error != 0 ? " (output failed)" : "");
+            prev_received = run->received;
             prev_status = now;
             next_status = now + 1000000000u;
         }
     }
+}
 
-    sink_close(k);
-    shmseq_reader_get_stats(&r, &st);
-    /* Published, as the region counts it: from the logger's first sample
-     * to the region's head now, read through the logger's own mapping, so
-     * it is exact even if the region's name was removed meanwhile. */
-    head_end = shmseq_reader_head(&r);
-    shmseq_reader_close(&r);
+/* The summary and the exit status. Published, as the region counts it:
+ * from the logger's first sample to the region's head at the end, read
+ * through the logger's own mapping, so it is exact even if the region's
+ * name was removed meanwhile. */
+static int report(shmseq_reader *r, const shmseq_sink *k, const logger_opts *o,
+                  const logger_run *run)
+{
+    shmseq_reader_stats st;
+    uint64_t head_end, published, unread;
+    int status = run->status;
+    int balanced;
+
+    shmseq_reader_get_stats(r, &st);
+    head_end = shmseq_reader_head(r);
     published = head_end - st.first;
     unread = head_end - st.next;
-    if (example_stop_signal)
-        why = "signal";
-    fprintf(stderr,
-            "%s: stopped (%s): received %" PRIu64 " lost %" PRIu64,
-            prog, why, received, lost);
-    if (received != 0)
-        fprintf(stderr, " first seq %" PRIu64 " last seq %" PRIu64, first_seq,
-                last_seq);
+    fprintf(stderr, "%s: stopped (%s): received %" PRIu64 " lost %" PRIu64,
+            prog, example_stop_signal ? "signal" : run->why, run->received,
+            run->lost);
+    if (run->received != 0)
+        fprintf(stderr, " first seq %" PRIu64 " last seq %" PRIu64,
+                run->first_seq, run->last_seq);
     else
         fprintf(stderr, " first seq - last seq -");
-    fprintf(stderr, " epochs seen %u bytes %" PRIu64 "\n", (unsigned)epochs,
-            k->bytes);
+    fprintf(stderr, " epochs seen %u bytes %" PRIu64 "\n",
+            (unsigned)run->epochs, k->bytes);
+    balanced = published == k->written + run->lost + k->lost_io + unread;
     fprintf(stderr, "%s: accounting: published %" PRIu64 " = written %"
             PRIu64 " + lost-to-overrun %" PRIu64 " + lost-to-I/O %" PRIu64
             " + unread %" PRIu64 ": %s (%u file%s)\n", prog, published,
-            k->written, lost, k->lost_io, unread,
-            published == k->written + lost + k->lost_io + unread
-                ? "balanced" : "MISMATCH",
-            (unsigned)k->segments, k->segments == 1 ? "" : "s");
-    if (st.received != received || st.lost != lost)
+            k->written, run->lost, k->lost_io, unread,
+            balanced ? "balanced" : "MISMATCH", (unsigned)k->outputs,
+            k->outputs == 1 ? "" : "s");
+    if (st.received != run->received || st.lost != run->lost)
         fprintf(stderr, "%s: warning: library counters disagree: received %"
                 PRIu64 " lost %" PRIu64 "\n", prog, st.received, st.lost);
-    if (published != k->written + lost + k->lost_io + unread ||
-        received != k->written + k->lost_io)
+    if (!balanced || run->received != k->written + k->lost_io)
         status = EX_FAIL;
-    if (k->dead || k->lost_io != 0) {
+    if (k->error != 0 || k->lost_io != 0) {
         fprintf(stderr, "%s: %" PRIu64 " samples could not be stored in '%s'"
-                "\n", prog, k->lost_io, sink_name(k));
+                "\n", prog, k->lost_io, k->where);
         return EX_FAIL;
     }
-    if (loss_failed)
+    if (run->loss_failed)
         return 3;
     if (status != EX_OK)
         return status;
-    if (no_loss && lost != 0)
+    if (o->no_loss && run->lost != 0)
         return 3;
     return EX_OK;
+}
+
+int main(int argc, char **argv)
+{
+    shmseq_sink *k = &out_sink;
+    shmseq_log_header hdr;
+    logger_opts o;
+    logger_run run;
+    shmseq_reader r;
+    int rc;
+
+    parse_args(argc, argv, &o);
+    rc = shmseq_name_check(o.name);
+    if (rc < 0) {
+        example_region_error(prog, o.name, rc, 0);
+        return EX_USAGE;
+    }
+    if (open_sink(k, &o) < 0)
+        return EX_FAIL;
+    example_catch_signals();
+    rc = open_waiting(&r, o.name,
+                      (o.oldest ? SHMSEQ_START_OLDEST : SHMSEQ_START_LATEST) |
+                          (o.any_owner ? SHMSEQ_READER_ANY_OWNER : 0u),
+                      o.wait_s);
+    if (rc < 0) {
+        /* Closed before begin: the sink leaves no file behind. */
+        shmseq_sink_close(k);
+        if (example_stop_signal && (rc == -ENOENT || rc == -EAGAIN))
+            return EX_FAIL; /* interrupted while waiting; nothing to say */
+        example_region_error(prog, o.name, rc, 0);
+        return EX_FAIL;
+    }
+    shmseq_reader_set_spin(&r, o.spin_us * 1000u);
+    run_header(&hdr, &r, o.name);
+    shmseq_sink_begin(k, &hdr, shmseq_now_ns());
+    if (!o.quiet)
+        fprintf(stderr, "%s: reading region '%s' (width %u) from the %s "
+                "sample into %s (%s)\n", prog, o.name, (unsigned)hdr.width,
+                o.oldest ? "oldest" : "next", k->where,
+                strcmp(o.format, "bin") == 0 ? "binary log" : "CSV");
+
+    memset(&run, 0, sizeof run);
+    run.why = "signal";
+    read_loop(&r, k, &o, &run);
+    shmseq_sink_close(k);
+    check_sink(k, &run);
+    rc = report(&r, k, &o, &run);
+    shmseq_reader_close(&r);
+    return rc;
 }

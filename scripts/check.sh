@@ -21,9 +21,10 @@
 #   valgrind every CMocka unit test binary of the dev build (label unit)
 #            under valgrind memcheck: no error, no definite or indirect leak
 #   cppcheck cppcheck (warning, performance, portability) over core/ src/
-#            port/ bsp/ examples/ tools/: no finding
-#   clang-tidy the checks of .clang-tidy over the library, port, boards,
-#            tools and examples, as build/dev compiles them: no finding
+#            port/ sink/ bsp/ examples/ tools/: no finding
+#   clang-tidy the checks of .clang-tidy over the library, port, sinks,
+#            boards, tools and examples, as build/dev compiles them: no
+#            finding
 #
 #   scripts/check.sh            all stages in that order
 #   scripts/check.sh asan tsan  only those
@@ -188,7 +189,7 @@ static_stage() {
 # clang 14's analyzer report a false va_list finding across files.
 tidy_stage() {
   local dir=$1 files
-  files=$(ls core/*.c src/*.c port/posix/*.c tools/*.c examples/*.c
+  files=$(ls core/*.c src/*.c port/posix/*.c sink/*.c tools/*.c examples/*.c
           find bsp -name '*.c' | sort)
   echo "clang-tidy: $(echo "$files" | wc -l) files"
   static_stage xargs -P "$jobs" -n 1 clang-tidy -p "$dir" --quiet <<< "$files"
@@ -246,8 +247,9 @@ for stage in "${stages[@]}"; do
     cppcheck)
       static_stage cppcheck --enable=warning,performance,portability --std=c11 \
         --error-exitcode=1 --inline-suppr -q \
-        -Iinclude -Iport/include -Icore -Iport/arch -Ibsp/include -Ibsp \
-        -Itools -Iexamples core src port bsp examples tools
+        -Iinclude -Iport/include -Icore -Iport/arch -Isink/include -Isink \
+        -Ibsp/include -Ibsp -Itools -Iexamples core src port sink bsp \
+        examples tools
       ;;
     clang-tidy)
       # compile_commands.json of the dev build: configure it if missing.

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * shmseq-log: reads the logger's binary logs (format: logfmt.h,
+ * shmseq-log: reads the logger's binary logs (format: shmseq/logfmt.h,
  * docs/logging.md).
  *
  *   verify FILE...      check the header and every record's CRC, and the
@@ -9,7 +9,7 @@
  *   recover FILE        copy every complete, intact record of a damaged or
  *                       cut log and say what was cut
  *
- * It reads logs only through the scanner in logfmt.c, so all three agree
+ * It reads logs only through the scanner of shmseq_logfmt, so all three agree
  * on what a good record is. It needs no shared memory and no region.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "logfmt.h"
+#include <shmseq/logfmt.h>
 
 #define EXIT_DAMAGED 1
 #define EXIT_USAGE 2
@@ -179,8 +179,9 @@ static int cmd_verify(int argc, char **argv)
         }
         rc = shmseq_log_scan_file(f, &s, NULL, NULL);
         fclose(f);
-        if (rc == SHMSEQ_LOG_IO) {
-            fprintf(stderr, "%s: reading '%s' failed\n", prog, o.files[i]);
+        if (rc < 0 && s.header_rc == SHMSEQ_LOG_OK) {
+            fprintf(stderr, "%s: reading '%s' failed: %s\n", prog,
+                    o.files[i], strerror(-rc));
             status = EXIT_DAMAGED;
             continue;
         }
@@ -307,8 +308,9 @@ static int cmd_csv(int argc, char **argv)
         fclose(f);
         if (c.failed)
             break;
-        if (rc == SHMSEQ_LOG_IO) {
-            fprintf(stderr, "%s: reading '%s' failed\n", prog, o.files[i]);
+        if (rc < 0 && s.header_rc == SHMSEQ_LOG_OK) {
+            fprintf(stderr, "%s: reading '%s' failed: %s\n", prog,
+                    o.files[i], strerror(-rc));
             status = EXIT_DAMAGED;
         } else if (rc != SHMSEQ_LOG_OK) {
             fprintf(stderr, "%s: %s: header %s: skipped\n", prog, o.files[i],
@@ -386,8 +388,9 @@ static int cmd_recover(int argc, char **argv)
     fclose(f);
     if (c.out != NULL && (close_out(c.out, o.out) < 0 || c.failed))
         return EXIT_DAMAGED;
-    if (rc == SHMSEQ_LOG_IO) {
-        fprintf(stderr, "%s: reading '%s' failed\n", prog, o.files[0]);
+    if (rc < 0 && s.header_rc == SHMSEQ_LOG_OK) {
+        fprintf(stderr, "%s: reading '%s' failed: %s\n", prog, o.files[0],
+                strerror(-rc));
         return EXIT_DAMAGED;
     }
     if (rc != SHMSEQ_LOG_OK) {

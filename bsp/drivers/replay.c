@@ -2,7 +2,9 @@
 /*
  * The replay sensor driver: plays back a CSV the logger recorded
  * ("seq,timestamp_ns,epoch,v0,v1,..."), one row per sample, so a desktop
- * can run the whole pipeline on real data.
+ * can run the whole pipeline on real data. Lines are parsed by the one
+ * CSV reader of the log format (shmseq/logfmt.h); this file only reads
+ * the lines and keeps the place.
  *
  * open() checks the header against the width, measures the recorded rate
  * from the rows' timestamps when asked to (rate=recorded) and hands the
@@ -21,6 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <shmseq/logfmt.h>
+
 #include "../bsp_internal.h"
 
 /* 64 values of up to 24 characters each and the three counters fit. */
@@ -29,7 +33,6 @@
 /* Rows whose timestamps give the recorded rate: enough to average out a
  * logger's jitter, few enough that open stays quick on a long file. */
 #define REPLAY_RATE_ROWS 1024u
-#define REPLAY_HEADER "seq,timestamp_ns,epoch"
 
 typedef struct replay {
     FILE *f;
@@ -82,23 +85,6 @@ static int replay_getline(replay *r)
     return -1;
 }
 
-/* The start of the field after the first `skip` commas, or NULL. */
-static const char *field(const char *line, unsigned skip)
-{
-    while (skip-- > 0) {
-        line = strchr(line, ',');
-        if (line == NULL)
-            return NULL;
-        line++;
-    }
-    return line;
-}
-
-static int field_end(char c)
-{
-    return c == ',' || c == '\n' || c == '\r' || c == '\0';
-}
-
 static int measure_rate(shmseq_sensor *s, replay *r, uint64_t *period_ns)
 {
     double first = 0.0, last = 0.0;
@@ -106,15 +92,13 @@ static int measure_rate(shmseq_sensor *s, replay *r, uint64_t *period_ns)
     int rc;
 
     while (rows < REPLAY_RATE_ROWS && (rc = replay_getline(r)) != 0) {
-        const char *t = field(r->line, 1);
-        char *end;
+        shmseq_log_record rec;
         double ts;
 
-        if (rc < 0 || t == NULL)
+        if (rc < 0 ||
+            shmseq_log_csv_row_parse(r->line, s->width, &rec) < 0)
             continue;
-        ts = strtod(t, &end);
-        if (end == t || !field_end(*end) || !isfinite(ts))
-            continue;
+        ts = (double)rec.timestamp_ns;
         if (rows == 0)
             first = ts;
         last = ts;
@@ -175,8 +159,7 @@ static int replay_open(shmseq_sensor *s, const char *params)
     char file[SHMSEQ__PATH_MAX];
     double rate;
     uint64_t period_ns;
-    uint32_t columns = 1;
-    const char *p;
+    uint32_t columns;
     replay *r;
     int rc, loop;
 
@@ -200,17 +183,15 @@ static int replay_open(shmseq_sensor *s, const char *params)
     }
     (void)setvbuf(r->f, r->iobuf, _IOFBF, sizeof r->iobuf);
     if (replay_getline(r) != 1 ||
-        strncmp(r->line, REPLAY_HEADER, strlen(REPLAY_HEADER)) != 0) {
-        shmseq__why(s, "replay: %s: no '" REPLAY_HEADER ",v0,...' header", file);
+        shmseq_log_csv_header_parse(r->line, &columns) < 0) {
+        shmseq__why(s, "replay: %s: no 'seq,timestamp_ns,epoch,v0,...' "
+                    "header", file);
         rc = -EINVAL;
         goto fail;
     }
-    for (p = r->line; (p = strchr(p, ',')) != NULL; p++)
-        columns++;
-    if (columns < 4 || columns - 3 != s->width) {
+    if (columns != s->width) {
         shmseq__why(s, "replay: %s has %u value column(s) but the width is %u",
-                 file, (unsigned)(columns >= 3 ? columns - 3 : 0),
-                 (unsigned)s->width);
+                 file, (unsigned)columns, (unsigned)s->width);
         rc = -EINVAL;
         goto fail;
     }
@@ -248,7 +229,7 @@ static int replay_read(shmseq_sensor *s, uint64_t index, uint64_t now_ns,
                        double *values, uint32_t width)
 {
     replay *r = replay_of(s);
-    const char *f;
+    shmseq_log_record rec;
     uint32_t c;
     int rc;
 
@@ -266,19 +247,12 @@ static int replay_read(shmseq_sensor *s, uint64_t index, uint64_t now_ns,
         r->ended = 1;
         return -ENODATA;
     }
-    f = rc > 0 ? field(r->line, 3) : NULL;
-    for (c = 0; c < width; c++) {
-        char *end;
-        double v;
-
-        if (f == NULL) {
-            values[c] = NAN;
-            continue;
-        }
-        v = strtod(f, &end);
-        values[c] = end != f && field_end(*end) ? v : NAN;
-        f = field(f, 1);
-    }
+    /* A malformed field is NaN for its channel; an overlong line (rc < 0)
+     * is NaN for all. */
+    if (rc > 0)
+        (void)shmseq_log_csv_row_parse(r->line, width, &rec);
+    for (c = 0; c < width; c++)
+        values[c] = rc > 0 ? rec.values[c] : NAN;
     return 0;
 }
 

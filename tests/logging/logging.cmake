@@ -1,9 +1,11 @@
 # SPDX-License-Identifier: MIT
-# Durable logging: the binary log format (unit) and the logger + shmseq-log
+# Durable logging: the log formats and the sinks (unit) and the logger + shmseq-log
 # end to end, with a write-failure shim for disk-full and I/O errors.
-if(TARGET shmseq_logfmt)
+if(TARGET shmseq_sink)
   shmseq_add_test(NAME test_logfmt SOURCES logging/test_logfmt.c
     LIBS shmseq_logfmt LABELS unit TIMEOUT 60 CMOCKA)
+  shmseq_add_test(NAME test_sink SOURCES logging/test_sink.c
+    LIBS shmseq_sink LABELS unit TIMEOUT 60 CMOCKA)
 endif()
 
 if(TARGET logger AND TARGET sensor_reader AND TARGET shmseq-log AND

@@ -11,6 +11,8 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include <shmseq/logfmt.h>
+
 static void dump_usage(void)
 {
     printf(
@@ -34,21 +36,30 @@ static void dump_usage(void)
 "3 no region of that name.\n", cli_prog);
 }
 
+/* The header line and the rows come from the logger's one CSV writer
+ * (shmseq/logfmt.h), so the bytes are the same as the logger's. */
 static void dump_header(uint32_t width)
 {
-    printf("seq,timestamp_ns,epoch");
-    for (uint32_t c = 0; c < width; c++)
-        printf(",v%" PRIu32, c);
-    putchar('\n');
+    char line[SHMSEQ_LOG_CSV_ROW_MAX];
+
+    if (shmseq_log_csv_header(line, sizeof line, width) != 0)
+        fputs(line, stdout);
 }
 
 static int dump_row(const shmseq_sample *m, const double *v)
 {
-    printf("%" PRIu64 ",%" PRIu64 ",%" PRIu32, m->seq, m->timestamp_ns,
-           m->epoch);
-    for (uint32_t c = 0; c < m->width; c++)
-        printf(",%.17g", v[c]);
-    return putchar('\n') == EOF ? -EIO : 0;
+    char line[SHMSEQ_LOG_CSV_ROW_MAX];
+    shmseq_log_record rec;
+    size_t n;
+
+    rec.seq = m->seq;
+    rec.timestamp_ns = m->timestamp_ns;
+    rec.lost_before = m->lost;
+    rec.epoch = m->epoch;
+    rec.width = m->width;
+    memcpy(rec.values, v, m->width * sizeof v[0]);
+    n = shmseq_log_csv_row(line, sizeof line, &rec);
+    return n == 0 || fwrite(line, 1, n, stdout) != n ? -EIO : 0;
 }
 
 /* The next sample; with @p follow, waits for one (in slices, so Ctrl-C

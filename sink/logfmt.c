@@ -1,16 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The binary log format (see logfmt.h and docs/logging.md): CRC-32, the
- * byte-by-byte little-endian encoding of the header and records, the CSV
- * row format shared by the logger and shmseq-log, and the scanner that
- * verify, csv and recover are built on.
+ * The binary log format (see shmseq/logfmt.h and docs/logging.md): CRC-32,
+ * the byte-by-byte little-endian encoding of the header and records, and
+ * the scanner that shmseq-log's verify, csv and recover are built on. The
+ * CSV format is in csv.c.
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include "logfmt.h"
+#include <shmseq/logfmt.h>
 
 #include <assert.h>
-#include <inttypes.h>
+#include <errno.h>
 #include <string.h>
 
 /* The reflected CRC-32 table for polynomial 0xEDB88320, a constant so the
@@ -100,9 +100,8 @@ const char *shmseq_log_strerror(int rc)
     case SHMSEQ_LOG_BAD_MAGIC: return "not a shmseq log (bad magic)";
     case SHMSEQ_LOG_BAD_VERSION: return "unsupported log format version";
     case SHMSEQ_LOG_BAD_FIELD: return "inconsistent header fields";
-    case SHMSEQ_LOG_BAD_CRC: return "CRC mismatch (damaged)";
-    case SHMSEQ_LOG_IO: return "read error";
-    default: return "unknown error";
+    case SHMSEQ_LOG_BAD_CRC: return "CRC mismatch";
+    default: return rc < 0 ? strerror(-rc) : "unknown result";
     }
 }
 
@@ -281,58 +280,12 @@ int shmseq_log_record_decode(const unsigned char *buf, uint32_t width,
                ? SHMSEQ_LOG_OK : SHMSEQ_LOG_BAD_CRC;
 }
 
-size_t shmseq_log_csv_header(char *buf, size_t cap, uint32_t width)
-{
-    size_t off;
-    uint32_t c;
-    int n;
-
-    n = snprintf(buf, cap, "seq,timestamp_ns,epoch");
-    if (n < 0 || (size_t)n >= cap)
-        return 0;
-    off = (size_t)n;
-    for (c = 0; c < width; c++) {
-        n = snprintf(buf + off, cap - off, ",v%u", (unsigned)c);
-        if (n < 0 || (size_t)n >= cap - off)
-            return 0;
-        off += (size_t)n;
-    }
-    if (off + 1 >= cap)
-        return 0;
-    buf[off++] = '\n';
-    buf[off] = '\0';
-    return off;
-}
-
-size_t shmseq_log_csv_row(char *buf, size_t cap, const shmseq_log_record *r)
-{
-    size_t off;
-    uint32_t c;
-    int n;
-
-    n = snprintf(buf, cap, "%" PRIu64 ",%" PRIu64 ",%" PRIu32, r->seq,
-                 r->timestamp_ns, r->epoch);
-    if (n < 0 || (size_t)n >= cap)
-        return 0;
-    off = (size_t)n;
-    for (c = 0; c < r->width; c++) {
-        n = snprintf(buf + off, cap - off, ",%.17g", r->values[c]);
-        if (n < 0 || (size_t)n >= cap - off)
-            return 0;
-        off += (size_t)n;
-    }
-    if (off + 1 >= cap)
-        return 0;
-    buf[off++] = '\n';
-    buf[off] = '\0';
-    return off;
-}
-
 /* Read up to @p want bytes (short only at the end of the file). */
 static size_t read_full(FILE *in, unsigned char *buf, size_t want)
 {
     size_t got = 0, n;
 
+    errno = 0; /* so a failed read's errno is not mistaken for an old one */
     while (got < want) {
         n = fread(buf + got, 1, want - got, in);
         if (n == 0)
@@ -340,6 +293,12 @@ static size_t read_full(FILE *in, unsigned char *buf, size_t want)
         got += n;
     }
     return got;
+}
+
+/* The -errno of a failed fread (stdio keeps errno from the read(2)). */
+static int read_error(void)
+{
+    return errno > 0 ? -errno : -EIO;
 }
 
 int shmseq_log_scan_file(FILE *in, shmseq_log_scan *s,
@@ -365,7 +324,7 @@ int shmseq_log_scan_file(FILE *in, shmseq_log_scan *s,
 
     got = read_full(in, buf, SHMSEQ_LOG_HEADER_SIZE);
     if (ferror(in))
-        return SHMSEQ_LOG_IO;
+        return s->header_rc = read_error();
     s->header_bytes = got;
     s->header_rc = shmseq_log_header_decode(buf, got, &s->header);
     if (s->header_rc != SHMSEQ_LOG_OK)
@@ -377,7 +336,7 @@ int shmseq_log_scan_file(FILE *in, shmseq_log_scan *s,
     for (;;) {
         got = read_full(in, buf, size);
         if (ferror(in))
-            return SHMSEQ_LOG_IO;
+            return read_error();
         if (got < size) {
             /* A record cut short: what a crash or a full disk leaves. */
             s->torn_bytes = got;

@@ -6,11 +6,16 @@
  * one. Every field is encoded little-endian byte by byte (never by dumping
  * a struct), so a log written on one ABI reads the same on every other.
  *
- * This small library (shmseq_logfmt) is shared by the logger, which writes
- * logs, and the shmseq-log tool, which verifies, converts and recovers
- * them; the CSV row formatting lives here too, so the tool's CSV is
- * byte-for-byte what the logger's --format csv writes. It uses only the C
- * library (stdio for the scanner), never the shmseq region API.
+ * The CSV format lives here too: one writer (the logger's --format csv,
+ * shmseq-log csv and shmseq dump all print the same bytes) and one reader
+ * (the replay sensor driver plays a recorded CSV back).
+ *
+ * This small library (shmseq_logfmt, in sink/) depends on nothing but the
+ * C library (stdio for the scanner) and never on the shmseq region API,
+ * so every layer above the library may use it: the sinks (sink.h) write
+ * with it, shmseq-log reads with it, and the bsp's replay driver parses
+ * CSV with it. Every fallible call returns 0 (or a count) or a negative
+ * errno value.
  *
  * @code
  * unsigned char hdr[SHMSEQ_LOG_HEADER_SIZE], rec[SHMSEQ_LOG_RECORD_MAX];
@@ -21,6 +26,7 @@
 #ifndef SHMSEQ_LOGFMT_H
 #define SHMSEQ_LOGFMT_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -74,18 +80,27 @@ typedef struct shmseq_log_record {
     double values[SHMSEQ_LOG_WIDTH_MAX];
 } shmseq_log_record;
 
-/** Results of decoding and scanning. */
-enum {
-    SHMSEQ_LOG_OK = 0,
-    SHMSEQ_LOG_SHORT = -1,       /**< fewer bytes than the item needs */
-    SHMSEQ_LOG_BAD_MAGIC = -2,   /**< not a shmseq log */
-    SHMSEQ_LOG_BAD_VERSION = -3, /**< another format version */
-    SHMSEQ_LOG_BAD_FIELD = -4,   /**< an impossible size, width or name */
-    SHMSEQ_LOG_BAD_CRC = -5,     /**< the CRC does not match: damaged */
-    SHMSEQ_LOG_IO = -6           /**< reading the file failed (see errno) */
-};
+/*
+ * Results of decoding and scanning: 0 or a negative errno value, named
+ * here for what they mean to a log. A read error is the -errno of the
+ * failed read itself.
+ */
+#define SHMSEQ_LOG_OK 0
+/** Fewer bytes than the item needs (a torn header or record). */
+#define SHMSEQ_LOG_SHORT (-ENODATA)
+/** Not a shmseq log (bad magic). */
+#define SHMSEQ_LOG_BAD_MAGIC (-ENOMSG)
+/** Another format version. */
+#define SHMSEQ_LOG_BAD_VERSION (-EPROTONOSUPPORT)
+/** An impossible size, width or name under a matching CRC. */
+#define SHMSEQ_LOG_BAD_FIELD (-EINVAL)
+/** The CRC does not match: damaged. */
+#define SHMSEQ_LOG_BAD_CRC (-EBADMSG)
 
-/** @brief A sentence for a SHMSEQ_LOG_* result. */
+/**
+ * @brief A short phrase for a result of this library ("not a shmseq log",
+ *        "CRC mismatch"); other negative errno values get strerror()'s.
+ */
 const char *shmseq_log_strerror(int rc);
 
 /**
@@ -150,6 +165,31 @@ size_t shmseq_log_csv_header(char *buf, size_t cap, uint32_t width);
  */
 size_t shmseq_log_csv_row(char *buf, size_t cap, const shmseq_log_record *r);
 
+/**
+ * @brief Read a CSV header line: the logger's "seq,timestamp_ns,epoch"
+ *        followed by one column per value.
+ * @param[out] width  the number of value columns (1..SHMSEQ_LOG_WIDTH_MAX)
+ * @retval 0         a header of @p width values
+ * @retval -EBADMSG  not the logger's header, or no value column, or more
+ *                   than SHMSEQ_LOG_WIDTH_MAX
+ */
+int shmseq_log_csv_header_parse(const char *line, uint32_t *width);
+
+/**
+ * @brief Read one CSV row of @p width values (what shmseq_log_csv_row()
+ *        writes; a trailing "\r\n" or no newline at all is accepted).
+ *
+ * Every value field that is missing or does not parse as a number is NaN
+ * in @p r, so one bad channel does not cost the others; seq, timestamp_ns
+ * and epoch must be plain unsigned decimals.
+ * @param[out] r  r->width = @p width; values filled as described
+ * @return the number of value fields that did not parse (0: the whole row
+ *         is good), or -EBADMSG if seq, timestamp_ns or epoch did not
+ *         parse (the values are still filled)
+ */
+int shmseq_log_csv_row_parse(const char *line, uint32_t width,
+                             shmseq_log_record *r);
+
 /** Where a scan is and what it found; zero it (or use scan_init) first. */
 typedef struct shmseq_log_scan {
     /* results of the last file scanned */
@@ -186,8 +226,8 @@ typedef struct shmseq_log_scan {
  *                   NULL); a nonzero return stops the scan and is returned
  * @retval SHMSEQ_LOG_OK     scanned to the end (s says what was found)
  * @retval SHMSEQ_LOG_*      the header is torn or bad (s->header_rc)
- * @retval SHMSEQ_LOG_IO     a read error
- * @retval other             what @p fn returned
+ * @retval -EIO (or the read's -errno)  a read error
+ * @retval other             what @p fn returned (nonzero)
  */
 int shmseq_log_scan_file(FILE *in, shmseq_log_scan *s,
                          int (*fn)(void *ctx, const shmseq_log_record *r,

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The built-in sinks, gathered into the table of sink.c. One line here per
+ * sink; nothing else needs to know they exist.
+ */
+#ifndef SHMSEQ_SINK_INTERNAL_H
+#define SHMSEQ_SINK_INTERNAL_H
+
+#include <shmseq/sink.h>
+
+/* file.c: the file sinks, one per format. */
+extern const shmseq_sink_ops shmseq__sink_csv;
+extern const shmseq_sink_ops shmseq__sink_bin;
+
+#endif /* SHMSEQ_SINK_INTERNAL_H */
