@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * `shmseq dump NAME`: samples as CSV in the logger's format, either the
- * ones in the ring now or, with --follow, the ones published from now on.
+ * `shmseq dump NAME`: samples as CSV in the logger's format: the ones in
+ * the ring now (from the oldest, or with --tail/--latest the newest), or,
+ * with --follow, the ones published from now on.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -16,17 +17,23 @@
 static void dump_usage(void)
 {
     printf(
-"Usage: %s dump NAME [-n N] [--follow] [--oldest] [--no-header]\n"
+"Usage: %s dump NAME [--count N] [--tail | --latest | --follow [--oldest]]\n"
+"                   [--no-header]\n"
 "Print samples of region NAME as CSV, in the logger's format:\n"
 "seq,timestamp_ns,epoch,v0,v1,... (values with 17 significant digits, so\n"
 "they read back bit for bit).\n"
-"Without --follow: the samples in the ring now, from the oldest, then exit.\n"
+"By default: the samples in the ring now, from the oldest, then exit.\n"
+"With --tail or --latest: the newest samples in the ring now (oldest of\n"
+"them first), then exit.\n"
 "With --follow: the samples published from now on (from the oldest with\n"
 "--oldest), until Ctrl-C or N samples.\n"
 "\n"
-"  -n, --count N   at most N samples; 0 = no limit            (default 0)\n"
-"  -f, --follow    keep printing new samples (waits for them)\n"
-"  -o, --oldest    with --follow: start with the oldest sample in the ring\n"
+"  -c, --count N   at most N samples; 0 = no limit (default 0; with --tail\n"
+"                  10, with --latest 1)\n"
+"      --tail      the newest N samples instead of the oldest\n"
+"      --latest    the newest sample (--tail with N = 1 unless --count)\n"
+"      --follow    keep printing new samples (waits for them)\n"
+"  -O, --oldest    with --follow: start with the oldest sample in the ring\n"
 "  -H, --no-header no CSV header line\n"
 "  -h, --help      this text\n"
 "\n"
@@ -89,12 +96,16 @@ static int dump_next(shmseq_reader *r, int follow, shmseq_sample *meta,
 
 int cli_dump(int argc, char **argv)
 {
-    uint64_t count = 0, printed = 0, lost = 0, end = UINT64_MAX;
-    int follow = 0, oldest = 0, no_header = 0, first, rc, status = CLI_OK;
+    uint64_t count = UINT64_MAX, printed = 0, lost = 0, end = UINT64_MAX;
+    uint64_t start = 0; /* with --tail: the first sample to print */
+    int follow = 0, oldest = 0, tail = 0, latest = 0, no_header = 0;
+    int first, rc, status = CLI_OK;
     const cli_opt opts[] = {
-        {"count", 'n', CLI_OPT_NUM, &count, 0, UINT64_MAX, "a number"},
-        {"follow", 'f', CLI_OPT_FLAG, &follow, 0, 0, NULL},
-        {"oldest", 'o', CLI_OPT_FLAG, &oldest, 0, 0, NULL},
+        {"count", 'c', CLI_OPT_NUM, &count, 0, UINT64_MAX, "a number"},
+        {"tail", 0, CLI_OPT_FLAG, &tail, 0, 0, NULL},
+        {"latest", 0, CLI_OPT_FLAG, &latest, 0, 0, NULL},
+        {"follow", 0, CLI_OPT_FLAG, &follow, 0, 0, NULL},
+        {"oldest", 'O', CLI_OPT_FLAG, &oldest, 0, 0, NULL},
         {"no-header", 'H', CLI_OPT_FLAG, &no_header, 0, 0, NULL},
         {NULL, 0, CLI_OPT_FLAG, NULL, 0, 0, NULL},
     };
@@ -107,6 +118,12 @@ int cli_dump(int argc, char **argv)
 
     if ((rc = cli_parse(&cmd, argc, argv, &first)) >= 0)
         return rc;
+    if ((tail || latest) && (follow || oldest))
+        return cli_usage_error("dump", "--tail and --latest show the ring "
+                               "now; --follow%s shows what comes: choose one",
+                               oldest ? " (with --oldest)" : "");
+    if (count == UINT64_MAX)
+        count = latest && !tail ? 1 : tail ? 10 : 0;
     name = argv[first];
     rc = cli_check_name("dump", name);
     if (rc != CLI_OK)
@@ -122,8 +139,13 @@ int cli_dump(int argc, char **argv)
         return cli_region_error("dump", name, rc);
     /* A snapshot ends at the head seen now; a fast writer would otherwise
      * keep a slow consumer dumping forever. */
-    if (!follow && shmseq_info(name, &info) == 0)
+    if (!follow && shmseq_info(name, &info) == 0) {
         end = info.head;
+        /* The newest: read from the oldest (each sample is checked as
+         * always), print from end - N. */
+        if ((tail || latest) && count != 0 && end > count)
+            start = end - count;
+    }
 
     if (!no_header)
         dump_header(shmseq_reader_width(&r));
@@ -139,6 +161,11 @@ int cli_dump(int argc, char **argv)
         }
         if (meta.seq >= end)
             break;
+        if (meta.seq < start)
+            continue;
+        /* Only the losses among the samples to print count. */
+        if (meta.seq - start < meta.lost)
+            meta.lost = meta.seq - start;
         if (meta.lost != 0) {
             lost += meta.lost;
             fflush(stdout);

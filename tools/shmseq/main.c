@@ -38,7 +38,7 @@ static void usage(void)
 "  ls [--json]                       list the regions\n"
 "  stat NAME [--json] [--window MS]  header, writer and publish rate\n"
 "  watch NAME [--interval MS]        live view until Ctrl-C\n"
-"  dump NAME [-n N] [--follow]       samples as CSV\n"
+"  dump NAME [-c N] [--tail|--follow] samples as CSV\n"
 "  rm NAME... [--force]              remove regions\n"
 "\n"
 "  -h, --help     this text ('%s COMMAND --help' for a command's options)\n"

@@ -19,7 +19,7 @@ static void stat_usage(void)
 "and its publish rate, measured by reading the header twice, MS apart.\n"
 "\n"
 "  -j, --json        one JSON object (see docs/cli.md)\n"
-"  -w, --window MS   rate measurement window, 0..60000 ms; 0 = do not\n"
+"      --window MS   rate measurement window, 0..60000 ms; 0 = do not\n"
 "                    measure                                  (default 500)\n"
 "  -h, --help        this text\n"
 "\n"
@@ -90,7 +90,7 @@ int cli_stat(int argc, char **argv)
     int json = 0, have_rate = 0, first, rc;
     const cli_opt opts[] = {
         {"json", 'j', CLI_OPT_FLAG, &json, 0, 0, NULL},
-        {"window", 'w', CLI_OPT_NUM, &window_ms, 0, 60000, "0..60000 ms"},
+        {"window", 0, CLI_OPT_NUM, &window_ms, 0, 60000, "0..60000 ms"},
         {NULL, 0, CLI_OPT_FLAG, NULL, 0, 0, NULL},
     };
     const cli_cmd cmd = {"stat", stat_usage, opts, 1, 1};
