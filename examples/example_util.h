@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Small helpers shared by the example programs: the usage-error exit,
- * signal flags, and one place that turns a region error code into a
- * sentence saying what went wrong and what to do about it. Header-only
- * (static inline) so each example stays a single program. Numbers are
- * parsed by shmseq_util (<shmseq_util/parse.h>), the parser the tools and
- * drivers share.
+ * Small helpers shared by the example programs: the program's name for
+ * getopt, --version, the usage-error exit, signal flags and names, and one
+ * place that turns a region error code into a sentence saying what went
+ * wrong and what to do about it. Header-only (static inline) so each
+ * example stays a single program. Numbers are parsed by shmseq_util
+ * (<shmseq_util/parse.h>), the parser the tools and drivers share.
  */
 #ifndef SHMSEQ_EXAMPLE_UTIL_H
 #define SHMSEQ_EXAMPLE_UTIL_H
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
@@ -52,6 +53,47 @@ static inline void example_catch_signals(void)
     sigaction(SIGTERM, &sa, NULL);
 }
 
+/*
+ * Every example calls this first: getopt names the program in its own
+ * messages ("logger: unrecognized option '--x'") by argv[0], which is the
+ * path it was started by; make it the program's name.
+ */
+static inline void example_begin(char **argv, const char *prog)
+{
+    argv[0] = (char *)(uintptr_t)prog; /* getopt only reads it */
+}
+
+/** --version, the same line in every program. */
+static inline void example_version(const char *prog)
+{
+    printf("%s %d.%d.%d (region layout version %u)\n", prog,
+           SHMSEQ_VERSION_MAJOR, SHMSEQ_VERSION_MINOR, SHMSEQ_VERSION_PATCH,
+           (unsigned)SHMSEQ_LAYOUT_VERSION);
+}
+
+/** "SIGINT" for 2, ...: the signals a user sends or a crash raises; NULL
+ *  for another (print its number). */
+static inline const char *example_signal_name(int sig)
+{
+    switch (sig) {
+    case SIGHUP: return "SIGHUP";
+    case SIGINT: return "SIGINT";
+    case SIGQUIT: return "SIGQUIT";
+    case SIGILL: return "SIGILL";
+    case SIGABRT: return "SIGABRT";
+    case SIGFPE: return "SIGFPE";
+    case SIGKILL: return "SIGKILL";
+    case SIGSEGV: return "SIGSEGV";
+    case SIGPIPE: return "SIGPIPE";
+    case SIGALRM: return "SIGALRM";
+    case SIGTERM: return "SIGTERM";
+    case SIGUSR1: return "SIGUSR1";
+    case SIGUSR2: return "SIGUSR2";
+    case SIGBUS: return "SIGBUS";
+    default: return NULL;
+    }
+}
+
 static inline void example_usage_error(const char *prog, const char *fmt,
                                        const char *arg)
 {
@@ -64,6 +106,43 @@ static inline void example_usage_error(const char *prog, const char *fmt,
 static inline uint64_t example_seconds_to_ns(double s)
 {
     return (uint64_t)(s * 1e9);
+}
+
+/*
+ * Say what is wrong with a region name the library refused (-EINVAL or
+ * -ENAMETOOLONG from shmseq_name_check()), once, and what a name may be.
+ */
+static inline void example_name_error(const char *prog, const char *name,
+                                      int rc)
+{
+    const char *p;
+    char why[48];
+
+    if (rc == -ENAMETOOLONG)
+        (void)snprintf(why, sizeof why, "it is longer than %u characters",
+                       (unsigned)SHMSEQ_NAME_MAX);
+    else if (name[0] == '\0')
+        (void)snprintf(why, sizeof why, "it is empty");
+    else if (name[0] == '.')
+        (void)snprintf(why, sizeof why, "it starts with '.'");
+    else {
+        for (p = name; *p != '\0' && (isalnum((unsigned char)*p) ||
+                                      strchr("._-", *p) != NULL); p++)
+            ;
+        if (*p == '/' || (*p > ' ' && *p < 0x7f))
+            (void)snprintf(why, sizeof why, "'%c' is not allowed", *p);
+        else if (*p != '\0')
+            (void)snprintf(why, sizeof why,
+                           "character 0x%02x is not allowed",
+                           (unsigned)(unsigned char)*p);
+        else
+            (void)snprintf(why, sizeof why, "%s", shmseq_strerror(rc));
+    }
+    fprintf(stderr,
+            "%s: region name '%s' is not valid: %s (use 1..%u characters "
+            "from A-Z a-z 0-9 . _ -%s)\n",
+            prog, name, why, (unsigned)SHMSEQ_NAME_MAX,
+            name[0] == '.' ? "" : ", not starting with '.'");
 }
 
 /**
@@ -142,10 +221,7 @@ static inline void example_region_error(const char *prog, const char *name,
         break;
     case -EINVAL:
     case -ENAMETOOLONG:
-        fprintf(stderr,
-                "%s: region name '%s' is not valid: %s (use 1..%u characters "
-                "from A-Z a-z 0-9 . _ -, not starting with '.')\n",
-                prog, name, shmseq_strerror(rc), (unsigned)SHMSEQ_NAME_MAX);
+        example_name_error(prog, name, rc);
         break;
     default:
         fprintf(stderr, "%s: cannot open region '%s': %s\n", prog, name,

@@ -4,10 +4,12 @@
  *
  * The sketch had a "Reader" process fetching data into shared memory and a
  * "Saver" process reading it, doubling it and storing it. Here the parent
- * creates a region, forks the Reader (shmseq's writer: it publishes N
- * seeded random samples and exits) and the Saver (a shmseq reader: it reads
- * them oldest first, blocking, and prints each original and doubled), waits
- * for both, and removes the region on every path, failures included.
+ * forks the Saver (a shmseq reader: it waits for the region, reads the
+ * samples oldest first, blocking, and prints each original and doubled),
+ * creates the region as its writer, and forks the Reader, which inherits
+ * that writer (so it is the region's first and only writer: epoch 1),
+ * publishes N seeded random samples and exits. The parent waits for both
+ * and removes the region on every path, failures included.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -15,35 +17,42 @@
 #include <inttypes.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "example_util.h"
 
 static const char *prog = "reader_saver";
 
+/* getopt_long's value for --seed, which has no short letter (docs/cli.md,
+ * OPTION LETTERS: -s is --sensor). */
+#define OPT_SEED 0x100
+
 struct settings {
     char name[SHMSEQ_NAME_MAX + 1];
     uint32_t count, width, capacity;
     uint64_t seed;
     double timeout_s;
+    shmseq_writer *w; /* the parent's writer, inherited by the Reader */
 };
 
 static void usage(void)
 {
     printf(
 "Usage: %s [OPTION]...\n"
-"Fork a Reader process that publishes random samples into a new shmseq\n"
-"region and a Saver process that reads them, doubles them and prints them;\n"
-"then remove the region.\n"
+"Create a shmseq region; fork a Reader process that publishes random\n"
+"samples into it (its first writer: epoch 1) and a Saver process that\n"
+"reads them, doubles them and prints them; then remove the region.\n"
 "\n"
 "  -n, --name REGION   region name             (default reader-saver-<pid>)\n"
 "  -c, --count N       samples to pass, 1..capacity           (default 20)\n"
 "  -w, --width N       values per sample, 1..%u               (default 4)\n"
 "  -C, --capacity N    ring slots, power of two               (default 64)\n"
-"  -s, --seed N        seed of the Reader's random numbers    (default 1)\n"
+"      --seed N        seed of the Reader's random numbers    (default 1)\n"
 "  -t, --timeout S     the Saver gives up after S seconds without a sample\n"
 "                                                             (default 5)\n"
 "  -h, --help          this text\n"
+"  -V, --version       print the version\n"
 "\n"
 "stdout: one line per sample from the Saver:\n"
 "  SEQ original V0,V1,... doubled 2*V0,2*V1,...\n"
@@ -64,31 +73,43 @@ static uint64_t next_random(uint64_t *s)
     return x * 0x2545f4914f6cdd1du;
 }
 
-/* The Reader child: shmseq's writer. Returns its exit status. */
+/* The Reader child: shmseq's writer, through the writer the parent opened
+ * (the lock belongs to the open file, which fork shares). Returns its exit
+ * status. */
 static int run_reader(const struct settings *st)
 {
-    shmseq_writer w;
-    shmseq_config cfg = {st->width, st->capacity, 0, 0};
     double v[SHMSEQ_WIDTH_MAX];
     uint64_t rng = st->seed != 0 ? st->seed : 0x9e3779b97f4a7c15u;
     uint32_t i, c;
-    int rc;
 
-    rc = shmseq_writer_open(&w, st->name, &cfg);
-    if (rc < 0) {
-        example_region_error("reader_saver: Reader", st->name, rc, 1);
-        return EX_FAIL;
-    }
     for (i = 0; i < st->count; i++) {
         for (c = 0; c < st->width; c++)
             v[c] = (double)(next_random(&rng) >> 11) *
                    (1.0 / 9007199254740992.0);
-        shmseq_publish(&w, v, shmseq_now_ns());
+        shmseq_publish(st->w, v, shmseq_now_ns());
     }
     fprintf(stderr, "Reader: published %u samples into '%s' (epoch %u)\n",
-            (unsigned)st->count, st->name, (unsigned)shmseq_writer_epoch(&w));
-    shmseq_writer_close(&w);
+            (unsigned)st->count, st->name,
+            (unsigned)shmseq_writer_epoch(st->w));
+    shmseq_writer_close(st->w);
     return EX_OK;
+}
+
+/* The Saver starts before the region exists: wait for it (bounded by
+ * --timeout). -EAGAIN: it is being created right now. */
+static int saver_open(shmseq_reader *r, const struct settings *st)
+{
+    uint64_t deadline = shmseq_now_ns() +
+                        example_seconds_to_ns(st->timeout_s);
+    struct timespec nap = {0, 5000000};
+    int rc;
+
+    for (;;) {
+        rc = shmseq_reader_open(r, st->name, SHMSEQ_START_OLDEST);
+        if ((rc != -ENOENT && rc != -EAGAIN) || shmseq_now_ns() >= deadline)
+            return rc;
+        (void)nanosleep(&nap, NULL);
+    }
 }
 
 /* The Saver child: a shmseq reader. Returns its exit status. */
@@ -100,7 +121,7 @@ static int run_saver(const struct settings *st)
     uint32_t i, c;
     int rc;
 
-    rc = shmseq_reader_open(&r, st->name, SHMSEQ_START_OLDEST);
+    rc = saver_open(&r, st);
     if (rc < 0) {
         example_region_error("reader_saver: Saver", st->name, rc, 0);
         return EX_FAIL;
@@ -179,8 +200,14 @@ static int report(const char *who, pid_t pid, int wstatus)
         fprintf(stderr, "%s: the %s (pid %ld) failed with exit status %d\n",
                 prog, who, (long)pid, WEXITSTATUS(wstatus));
     } else if (WIFSIGNALED(wstatus)) {
-        fprintf(stderr, "%s: the %s (pid %ld) was killed by signal %d\n",
-                prog, who, (long)pid, WTERMSIG(wstatus));
+        const char *sig = example_signal_name(WTERMSIG(wstatus));
+
+        if (sig != NULL)
+            fprintf(stderr, "%s: the %s (pid %ld) was killed by %s\n", prog,
+                    who, (long)pid, sig);
+        else
+            fprintf(stderr, "%s: the %s (pid %ld) was killed by signal %d\n",
+                    prog, who, (long)pid, WTERMSIG(wstatus));
     } else {
         fprintf(stderr, "%s: the %s (pid %ld) ended oddly (status 0x%x)\n",
                 prog, who, (long)pid, (unsigned)wstatus);
@@ -195,9 +222,10 @@ int main(int argc, char **argv)
         {"count", required_argument, NULL, 'c'},
         {"width", required_argument, NULL, 'w'},
         {"capacity", required_argument, NULL, 'C'},
-        {"seed", required_argument, NULL, 's'},
+        {"seed", required_argument, NULL, OPT_SEED},
         {"timeout", required_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     struct settings st;
@@ -205,14 +233,16 @@ int main(int argc, char **argv)
     shmseq_writer w;
     shmseq_config cfg;
     pid_t reader = -1, saver = -1;
-    int opt, rc, failed = 0;
+    int opt, rc, failed = 0, writing = 0;
 
     st.count = 20;
     st.width = 4;
     st.capacity = 64;
     st.seed = 1;
     st.timeout_s = 5.0;
-    while ((opt = getopt_long(argc, argv, "n:c:w:C:s:t:h", opts, NULL)) != -1) {
+    st.w = &w;
+    example_begin(argv, prog);
+    while ((opt = getopt_long(argc, argv, "n:c:w:C:t:hV", opts, NULL)) != -1) {
         switch (opt) {
         case 'n': name_arg = optarg; break;
         case 'c':
@@ -233,7 +263,7 @@ int main(int argc, char **argv)
                 example_usage_error(prog, "--capacity '%s': want a power of "
                                     "two, 2..1048576", optarg);
             break;
-        case 's':
+        case OPT_SEED:
             if (shmseq_parse_u64(optarg, &st.seed) < 0)
                 example_usage_error(prog, "--seed '%s': want a number",
                                     optarg);
@@ -244,6 +274,7 @@ int main(int argc, char **argv)
                                     optarg);
             break;
         case 'h': usage(); return EX_OK;
+        case 'V': example_version(prog); return EX_OK;
         default:
             fprintf(stderr, "Try '%s --help'.\n", prog);
             return EX_USAGE;
@@ -272,34 +303,39 @@ int main(int argc, char **argv)
         snprintf(st.name, sizeof st.name, "reader-saver-%ld", (long)getpid());
     }
 
-    /* Create the region here, before any child exists, so the Saver can
-     * attach at once and nothing races on creation; then release the
-     * writer lock for the Reader, which takes it over. */
+    /* The Saver first, so it holds no copy of the writer's open file
+     * (which would keep the region counted as held after the Reader):
+     * it waits for the region to appear. */
+    example_catch_signals();
+    saver = spawn(run_saver, &st);
+    if (saver < 0) {
+        fprintf(stderr, "%s: cannot fork the Saver: %s\n", prog,
+                strerror(errno));
+        return EX_FAIL;
+    }
+    /* Create the region as its writer; the Reader inherits this writer, so
+     * there is one writer from creation to the end: epoch 1. */
     cfg.width = st.width;
     cfg.capacity = st.capacity;
     cfg.mode = 0;
     cfg.flags = 0;
     rc = shmseq_writer_open(&w, st.name, &cfg);
     if (rc < 0) {
+        /* Not ours to remove: the name may be another program's region. */
         example_region_error(prog, st.name, rc, 1);
+        kill(saver, SIGTERM);
+        (void)waitpid(saver, NULL, 0);
         return EX_FAIL;
     }
-    shmseq_writer_close(&w);
+    writing = 1;
 
     /* From here on the region exists: every path goes through cleanup. */
-    example_catch_signals();
     reader = spawn(run_reader, &st);
     if (reader < 0) {
         fprintf(stderr, "%s: cannot fork the Reader: %s\n", prog,
                 strerror(errno));
         failed = 1;
-        goto cleanup;
-    }
-    saver = spawn(run_saver, &st);
-    if (saver < 0) {
-        fprintf(stderr, "%s: cannot fork the Saver: %s\n", prog,
-                strerror(errno));
-        failed = 1;
+        kill(saver, SIGTERM);
     }
 
     while (reader > 0 || saver > 0) {
@@ -321,6 +357,9 @@ int main(int argc, char **argv)
         }
         if (pid == reader) {
             reader = -1;
+            /* The Reader is done with the writer: drop our copy. */
+            shmseq_writer_close(&w);
+            writing = 0;
             if (report("Reader", pid, ws)) {
                 failed = 1;
                 /* Nothing more will come: do not let the Saver wait. */
@@ -336,7 +375,8 @@ int main(int argc, char **argv)
         }
     }
 
-cleanup:
+    if (writing)
+        shmseq_writer_close(&w);
     rc = shmseq_unlink(st.name);
     if (rc < 0 && rc != -ENOENT) {
         fprintf(stderr, "%s: cannot remove region '%s': %s\n", prog, st.name,

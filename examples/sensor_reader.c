@@ -21,6 +21,10 @@
 
 static const char *prog = "sensor_reader";
 
+/* getopt_long's value for --cpu, which has no short letter (docs/cli.md,
+ * OPTION LETTERS: -C is --capacity in every program). */
+#define OPT_CPU 0x100
+
 static void usage(const shmseq_board *b)
 {
     size_t i;
@@ -35,11 +39,11 @@ static void usage(const shmseq_board *b)
 "  -r, --rate HZ         samples per second              (board: %u;\n"
 "                        the replay driver's recorded rate, if any)\n"
 "  -w, --width N         values per sample, 1..%u        (board: %u)\n"
-"  -c, --capacity N      ring slots, power of two        (board: %u)\n"
+"  -C, --capacity N      ring slots, power of two        (board: %u)\n"
 "  -s, --sensor DRIVER   sensor driver                   (board: %s)\n"
 "  -p, --params STR      driver parameters               (board: \"%s\")\n"
 "  -P, --priority N      SCHED_FIFO priority 1..99, 0 = normal (board: %d)\n"
-"  -C, --cpu N           pin to CPU N, -1 = no pinning   (board: %d)\n"
+"      --cpu N           pin to CPU N, -1 = no pinning   (board: %d)\n"
 "  -m, --mlock           lock memory (mlockall)          (board: %s)\n"
 "  -L, --cpu-latency US  while running, keep the CPUs out of idle states\n"
 "                        slower than US microseconds to leave; 0 = out of\n"
@@ -55,6 +59,7 @@ static void usage(const shmseq_board *b)
 "  -l, --list-boards     list the known boards and sensor drivers\n"
 "  -q, --quiet           no start-up line\n"
 "  -h, --help            this text\n"
+"  -V, --version         print the version\n"
 "\n"
 "Exit status: 0 ok, 1 runtime failure, 2 usage error.\n"
 "Priority and --mlock need privileges (CAP_SYS_NICE, CAP_IPC_LOCK or\n"
@@ -134,11 +139,11 @@ int main(int argc, char **argv)
         {"board", required_argument, NULL, 'b'},
         {"rate", required_argument, NULL, 'r'},
         {"width", required_argument, NULL, 'w'},
-        {"capacity", required_argument, NULL, 'c'},
+        {"capacity", required_argument, NULL, 'C'},
         {"sensor", required_argument, NULL, 's'},
         {"params", required_argument, NULL, 'p'},
         {"priority", required_argument, NULL, 'P'},
-        {"cpu", required_argument, NULL, 'C'},
+        {"cpu", required_argument, NULL, OPT_CPU},
         {"mlock", no_argument, NULL, 'm'},
         {"cpu-latency", required_argument, NULL, 'L'},
         {"duration", required_argument, NULL, 'd'},
@@ -148,6 +153,7 @@ int main(int argc, char **argv)
         {"list-boards", no_argument, NULL, 'l'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     const char *name = EXAMPLE_DEFAULT_REGION;
@@ -170,23 +176,24 @@ int main(int argc, char **argv)
     double values[SHMSEQ_WIDTH_MAX];
     /* Values a driver could not read this period (NaN), per channel. */
     uint64_t nans[SHMSEQ_WIDTH_MAX] = {0}, nan_total = 0;
-    uint64_t first, published = 0, end_ns = 0, period_ns;
+    uint64_t first, published = 0, read_failed = 0, end_ns = 0, period_ns;
     int ended = 0;
     uint32_t c;
     int rc, status = EX_OK;
 
-    while ((opt = getopt_long(argc, argv, "n:b:r:w:c:s:p:P:C:mL:d:RWulqh",
+    example_begin(argv, prog);
+    while ((opt = getopt_long(argc, argv, "n:b:r:w:C:s:p:P:mL:d:RWulqhV",
                               opts, NULL)) != -1) {
         switch (opt) {
         case 'n': name = optarg; break;
         case 'b': board_name = optarg; break;
         case 'r': rate_arg = optarg; break;
         case 'w': width_arg = optarg; break;
-        case 'c': cap_arg = optarg; break;
+        case 'C': cap_arg = optarg; break;
         case 's': sensor_name = optarg; break;
         case 'p': params = optarg; break;
         case 'P': prio_arg = optarg; break;
-        case 'C': cpu_arg = optarg; break;
+        case OPT_CPU: cpu_arg = optarg; break;
         case 'm': mlock_opt = 1; break;
         case 'L': latency_arg = optarg; break;
         case 'd':
@@ -199,6 +206,7 @@ int main(int argc, char **argv)
         case 'u': do_unlink = 1; break;
         case 'l': list_boards(); return EX_OK;
         case 'q': quiet = 1; break;
+        case 'V': example_version(prog); return EX_OK;
         case 'h':
             board = shmseq_board_find(board_name);
             usage(board != NULL ? board : shmseq_board_at(0));
@@ -333,11 +341,13 @@ int main(int argc, char **argv)
     while (!example_stop_signal) {
         uint64_t now;
 
+        /* Before waiting: every period waited is then used, so the
+         * summary's periods are exactly published + failed reads. */
+        if (end_ns != 0 && shmseq_now_ns() >= end_ns)
+            break;
         if (shmseq_task_wait(&task) == -EINTR)
             continue;
         now = shmseq_now_ns();
-        if (end_ns != 0 && now >= end_ns)
-            break;
         /* The sample number is the sensor's clock: a deterministic driver
          * (sim) gives the same value for the same number, whoever writes. */
         rc = shmseq_sensor_read(&sensor, shmseq_writer_next(&w), now, values,
@@ -346,8 +356,10 @@ int main(int argc, char **argv)
             ended = 1;
             break;
         }
-        if (rc < 0)
+        if (rc < 0) {
+            read_failed++;
             continue;
+        }
         for (c = 0; c < width; c++)
             if (isnan(values[c])) {
                 nans[c]++;
@@ -366,9 +378,11 @@ int main(int argc, char **argv)
             published ? first + published - 1 : first, name,
             (unsigned)shmseq_writer_epoch(&w));
     fprintf(stderr,
-            "%s: periods %" PRIu64 ", missed %" PRIu64 ", sensor errors %"
-            PRIu64 "%s\n",
-            prog, ts.cycles, ts.missed, sensor.errors,
+            "%s: periods %" PRIu64 " (published %" PRIu64 ", sensor read "
+            "failed %" PRIu64 "%s), missed %" PRIu64 " (skipped after an "
+            "overrun), sensor errors %" PRIu64 "%s\n",
+            prog, ts.cycles, published, read_failed,
+            ended ? ", data ended 1" : "", ts.missed, sensor.errors,
             sensor.errors ? " (see the driver's parameters)" : "");
     if (nan_total > 0) {
         fprintf(stderr, "%s: unreadable values (published as NaN) %" PRIu64
@@ -384,9 +398,15 @@ int main(int argc, char **argv)
             "%s: wake-up latency (us): min %.1f avg %.1f p99 %.1f max %.1f%s\n",
             prog, us(ts.min_ns), us(ts.avg_ns), us(ts.p99_ns), us(ts.max_ns),
             ts.overflow ? " (some beyond the histogram)" : "");
-    if (example_stop_signal)
-        fprintf(stderr, "%s: stopped by signal %d\n", prog,
-                (int)example_stop_signal);
+    if (example_stop_signal) {
+        const char *sig = example_signal_name((int)example_stop_signal);
+
+        if (sig != NULL)
+            fprintf(stderr, "%s: stopped by %s\n", prog, sig);
+        else
+            fprintf(stderr, "%s: stopped by signal %d\n", prog,
+                    (int)example_stop_signal);
+    }
 
     shmseq_writer_close(&w);
     shmseq_sensor_close(&sensor);
