@@ -92,7 +92,8 @@ expect lsbadopt 2 ls --bogus
 expect statnoname 2 stat
 expect statbadname 2 stat 'a/b'
 expect statwindow 2 stat "$name" --window abc
-expect dumpcount 2 dump "$name" -n abc
+expect dumpcount 2 dump "$name" -c abc
+expect dumptailfollow 2 dump "$name" --tail --follow
 expect watchint 2 watch "$name" --interval 0
 expect rmnoname 2 rm
 grep -q 'not a valid region name' "$tmp/statbadname.err" ||
@@ -113,6 +114,8 @@ expect statnone 3 stat "$name"
 grep -q "^shmseq: stat $name: no region of that name" "$tmp/statnone.err" ||
     fail "stat of a missing region: unexpected message"
 expect rmnone 3 rm "$name"
+grep -q "^shmseq: rm $name: no region of that name" "$tmp/rmnone.err" ||
+    fail "rm of a missing region: unexpected message"
 expect dumpnone 3 dump "$name"
 expect watchnone 3 watch "$name"
 
@@ -198,16 +201,31 @@ check_rows() {
         END { if (rows != n) exit 4 }' "$1"
 }
 
-expect dump 0 dump "$name" -n 5
-check_rows "$tmp/dump.out" 5 || fail "dump -n 5: bad CSV (awk $?)"
+expect dump 0 dump "$name" -c 5
+check_rows "$tmp/dump.out" 5 || fail "dump -c 5: bad CSV (awk $?)"
+# The ring is full (1024 slots at 1000 Hz after the waits above, or not
+# yet: then it starts at 0); the oldest shown is the oldest in the ring.
+oldest=$(sed -n 2p "$tmp/dump.out" | cut -d, -f1)
 
-expect follow 0 dump "$name" --follow -n 20
-check_rows "$tmp/follow.out" 20 || fail "dump --follow -n 20: bad CSV (awk $?)"
+# --tail: the newest samples, consecutive, ending at the head seen.
+expect tail 0 dump "$name" --tail -c 5
+check_rows "$tmp/tail.out" 5 || fail "dump --tail -c 5: bad CSV (awk $?)"
+tfirst=$(sed -n 2p "$tmp/tail.out" | cut -d, -f1)
+[ "$tfirst" -gt "$oldest" ] || fail "dump --tail started at $tfirst, not after the oldest $oldest"
+expect latest 0 dump "$name" --latest
+check_rows "$tmp/latest.out" 1 || fail "dump --latest: bad CSV (awk $?)"
+lseq=$(sed -n 2p "$tmp/latest.out" | cut -d, -f1)
+[ "$lseq" -gt "$tfirst" ] || fail "dump --latest gave $lseq, older than the tail's $tfirst"
+expect tail10 0 dump "$name" --tail --no-header
+[ "$(wc -l <"$tmp/tail10.out")" -eq 10 ] || fail "dump --tail: not 10 rows"
+
+expect follow 0 dump "$name" --follow -c 20
+check_rows "$tmp/follow.out" 20 || fail "dump --follow -c 20: bad CSV (awk $?)"
 first=$(sed -n 2p "$tmp/follow.out" | cut -d, -f1)
 [ "$first" -ge "$head" ] || fail "dump --follow started in the past"
 
-expect noheader 0 dump "$name" -n 3 --no-header
-[ "$(wc -l <"$tmp/noheader.out")" -eq 3 ] || fail "dump --no-header -n 3"
+expect noheader 0 dump "$name" -c 3 --no-header
+[ "$(wc -l <"$tmp/noheader.out")" -eq 3 ] || fail "dump --no-header -c 3"
 grep -q '^seq' "$tmp/noheader.out" && fail "dump --no-header printed a header"
 
 # watch until SIGINT: exit 0, status lines printed. The SIGINT goes to
@@ -234,6 +252,19 @@ n=$(grep '^[0-9][0-9]:[0-9][0-9]:[0-9][0-9] ' "$tmp/watchcount.out" |
 expect rmbusy 1 rm "$name"
 grep -q "still holds this region" "$tmp/rmbusy.err" || fail "rm busy message"
 expect statafter 0 stat "$name" --window 0
+
+# rm is all or nothing: a held region or a missing name among the names
+# leaves the others in place (a removable corrupt region stands in).
+dd if=/dev/urandom of="/dev/shm/shmseq.$bad" bs=1024 count=4 2>/dev/null ||
+    fail "cannot create the corrupt region file"
+expect rmheldpair 1 rm "$bad" "$name"
+[ -e "/dev/shm/shmseq.$bad" ] || fail "rm A HELD removed A"
+grep -q "nothing removed" "$tmp/rmheldpair.err" || fail "rm A HELD: no word"
+expect rmmisspair 3 rm "$bad" "no-such-$$"
+[ -e "/dev/shm/shmseq.$bad" ] || fail "rm A MISSING removed A"
+expect rmbadpair 2 rm "$bad" 'a/b'
+[ -e "/dev/shm/shmseq.$bad" ] || fail "rm A BADNAME removed A"
+expect statafter2 0 stat "$name" --window 0
 
 # ---- the writer stops, a new one takes over ------------------------------
 # A watcher runs across both and must say so.
@@ -308,14 +339,14 @@ until $emu "$shmseq" stat "$name2" --window 0 >/dev/null 2>&1; do
     sleep 0.1
 done
 expect rmforce 0 rm --force "$name2"
+[ -s "$tmp/rmforce.err" ] && fail "rm --force printed something (docs: nothing)"
 expect statforce 3 stat "$name2"
 kill -TERM "$spid2"
 wait "$spid2"
 spid2=""
 
 # ---- a corrupt region ----------------------------------------------------
-dd if=/dev/urandom of="/dev/shm/shmseq.$bad" bs=1024 count=4 2>/dev/null ||
-    fail "cannot create the corrupt region file"
+[ -e "/dev/shm/shmseq.$bad" ] || fail "the corrupt region is gone"
 expect lsbad 0 ls
 grep -q "^$bad  *unreadable: " "$tmp/lsbad.out" ||
     fail "ls does not list the corrupt region with its error"
@@ -329,6 +360,13 @@ i=$(jindex "$tmp/lsbadjson.out" "$bad")
     fail "ls --json: corrupt region has no error text"
 expect statbad 1 stat "$bad"
 grep -q "^shmseq: stat $bad: " "$tmp/statbad.err" || fail "stat bad: message"
+# The library's sentence names no command; the tool adds the real one, once.
+grep -q "NAME" "$tmp/statbad.err" && fail "stat bad: a placeholder in the message"
+[ "$(grep -o 'shmseq rm' "$tmp/statbad.err" | wc -l)" -eq 1 ] ||
+    fail "stat bad: not exactly one 'shmseq rm'"
+grep -q "shmseq rm $bad\$" "$tmp/statbad.err" || fail "stat bad: no concrete command"
+[ "$(grep -o 'remove' "$tmp/statbad.err" | wc -l)" -eq 1 ] ||
+    fail "stat bad: says remove more than once"
 expect dumpbad 1 dump "$bad"
 expect rmbad 0 rm "$bad"
 [ ! -e "/dev/shm/shmseq.$bad" ] || fail "rm left the corrupt region"

@@ -61,6 +61,14 @@ summary=$(grep '^logger: stopped' "$tmp/logger.err") ||
 received=$(echo "$summary" | sed -n 's/.* received \([0-9]*\) lost.*/\1/p')
 lost=$(echo "$summary" | sed -n 's/.* lost \([0-9]*\) .*/\1/p')
 [ -n "$published" ] || fail "no sensor_reader summary"
+# The summary adds up: every period waited published a sample or failed
+# to read one (the sim never fails), none more.
+periods=$(sed -n 's/^sensor_reader: periods \([0-9]*\) (published \([0-9]*\), sensor read failed \([0-9]*\)).*/\1 \2 \3/p' \
+    "$tmp/sensor.err")
+[ -n "$periods" ] || fail "no periods line in the sensor_reader summary"
+set -- $periods
+[ "$2" = "$published" ] && [ "$1" -eq $(($2 + $3)) ] ||
+    fail "periods $1 != published $2 + failed reads $3 (published $published)"
 [ "$lost" = "0" ] || fail "logger lost $lost samples"
 [ "$received" = "$published" ] ||
     fail "logger received $received of $published published samples"

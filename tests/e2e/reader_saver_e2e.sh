@@ -34,6 +34,10 @@ $emu "$rs" --name "$name" --count "$count" >"$tmp/out" 2>"$tmp/err" ||
 $emu "$check" --saver --count "$count" "$tmp/out" ||
     fail "check_csv rejected the output"
 [ ! -e "/dev/shm/shmseq.$name" ] || fail "region left behind"
+# The seed's flow: main creates, the Reader writes, the Saver reads. The
+# Reader is the region's first and only writer: epoch 1, not a takeover.
+grep -q "^Reader: published $count samples into '$name' (epoch 1)\$" "$tmp/err" ||
+    fail "the Reader did not report epoch 1"
 
 # Through a pipe too.
 n=$($emu "$rs" --name "$name" --count 7 2>"$tmp/err" | wc -l)
