@@ -125,7 +125,7 @@ fi
 jitter_sr() {
   local tool=$1 hz=$2 line
   shift 2
-  line=$("$sr" -n "bench-jitter-$$" -r "$hz" -P 80 -C "$rcpu" -m -d "$jit_s" \
+  line=$("$sr" -n "bench-jitter-$$" -r "$hz" -P 80 --cpu "$rcpu" -m -d "$jit_s" \
          -u -q -R "$@" 2>&1 | sed -n 's/.*wake-up latency (us): //p')
   # shellcheck disable=SC2086 # split into fields on purpose
   set -- $line
