@@ -4,7 +4,7 @@
  *
  *  <shmseq/ring.h>    the OS-free seqlock ring on caller memory (core)
  *  <shmseq/region.h>  named shared-memory regions: writer and readers
- *  <shmseq/task.h>    periodic real-time task helper (port)
+ *  <shmseq/task.h>    periodic real-time task helper
  *  <shmseq/error.h>   shmseq_strerror()
  */
 #ifndef SHMSEQ_SHMSEQ_H

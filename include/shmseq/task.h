@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Periodic real-time task helper (implemented by the port).
+ * Periodic real-time task helper.
  *
  * A sensor task wakes every period on an absolute CLOCK_MONOTONIC deadline
  * (clock_nanosleep TIMER_ABSTIME on POSIX, so jitter does not accumulate),

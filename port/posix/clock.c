@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #define _POSIX_C_SOURCE 200809L
 /*
- * POSIX port: clocks, process identity, yielding and sleeping.
+ * POSIX port: clocks, process identity, yielding and sleeping (for a
+ * while, or until an absolute deadline).
  *
  * Sample timestamps and deadlines use CLOCK_MONOTONIC (never jumps);
  * CLOCK_REALTIME is only read once at region creation so that a reader can
@@ -60,4 +61,16 @@ int shmseq_port_sleep_ns(uint64_t ns)
     if (nanosleep(&ts, NULL) != 0)
         return -errno;
     return 0;
+}
+
+int shmseq_port_sleep_until_ns(uint64_t deadline_ns)
+{
+    struct timespec ts;
+    int err;
+
+    ts.tv_sec = (time_t)(deadline_ns / NS_PER_S);
+    ts.tv_nsec = (long)(deadline_ns % NS_PER_S);
+    /* Returns the error number itself, not -1/errno. */
+    err = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+    return -err;
 }

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Template port: every function of the port contract
- * (port/include/shmseq/port.h) and of the periodic task helper
- * (include/shmseq/task.h), each returning -ENOSYS or a documented trivial
- * value, with a note on what a real port must do. It builds with any C11
- * compiler (-DSHMSEQ_PORT=template) and proves the contract is complete;
- * the library links but cannot open a named region.
+ * (port/include/shmseq/port.h), each returning -ENOSYS or a documented
+ * trivial value, with a note on what a real port must do. A port provides
+ * OS calls only: no statistics, no scheduling arithmetic (those are in
+ * core/ and src/, shared by every port). It builds with any C11 compiler
+ * (-DSHMSEQ_PORT=template) and proves the contract is complete; the
+ * library links but cannot open a named region.
  *
  * port/posix/ is the full reference implementation. The core (core/) works
  * without any port: an RTOS that only needs an in-process ring can ignore
@@ -15,7 +16,6 @@
 #include <string.h>
 
 #include "shmseq/port.h"
-#include "shmseq/task.h"
 
 #ifndef ENOSYS
 #define ENOSYS 38   /* not ISO C; most RTOS libcs define it anyway */
@@ -247,50 +247,64 @@ int shmseq_port_wait_is_blocking(void)
     return 0;
 }
 
-/* ---- periodic task (include/shmseq/task.h) ---------------------------- */
+/* ---- the calling thread: what the periodic task needs ----------------- */
 
-int shmseq_task_start(shmseq_task *t, const shmseq_task_config *cfg)
+/* The periodic task itself (deadlines, missed periods, statistics) is
+ * written once, in src/task.c and core/task_stats.c; a port gives it only
+ * the OS calls below. */
+
+uint32_t shmseq_port_cpu_slots(void)
 {
-    /* Validate (-EINVAL), apply priority/affinity/memory lock where the
-     * system has them (-EPERM/-ENOSYS but still usable), take the CPU
-     * latency request if cfg->hold_cpu_latency (a power-management
-     * constraint keeping the cores out of idle states slower to leave than
-     * cfg->cpu_latency_us; keep its handle in t->qos_handle, -ENOSYS if
-     * the system has none), and set the first absolute deadline one period
-     * from now. The handle is -1 before any return, so that stop() is safe
-     * after a failed start. */
-    memset(t, 0, sizeof *t);
-    t->qos_handle = -1;
-    if (cfg->period_ns == 0 || cfg->priority < 0 || cfg->priority > 99)
-        return -EINVAL;
-    t->period_ns = cfg->period_ns;
+    /* How many CPUs shmseq_port_thread_set_cpu() can name (the size of
+     * the affinity mask); 0 if the system cannot pin a thread. */
+    return 0;
+}
+
+int shmseq_port_thread_set_priority(int priority)
+{
+    /* Give the calling thread real-time FIFO priority `priority` (1..99,
+     * checked by the caller; map it onto the system's range, e.g.
+     * vTaskPrioritySet()). -EPERM if not allowed. */
+    (void)priority;
     return -ENOSYS;
 }
 
-int shmseq_task_wait(shmseq_task *t)
+int shmseq_port_thread_set_cpu(int cpu)
 {
-    /* Sleep until the absolute deadline (vTaskDelayUntil(),
-     * clock_nanosleep(TIMER_ABSTIME)), record the latency (min/max/sum,
-     * 1 us histogram), advance by one period, and skip (counting in
-     * `missed`) deadlines more than a period in the past. */
-    (void)t;
+    /* Pin the calling thread to one CPU (vTaskCoreAffinitySet(),
+     * sched_setaffinity()); -EINVAL if it is not present or not usable. */
+    (void)cpu;
     return -ENOSYS;
 }
 
-void shmseq_task_get_stats(const shmseq_task *t, shmseq_task_stats *out)
+int shmseq_port_lock_memory(void)
 {
-    /* Copy counters; avg = sum / cycles; p99 from the histogram. */
-    memset(out, 0, sizeof *out);
-    out->cycles = t->cycles;
-    out->missed = t->missed;
-    out->overflow = t->overflow;
+    /* Keep the process's memory resident (mlockall); a system without
+     * paging has nothing to do and may return 0. */
+    return -ENOSYS;
 }
 
-void shmseq_task_stop(shmseq_task *t)
+int shmseq_port_cpu_latency_hold(uint32_t us, int *handle)
 {
-    /* Release the CPU latency request (if t->qos_handle holds one) and
-     * reset the handle to -1. Must be safe to call twice and after a
-     * failed start. Priority, affinity and memory lock are left as they
-     * are. */
-    t->qos_handle = -1;
+    /* Take a power-management constraint keeping the cores out of idle
+     * states slower than `us` to leave, until release; store its handle
+     * (>= 0). On any failure *handle is -1 and nothing is held. */
+    (void)us;
+    *handle = -1;
+    return -ENOSYS;
+}
+
+void shmseq_port_cpu_latency_release(int handle)
+{
+    /* Drop the constraint taken by shmseq_port_cpu_latency_hold(). */
+    (void)handle;
+}
+
+int shmseq_port_sleep_until_ns(uint64_t deadline_ns)
+{
+    /* Sleep until shmseq_port_monotonic_ns() reaches the absolute
+     * `deadline_ns` (vTaskDelayUntil(), clock_nanosleep(TIMER_ABSTIME)),
+     * at once if it already has; -EINTR if interrupted. */
+    (void)deadline_ns;
+    return -ENOSYS;
 }

@@ -18,7 +18,8 @@ foreach(_s IN LISTS _port_src)
   list(APPEND _probe_src "${_s}")
 endforeach()
 list(APPEND _probe_src ${PROJECT_SOURCE_DIR}/src/region.c
-                       ${PROJECT_SOURCE_DIR}/src/error.c)
+                       ${PROJECT_SOURCE_DIR}/src/error.c
+                       ${PROJECT_SOURCE_DIR}/src/task.c)
 add_library(shmseq_atomics_probe OBJECT ${_probe_src})
 shmseq_c11(shmseq_atomics_probe)
 target_compile_options(shmseq_atomics_probe PRIVATE -g)

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: MIT
-# Core unit tests: the layout, the seqlock and the ring on plain memory
+# Core unit tests: the layout, the seqlock, the ring and the periodic
+# task's arithmetic on plain memory
 # (no shared memory, no port), plus the purity check that keeps core free
 # of OS calls and allocation.
 shmseq_add_test(NAME test_layout SOURCES unit/test_layout.c
@@ -8,6 +9,8 @@ shmseq_add_test(NAME test_seqlock SOURCES unit/test_seqlock.c
   CMOCKA CORE_INTERNALS LABELS unit TIMEOUT 60)
 shmseq_add_test(NAME test_ring SOURCES unit/test_ring.c
   CMOCKA CORE_INTERNALS LABELS unit TIMEOUT 120)
+shmseq_add_test(NAME test_task_stats SOURCES unit/test_task_stats.c
+  CMOCKA CORE_INTERNALS LABELS unit TIMEOUT 30)
 
 # core purity: nm on the shmseq_core objects must show no undefined symbol
 # outside an allowlist (no malloc, no syscall wrapper), and core's sources

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 #define _GNU_SOURCE
 /*
- * Unit tests of the periodic task helper (include/shmseq/task.h, in
- * port/posix/task.c): cycles are counted and the statistics are coherent,
+ * Unit tests of the periodic task helper (include/shmseq/task.h: src/task.c
+ * over the POSIX port) on the real clock: cycles are counted and the
+ * statistics are coherent,
  * an overrun is counted as missed periods and skipped rather than caught
  * up in a burst, bad configurations are refused, priority/affinity
  * apply to the calling thread only, and the CPU latency request is held

@@ -180,6 +180,66 @@ void shmseq_port_yield(void);
 /** Sleep @p ns nanoseconds (interruptible: returns -EINTR on a signal). */
 int shmseq_port_sleep_ns(uint64_t ns);
 
+/* ---- the calling thread: what the periodic task needs ----------------- */
+
+/*
+ * include/shmseq/task.h is implemented once, in src/task.c, with its
+ * deadline and statistics arithmetic in core/; a port supplies only these
+ * OS calls. Each acts on the calling thread (or, for the memory lock, the
+ * process). A port without the feature returns -ENOSYS: the task then
+ * still runs, without it.
+ */
+
+/** How many CPUs shmseq_port_thread_set_cpu() can name (CPUs 0..n-1;
+ *  CPU_SETSIZE on Linux). A larger CPU number is refused with -EINVAL
+ *  before any setting is applied. 0: the port cannot pin threads. */
+uint32_t shmseq_port_cpu_slots(void);
+
+/**
+ * Run the calling thread under the real-time FIFO policy at @p priority
+ * (1..99, already checked).
+ * @retval -EPERM   not allowed (a privilege or an rlimit is missing)
+ * @retval -ENOSYS  no real-time policy here
+ */
+int shmseq_port_thread_set_priority(int priority);
+
+/**
+ * Pin the calling thread to CPU @p cpu (0..shmseq_port_cpu_slots()-1).
+ * @retval -EINVAL  no such CPU, or not one this thread may use
+ * @retval -ENOSYS  the port cannot pin threads
+ */
+int shmseq_port_thread_set_cpu(int cpu);
+
+/**
+ * Lock the process's current and future memory in RAM (mlockall).
+ * @retval -EPERM   not allowed, or above the process's lock limit
+ * @retval -ENOSYS  no memory locking here
+ */
+int shmseq_port_lock_memory(void);
+
+/**
+ * Take a CPU latency (power-management QoS) request: keep every CPU out of
+ * idle states slower than @p us microseconds (0..INT32_MAX, already
+ * checked) to leave, until shmseq_port_cpu_latency_release(). On success
+ * *@p handle is the request's handle (>= 0); on failure it is -1 and
+ * nothing is held.
+ * @retval -EPERM   not allowed
+ * @retval -ENOSYS  the system has no such control
+ * @retval -EIO     the request was not taken
+ */
+int shmseq_port_cpu_latency_hold(uint32_t us, int *handle);
+
+/** Drop the request @p handle (>= 0) from shmseq_port_cpu_latency_hold(). */
+void shmseq_port_cpu_latency_release(int handle);
+
+/**
+ * Sleep until shmseq_port_monotonic_ns() reaches @p deadline_ns (an
+ * absolute time, so a late wake-up never shifts later deadlines); return
+ * at once if it already has.
+ * @retval -EINTR  a signal interrupted the sleep
+ */
+int shmseq_port_sleep_until_ns(uint64_t deadline_ns);
+
 /* ---- wait / wake on a 32-bit shared word ------------------------------ */
 
 /**
