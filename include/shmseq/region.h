@@ -360,11 +360,15 @@ void shmseq_reader_close(shmseq_reader *r);
 
 /**
  * @brief Remove the region @p name (readers attached keep their mapping).
+ *
+ * Same as shmseq_remove(@p name, 0): the name is removed while holding the
+ * region's writer lock, so no writer can take the region over meanwhile.
  * @retval 0        removed
- * @retval -EINVAL / -ENAMETOOLONG  bad name
+ * @retval -EINVAL / -ENAMETOOLONG  bad name, or not a regular file
  * @retval -ENOENT  no such region
  * @retval -EBUSY   a writer holds it (stop the writer first)
- * @retval -EACCES  permission denied
+ * @retval -EACCES  permission denied (taking the lock needs write access)
+ * @retval -EMLINK  the region's file has a second name (a planted hard link)
  */
 int shmseq_unlink(const char *name);
 
@@ -375,11 +379,18 @@ int shmseq_unlink(const char *name);
  * @brief Remove the region @p name, optionally even while a writer holds it
  *        (the writer and attached readers keep their mappings; the name is
  *        gone, so the next writer creates a new region).
+ * Without SHMSEQ_REMOVE_FORCE it takes the region's writer lock (as a
+ * writer would), checks that the name still refers to the locked object,
+ * and only then removes the name: a writer cannot take the region over in
+ * between and be left writing into a removed object.
  * @retval 0        removed
- * @retval -EINVAL / -ENAMETOOLONG  bad name or unknown flags
+ * @retval -EINVAL / -ENAMETOOLONG  bad name or unknown flags, or (not
+ *                  forced) not a regular file
  * @retval -ENOENT  no such region
  * @retval -EBUSY   a writer holds it and SHMSEQ_REMOVE_FORCE was not given
- * @retval -EACCES  permission denied
+ * @retval -EACCES  permission denied (without SHMSEQ_REMOVE_FORCE, write
+ *                  access to the object is needed to take its lock)
+ * @retval -EMLINK  (not forced) the region's file has a second name
  */
 int shmseq_remove(const char *name, unsigned flags);
 
@@ -398,9 +409,13 @@ int shmseq_list(int (*fn)(void *ctx, const char *name), void *ctx);
 
 /**
  * @brief Describe region @p name without attaching to it.
+ *
+ * Never maps the region: the header and the slot before head are copied
+ * with reads, so a region its owner truncates meanwhile gives -EBADMSG,
+ * never a SIGBUS.
  * @retval 0  @p out filled (writer_alive included)
  * @retval -ENOENT, -EAGAIN, -EPROTO, -EBADMSG, -EACCES, -EINVAL,
- *         -ENAMETOOLONG, -ENOSYS  as shmseq_reader_open()
+ *         -EMLINK, -ENAMETOOLONG, -ENOSYS  as shmseq_reader_open()
  * @note Describes regions of any owner (it only reads the header).
  */
 int shmseq_info(const char *name, shmseq_region_info *out);

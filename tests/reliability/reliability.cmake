@@ -97,3 +97,18 @@ if(TARGET test_races)
   list(TRANSFORM _races_wraps PREPEND "-Wl,--wrap=")
   target_link_options(test_races PRIVATE ${_races_wraps})
 endif()
+
+# A futex that fails (EPERM under a seccomp filter, ENOSYS): read_wait
+# falls back to polling naps instead of spinning; calls are counted by
+# wrapping syscall() and nanosleep(). Exit 77 = skipped (the seccomp case
+# skips itself where filters cannot be installed, e.g. qemu-user).
+shmseq_add_test(NAME futex_denied SOURCES reliability/futex_denied.c
+  LABELS reliability unit TIMEOUT 120)
+if(CMAKE_SIZEOF_VOID_P EQUAL 4)
+  set(_nanosleep_sym __nanosleep64)
+else()
+  set(_nanosleep_sym nanosleep)
+endif()
+target_link_options(futex_denied PRIVATE
+  -Wl,--wrap=syscall -Wl,--wrap=${_nanosleep_sym})
+set_tests_properties(futex_denied PROPERTIES SKIP_RETURN_CODE 77)
