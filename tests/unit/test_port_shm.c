@@ -5,7 +5,8 @@
  * is exclusive and applies the configured mode despite the umask, the space
  * is reserved, one writer at a time (and the kernel frees the lock when the
  * writer is killed), readers map read-only and fall back to a read-only
- * open, unlink respects a live writer, list and writer_alive see regions.
+ * open, unlink respects a live writer and removes a name only while it
+ * names the locked object, list and writer_alive see regions.
  *
  * Names carry the pid so parallel runs do not collide; every test removes
  * what it made.
@@ -426,6 +427,28 @@ static void test_same_object(void **state)
     assert_int_equal(shmseq_port_region_unlink(name, 0), 0);
 }
 
+/* unlink_locked removes the name only while it names the locked object:
+ * after a forced removal and a new object under the name, the old holder
+ * removes nothing (-ESTALE), and the new holder's region keeps its name. */
+static void test_unlink_locked(void **state)
+{
+    char name[96];
+    shmseq_port_region a, b;
+
+    (void)state;
+    make_name(name, sizeof name, "unlock");
+    assert_int_equal(shmseq_port_region_create(&a, name, SIZE, 0600), 0);
+    assert_int_equal(shmseq_port_region_unlink(name, 1), 0); /* forced */
+    assert_int_equal(shmseq_port_region_unlink_locked(&a, name), -ENOENT);
+    assert_int_equal(shmseq_port_region_create(&b, name, SIZE, 0600), 0);
+    assert_int_equal(shmseq_port_region_unlink_locked(&a, name), -ESTALE);
+    assert_int_equal(shmseq_port_region_same(&b, name), 1); /* still there */
+    assert_int_equal(shmseq_port_region_unlink_locked(&b, name), 0);
+    assert_int_equal(shmseq_port_region_same(&b, name), -ENOENT);
+    shmseq_port_region_close(&a);
+    shmseq_port_region_close(&b);
+}
+
 static void test_list(void **state)
 {
     char name[96];
@@ -500,6 +523,7 @@ int main(void)
         cmocka_unit_test(test_reader_falls_back_to_read_only),
         cmocka_unit_test(test_unlink_force),
         cmocka_unit_test(test_same_object),
+        cmocka_unit_test(test_unlink_locked),
         cmocka_unit_test(test_list),
         cmocka_unit_test(test_missing_and_bad_names),
     };
