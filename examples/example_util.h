@@ -94,6 +94,15 @@ static inline const char *example_signal_name(int sig)
     }
 }
 
+/** The signal that stopped the main loop, by name ("SIGINT"), or
+ *  "signal" for one without a name here. */
+static inline const char *example_stop_name(void)
+{
+    const char *n = example_signal_name((int)example_stop_signal);
+
+    return n != NULL ? n : "signal";
+}
+
 static inline void example_usage_error(const char *prog, const char *fmt,
                                        const char *arg)
 {

@@ -88,25 +88,25 @@ static void usage(void)
 "Read every sample of a shmseq region and store it as CSV or a binary log.\n"
 "\n"
 "  -n, --name REGION   region to read                          (default %s)\n"
-"  -w, --wait S        wait up to S seconds for the region to appear\n"
+"      --wait S        wait up to S seconds for the region to appear\n"
 "                                                              (default 5)\n"
 "  -o, --out FILE      output file, '-' = stdout (CSV only)    (default -)\n"
 "  -F, --format FMT    csv or bin (the binary log of docs/logging.md, read\n"
 "                      it with shmseq-log)                     (default csv)\n"
 "  -f, --force         replace existing output files (default: refuse)\n"
-"  -s, --fsync WHEN    make the file durable (fsync) every N records ('N'),\n"
+"      --fsync WHEN    make the file durable (fsync) every N records ('N'),\n"
 "                      every T milliseconds or seconds ('Tms', 'Ts'), or\n"
 "                      only at exit ('exit'); always also at exit and\n"
 "                      before each rotation                 (default 1000ms)\n"
-"  -m, --max-bytes B   start a new file before one would exceed B bytes\n"
+"  -M, --max-bytes B   start a new file before one would exceed B bytes\n"
 "                      (k, M, G suffixes: powers of 1024): FILE, then\n"
 "                      FILE.000001, FILE.000002, ...; each begins with its\n"
 "                      own header; 0 = one file             (default 0)\n"
 "  -O, --oldest        start with the oldest sample in the ring\n"
+"                      (default: with the next sample published)\n"
 "  -A, --any-owner     read a region created by another user (e.g. a sensor\n"
 "                      task running under its own account, region mode 0640)\n"
-"                      (default: with the next sample published)\n"
-"  -i, --idle S        stop once no sample arrived for S seconds and no\n"
+"  -I, --idle S        stop once no sample arrived for S seconds and no\n"
 "                      writer holds the region; 0 = never      (default 2)\n"
 "  -S, --spin US       spin-then-sleep: poll up to US microseconds for the\n"
 "                      next sample before sleeping (lower latency for fast\n"
@@ -116,6 +116,7 @@ static void usage(void)
 "  -c, --count N       stop after N samples; 0 = no limit      (default 0)\n"
 "  -q, --quiet         no per-second status lines\n"
 "  -h, --help          this text\n"
+"  -V, --version       print the version\n"
 "\n"
 "CSV columns: seq,timestamp_ns,epoch,v0,v1,... (values with 17 significant\n"
 "digits, so they read back bit for bit). Status lines and the summary go\n"
@@ -173,24 +174,29 @@ typedef struct logger_run {
 
 static shmseq_sink out_sink;
 
+/* getopt_long's values for the options without a short letter (docs/cli.md,
+ * OPTION LETTERS: -w is --width and -s --sensor in every program). */
+enum { OPT_WAIT = 0x100, OPT_FSYNC };
+
 static void parse_args(int argc, char **argv, logger_opts *o)
 {
     static const struct option opts[] = {
         {"name", required_argument, NULL, 'n'},
-        {"wait", required_argument, NULL, 'w'},
+        {"wait", required_argument, NULL, OPT_WAIT},
         {"out", required_argument, NULL, 'o'},
         {"format", required_argument, NULL, 'F'},
         {"force", no_argument, NULL, 'f'},
-        {"fsync", required_argument, NULL, 's'},
-        {"max-bytes", required_argument, NULL, 'm'},
+        {"fsync", required_argument, NULL, OPT_FSYNC},
+        {"max-bytes", required_argument, NULL, 'M'},
         {"oldest", no_argument, NULL, 'O'},
         {"any-owner", no_argument, NULL, 'A'},
-        {"idle", required_argument, NULL, 'i'},
+        {"idle", required_argument, NULL, 'I'},
         {"no-loss", no_argument, NULL, 'N'},
         {"spin", required_argument, NULL, 'S'},
         {"count", required_argument, NULL, 'c'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     int opt;
@@ -202,11 +208,12 @@ static void parse_args(int argc, char **argv, logger_opts *o)
     o->out.sync_ns = 1000000000u; /* --fsync 1000ms */
     o->wait_s = 5.0;
     o->idle_s = 2.0;
-    while ((opt = getopt_long(argc, argv, "n:w:o:F:fs:m:OAi:NS:c:qh", opts,
+    example_begin(argv, prog);
+    while ((opt = getopt_long(argc, argv, "n:o:F:fM:OAI:NS:c:qhV", opts,
                               NULL)) != -1) {
         switch (opt) {
         case 'n': o->name = optarg; break;
-        case 'w':
+        case OPT_WAIT:
             if (shmseq_parse_seconds(optarg, &o->wait_s) < 0)
                 example_usage_error(prog, "--wait '%s': want seconds >= 0",
                                     optarg);
@@ -219,19 +226,19 @@ static void parse_args(int argc, char **argv, logger_opts *o)
             o->format = optarg;
             break;
         case 'f': o->out.force = 1; break;
-        case 's':
+        case OPT_FSYNC:
             if (parse_fsync(optarg, &o->out) < 0)
                 example_usage_error(prog, "--fsync '%s': want N (records), "
                                     "Tms, Ts or exit", optarg);
             break;
-        case 'm':
+        case 'M':
             if (parse_bytes(optarg, &o->out.max_bytes) < 0)
                 example_usage_error(prog, "--max-bytes '%s': want bytes "
                                     "(k, M, G allowed)", optarg);
             break;
         case 'O': o->oldest = 1; break;
         case 'A': o->any_owner = 1; break;
-        case 'i':
+        case 'I':
             if (shmseq_parse_seconds(optarg, &o->idle_s) < 0)
                 example_usage_error(prog, "--idle '%s': want seconds >= 0",
                                     optarg);
@@ -251,6 +258,7 @@ static void parse_args(int argc, char **argv, logger_opts *o)
             break;
         case 'q': o->quiet = 1; break;
         case 'h': usage(); exit(EX_OK);
+        case 'V': example_version(prog); exit(EX_OK);
         default:
             fprintf(stderr, "Try '%s --help'.\n", prog);
             exit(EX_USAGE);
@@ -444,8 +452,8 @@ static int report(shmseq_reader *r, const shmseq_sink *k, const logger_opts *o,
     published = head_end - st.first;
     unread = head_end - st.next;
     fprintf(stderr, "%s: stopped (%s): received %" PRIu64 " lost %" PRIu64,
-            prog, example_stop_signal ? "signal" : run->why, run->received,
-            run->lost);
+            prog, example_stop_signal ? example_stop_name() : run->why,
+            run->received, run->lost);
     if (run->received != 0)
         fprintf(stderr, " first seq %" PRIu64 " last seq %" PRIu64,
                 run->first_seq, run->last_seq);
