@@ -48,12 +48,52 @@ static void usage(FILE *to)
 "\n"
 "  -o, --out OUT   output file; never overwrites one without --force\n"
 "  -f, --force     overwrite OUT\n"
+"  -h, --help      this text ('%s COMMAND --help': the command's)\n"
+"  -V, --version   print the version\n"
 "\n"
 "Exit status: 0 the files are intact (recover: the header was readable and\n"
 "every complete record intact was copied), 1 damage found (bad header,\n"
 "CRC mismatch, torn tail, sequence gap; recover: the header itself is torn\n"
 "or damaged, so nothing is recoverable) or an I/O error, 2 usage error.\n",
-        prog, prog, prog, prog);
+        prog, prog, prog, prog, prog);
+}
+
+/* The command being run, for its own --help. */
+static const char *cur_cmd;
+
+/* "shmseq-log COMMAND --help": that command's usage only. */
+static void cmd_usage(const char *cmd)
+{
+    if (strcmp(cmd, "verify") == 0)
+        printf(
+"Usage: %s verify FILE...\n"
+"Check each file's header, every record's CRC-32 and that the sample\n"
+"numbers continue (seq = previous + 1 + lost-before) through the files in\n"
+"the order given (a rotated log's segments: LOG LOG.000001 LOG.000002 ...);\n"
+"print counts per file.\n"
+"\n"
+"  -h, --help      this text\n", prog);
+    else if (strcmp(cmd, "csv") == 0)
+        printf(
+"Usage: %s csv [-o OUT] [--force] FILE...\n"
+"Write the intact records of the files, in the order given, as the\n"
+"logger's CSV (the same bytes 'logger --format csv' writes) to OUT or\n"
+"stdout.\n"
+"\n"
+"  -o, --out OUT   output file; never overwrites one without --force\n"
+"  -f, --force     overwrite OUT\n"
+"  -h, --help      this text\n", prog);
+    else
+        printf(
+"Usage: %s recover [-o OUT] [--force] FILE\n"
+"Copy every complete record of FILE whose CRC matches to OUT (a clean log)\n"
+"and report the torn tail: the bytes after the last complete record, or a\n"
+"torn header.\n"
+"\n"
+"  -o, --out OUT   output file; never overwrites one without --force\n"
+"  -f, --force     overwrite OUT\n"
+"  -h, --help      this text\n", prog);
+    printf("\nExit status: see '%s --help'.\n", prog);
 }
 
 static FILE *open_in(const char *path)
@@ -118,7 +158,7 @@ static int parse(int argc, char **argv, opts *o, int allow_out)
             only_files = 1;
         } else if (!only_files && (strcmp(a, "-h") == 0 ||
                                    strcmp(a, "--help") == 0)) {
-            usage(stdout);
+            cmd_usage(cur_cmd);
             exit(0);
         } else if (!only_files && allow_out &&
                    (strcmp(a, "-o") == 0 || strcmp(a, "--out") == 0)) {
@@ -131,7 +171,8 @@ static int parse(int argc, char **argv, opts *o, int allow_out)
                    (strcmp(a, "-f") == 0 || strcmp(a, "--force") == 0)) {
             o->force = 1;
         } else if (!only_files && a[0] == '-' && a[1] != '\0') {
-            fprintf(stderr, "%s: unknown option '%s'\n", prog, a);
+            fprintf(stderr, "%s %s: unknown option '%s'\nTry '%s %s --help'.\n",
+                    prog, cur_cmd, a, prog, cur_cmd);
             return -1;
         } else {
             o->files[o->nfiles++] = argv[i];
@@ -415,13 +456,22 @@ int main(int argc, char **argv)
     const char *cmd;
 
     if (argc < 2) {
-        usage(stderr);
+        fprintf(stderr, "%s: missing COMMAND (verify, csv, recover)\n"
+                "Try '%s --help'.\n", prog, prog);
         return EXIT_USAGE;
     }
     cmd = argv[1];
+    cur_cmd = cmd;
     if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 ||
         strcmp(cmd, "help") == 0) {
         usage(stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0) {
+        /* The project's version, from the build: this tool links the log
+         * format only, not the region library that defines its own. */
+        printf("%s %s (log format version %u)\n", prog,
+               SHMSEQ_PROJECT_VERSION, (unsigned)SHMSEQ_LOG_VERSION);
         return 0;
     }
     if (strcmp(cmd, "verify") == 0)
