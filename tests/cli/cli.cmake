@@ -16,3 +16,18 @@ if(TARGET shmseq_cli AND TARGET sensor_reader)
     LABELS e2e TIMEOUT 180
     ENVIRONMENT "SHMSEQ_EMULATOR=${SHMSEQ_CLI_EMULATOR}")
 endif()
+
+# One option language across the five programs: every --help against the
+# OPTION LETTERS table of docs/cli.md, --version everywhere (label e2e).
+if(TARGET shmseq_cli AND TARGET shmseq-log AND TARGET logger
+   AND TARGET sensor_reader AND TARGET reader_saver)
+  add_test(NAME cli_options
+    COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/cli/options_table.sh
+            ${PROJECT_SOURCE_DIR}/docs/cli.md
+            $<TARGET_FILE:shmseq_cli> $<TARGET_FILE:shmseq-log>
+            $<TARGET_FILE:logger> $<TARGET_FILE:sensor_reader>
+            $<TARGET_FILE:reader_saver>)
+  set_tests_properties(cli_options PROPERTIES
+    LABELS e2e TIMEOUT 60
+    ENVIRONMENT "SHMSEQ_EMULATOR=${SHMSEQ_CLI_EMULATOR}")
+endif()
