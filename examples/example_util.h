@@ -138,7 +138,9 @@ static inline void example_name_error(const char *prog, const char *name,
         for (p = name; *p != '\0' && (isalnum((unsigned char)*p) ||
                                       strchr("._-", *p) != NULL); p++)
             ;
-        if (*p == '/' || (*p > ' ' && *p < 0x7f))
+        if (*p == ' ')
+            (void)snprintf(why, sizeof why, "a space is not allowed");
+        else if (*p > ' ' && *p < 0x7f)
             (void)snprintf(why, sizeof why, "'%c' is not allowed", *p);
         else if (*p != '\0')
             (void)snprintf(why, sizeof why,

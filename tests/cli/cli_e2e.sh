@@ -284,6 +284,8 @@ wait_for "$tmp/watchev.out" '^[0-9:]*  *[0-9.]' "watch printed no status line"
 kill -TERM "$spid"
 wait "$spid"
 spid=""
+grep -q '^sensor_reader: stopped by SIGTERM$' "$tmp/sensor.err" ||
+    fail "sensor_reader does not name the signal that stopped it"
 wait_for "$tmp/watchev.out" "-- $name: writer gone" \
     "watch did not notice the writer going away"
 expect lsgone 0 ls --json

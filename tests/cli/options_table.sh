@@ -133,5 +133,17 @@ for c in verify csv recover; do
     [ "$(grep -c '^Usage:' "$tmp/o")" -eq 1 ] || fail "shmseq-log $c --help: more than its usage"
 done
 
+# A bad region name: what is wrong with it, said once, not the library's
+# generic invalid-argument sentence.
+for p in logger sensor_reader reader_saver; do
+    $emu "$(bin "$p")" --name 'a/b' >"$tmp/o" 2>"$tmp/e"
+    rc=$?
+    [ "$rc" -eq 2 ] || fail "$p --name a/b exited with $rc, want 2"
+    grep -q "^$p: region name 'a/b' is not valid: '/' is not allowed (" "$tmp/e" ||
+        fail "$p --name a/b: $(cat "$tmp/e")"
+    grep -q "invalid argument" "$tmp/e" && fail "$p --name a/b: generic text"
+    [ "$(wc -l <"$tmp/e")" -eq 1 ] || fail "$p --name a/b: more than one line"
+done
+
 [ "$failed" -eq 0 ] || exit 1
 echo "options_table: PASS ($(wc -l <"$tmp/t") program options)"
