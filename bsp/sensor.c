@@ -78,8 +78,9 @@ int shmseq_sensor_read(shmseq_sensor *s, uint64_t index, uint64_t now_ns,
     if (max_values < s->width)
         return -EMSGSIZE;
     rc = s->ops->read(s, index, now_ns, values, s->width);
-    if (rc == -ENODATA)
-        return rc; /* the end of a recording is not a failure */
+    if (rc == -ENODATA || rc == -EAGAIN || rc == -EINTR)
+        return rc; /* the end of a recording, a paced device's timeout or a
+                      signal: no sample, and no failure */
     if (rc < 0) {
         s->errors++;
         s->last_error = rc;

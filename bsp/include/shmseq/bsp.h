@@ -43,7 +43,7 @@ extern "C" {
 #endif
 
 /** Bytes of driver-private state inside every shmseq_sensor (no malloc). */
-#define SHMSEQ_SENSOR_STATE_SIZE 256u
+#define SHMSEQ_SENSOR_STATE_SIZE 2048u
 /** Room for the sentence explaining why shmseq_sensor_open() failed. */
 #define SHMSEQ_SENSOR_WHY_SIZE 128u
 
@@ -73,9 +73,15 @@ typedef struct shmseq_sensor_ops {
      * possibly at SCHED_FIFO priority: it must not block, sleep or allocate.
      * A channel that cannot be read this time is NaN, not an error: the
      * caller counts NaNs per channel and publishes the sample.
+     * A driver whose open set s->paced (the device delivers samples at its
+     * own rate: iio mode=buffered) waits here for the next sample instead,
+     * in poll(), bounded by its own timeout; it may set s->sample_ns and
+     * add to s->overruns.
      * @retval 0 or a negative errno (counted in s->errors; no sample).
      * @retval -ENODATA the source has ended (replay without loop): not
      *                  counted as an error; the caller should stop.
+     * @retval -EAGAIN, -EINTR (paced drivers) no sample within the timeout,
+     *                  or a signal came: not counted; call again.
      */
     int (*read)(shmseq_sensor *s, uint64_t index, uint64_t now_ns,
                 double *values, uint32_t width);
@@ -97,6 +103,15 @@ struct shmseq_sensor {
     /** The period the driver asks to be read at, set by its open (replay:
      *  the recorded or given rate); 0 = none, use the caller's rate. */
     uint64_t period_hint_ns;
+    /** Nonzero when the device paces the reads (set by open): read()
+     *  blocks until the next sample, so the caller runs no timer. */
+    int paced;
+    /** The device's own time of the last sample read (CLOCK_MONOTONIC,
+     *  e.g. the IIO timestamp), 0 when the driver has none. */
+    uint64_t sample_ns;
+    /** Samples the device lost before they could be read (the kernel's
+     *  buffer was full), as far as the driver can tell. */
+    uint64_t overruns;
     char why[SHMSEQ_SENSOR_WHY_SIZE]; /**< why open failed; "" if it did not */
     /** Driver-private state; drivers use shmseq_sensor_state(). */
     union {
@@ -147,6 +162,8 @@ int shmseq_sensor_open(shmseq_sensor *s, const char *driver,
  * @retval 0          read (a channel that could not be read is NaN)
  * @retval -EMSGSIZE  @p max_values < s->width; nothing read
  * @retval -ENODATA   the source has ended (not counted in s->errors)
+ * @retval -EAGAIN    a paced sensor (s->paced) had no sample within its
+ *                    timeout; -EINTR: a signal came (neither counted)
  * @retval other      the driver's error (counted in s->errors)
  */
 int shmseq_sensor_read(shmseq_sensor *s, uint64_t index, uint64_t now_ns,
