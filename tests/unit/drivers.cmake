@@ -6,6 +6,9 @@ foreach(drv iio thermal replay)
   shmseq_add_test(NAME test_${drv} SOURCES unit/test_${drv}.c
     LIBS shmseq_bsp LABELS unit CMOCKA TIMEOUT 60)
 endforeach()
+# The iio driver's buffered mode on a fake device (fake tree + a FIFO).
+shmseq_add_test(NAME test_iio_buffered SOURCES unit/test_iio_buffered.c
+  LIBS shmseq_bsp LABELS unit CMOCKA TIMEOUT 60)
 
 if(TARGET sensor_reader AND TARGET logger)
   list(JOIN CMAKE_CROSSCOMPILING_EMULATOR " " SHMSEQ_DRV_EMULATOR)
