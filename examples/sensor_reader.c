@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * sensor_reader: the sensor task. Reads a sensor driver (from bsp/) at a
- * fixed rate on an absolute-deadline periodic task and publishes every
- * reading into a named shmseq region, as its only writer. Loggers attach
+ * fixed rate on an absolute-deadline periodic task - or, for a sensor the
+ * device paces (iio mode=buffered), each time the device delivers - and
+ * publishes every reading into a named shmseq region, as its only writer. Loggers attach
  * to the same region (see logger.c). At exit it prints a cyclictest-style
  * summary of its wake-up latency. With --cpu-latency it holds the kernel's
  * CPU latency request while it runs, as cyclictest does by default: compare
@@ -177,6 +178,8 @@ int main(int argc, char **argv)
     /* Values a driver could not read this period (NaN), per channel. */
     uint64_t nans[SHMSEQ_WIDTH_MAX] = {0}, nan_total = 0;
     uint64_t first, published = 0, read_failed = 0, end_ns = 0, period_ns;
+    /* Paced sensors: device timestamp to publish, per sample. */
+    uint64_t lat_min = UINT64_MAX, lat_max = 0, lat_sum = 0, lat_n = 0;
     int ended = 0;
     uint32_t c;
     int rc, status = EX_OK;
@@ -339,13 +342,15 @@ int main(int argc, char **argv)
         end_ns = shmseq_now_ns() + example_seconds_to_ns(duration);
 
     while (!example_stop_signal) {
-        uint64_t now;
+        uint64_t now, stamp;
 
         /* Before waiting: every period waited is then used, so the
          * summary's periods are exactly published + failed reads. */
         if (end_ns != 0 && shmseq_now_ns() >= end_ns)
             break;
-        if (shmseq_task_wait(&task) == -EINTR)
+        /* A paced sensor (iio mode=buffered) blocks in its read until the
+         * device delivers: the device's rate is the task's. */
+        if (!sensor.paced && shmseq_task_wait(&task) == -EINTR)
             continue;
         now = shmseq_now_ns();
         /* The sample number is the sensor's clock: a deterministic driver
@@ -356,6 +361,8 @@ int main(int argc, char **argv)
             ended = 1;
             break;
         }
+        if (rc == -EAGAIN || rc == -EINTR)
+            continue; /* a paced sensor's timeout, or a signal: no sample */
         if (rc < 0) {
             read_failed++;
             continue;
@@ -365,8 +372,19 @@ int main(int argc, char **argv)
                 nans[c]++;
                 nan_total++;
             }
-        shmseq_publish(&w, values, shmseq_now_ns());
+        now = shmseq_now_ns();
+        /* The device's own time of the sample, when it gives one. */
+        stamp = sensor.sample_ns != 0 ? sensor.sample_ns : now;
+        shmseq_publish(&w, values, stamp);
         published++;
+        if (sensor.sample_ns != 0) {
+            uint64_t lat = now > stamp ? now - stamp : 0;
+
+            lat_sum += lat;
+            lat_min = lat < lat_min ? lat : lat_min;
+            lat_max = lat > lat_max ? lat : lat_max;
+            lat_n++;
+        }
     }
 
     shmseq_task_stop(&task);   /* the latency request ends with the work */
@@ -377,13 +395,20 @@ int main(int argc, char **argv)
             prog, published, first,
             published ? first + published - 1 : first, name,
             (unsigned)shmseq_writer_epoch(&w));
-    fprintf(stderr,
-            "%s: periods %" PRIu64 " (published %" PRIu64 ", sensor read "
-            "failed %" PRIu64 "%s), missed %" PRIu64 " (skipped after an "
-            "overrun), sensor errors %" PRIu64 "%s\n",
-            prog, ts.cycles, published, read_failed,
-            ended ? ", data ended 1" : "", ts.missed, sensor.errors,
-            sensor.errors ? " (see the driver's parameters)" : "");
+    if (sensor.paced)
+        fprintf(stderr,
+                "%s: device-paced: scans %" PRIu64 " (published %" PRIu64
+                ", sensor read failed %" PRIu64 "), kernel-side overruns %"
+                PRIu64 "\n",
+                prog, sensor.reads, published, read_failed, sensor.overruns);
+    else
+        fprintf(stderr,
+                "%s: periods %" PRIu64 " (published %" PRIu64 ", sensor read "
+                "failed %" PRIu64 "%s), missed %" PRIu64 " (skipped after an "
+                "overrun), sensor errors %" PRIu64 "%s\n",
+                prog, ts.cycles, published, read_failed,
+                ended ? ", data ended 1" : "", ts.missed, sensor.errors,
+                sensor.errors ? " (see the driver's parameters)" : "");
     if (nan_total > 0) {
         fprintf(stderr, "%s: unreadable values (published as NaN) %" PRIu64
                 ", per channel:", prog, nan_total);
@@ -394,10 +419,18 @@ int main(int argc, char **argv)
     if (ended)
         fprintf(stderr, "%s: the sensor's data ended (replay without "
                 "loop=1); stopped\n", prog);
-    fprintf(stderr,
-            "%s: wake-up latency (us): min %.1f avg %.1f p99 %.1f max %.1f%s\n",
-            prog, us(ts.min_ns), us(ts.avg_ns), us(ts.p99_ns), us(ts.max_ns),
-            ts.overflow ? " (some beyond the histogram)" : "");
+    if (sensor.paced && lat_n > 0)
+        fprintf(stderr,
+                "%s: device timestamp to publish (us): min %.1f avg %.1f "
+                "max %.1f over %" PRIu64 " samples\n",
+                prog, us(lat_min), us(lat_sum / lat_n), us(lat_max), lat_n);
+    else if (!sensor.paced)
+        fprintf(stderr,
+                "%s: wake-up latency (us): min %.1f avg %.1f p99 %.1f max "
+                "%.1f%s\n",
+                prog, us(ts.min_ns), us(ts.avg_ns), us(ts.p99_ns),
+                us(ts.max_ns),
+                ts.overflow ? " (some beyond the histogram)" : "");
     if (example_stop_signal) {
         const char *sig = example_signal_name((int)example_stop_signal);
 
