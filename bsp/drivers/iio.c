@@ -42,7 +42,7 @@
 #define IIO_CHANNELS_MAX 8u
 /** Values per sample: a channel with a repeat count gives several. */
 #define IIO_VALUES_MAX 16u
-#define IIO_NAME_MAX 64u
+#define IIO_NAME_MAX 64u /* the "%.63s" formats below follow it */
 /** Scan-element enable files open() may change (and close() restores). */
 #define IIO_RESTORE_MAX 24u
 /** Bytes of scans kept between reads; one read() fills what is free. */
@@ -328,7 +328,7 @@ static int iio_open_channel(shmseq_sensor *s, const char *dir,
     char path[SHMSEQ__PATH_MAX], file[IIO_NAME_MAX + 8];
     int rc;
 
-    snprintf(file, sizeof file, "%s_raw", chan);
+    snprintf(file, sizeof file, "%.63s_raw", chan);
     if (shmseq__path(path, sizeof path, dir, file, NULL) < 0)
         return -ENAMETOOLONG;
     rc = shmseq__sysfs_open(path, &st->u.fd[c]);
@@ -336,7 +336,7 @@ static int iio_open_channel(shmseq_sensor *s, const char *dir,
         /* No raw value: the driver may offer the processed one only. */
         char input[SHMSEQ__PATH_MAX];
 
-        snprintf(file, sizeof file, "%s_input", chan);
+        snprintf(file, sizeof file, "%.63s_input", chan);
         if (shmseq__path(input, sizeof input, dir, file, NULL) < 0)
             return -ENAMETOOLONG;
         rc = shmseq__sysfs_open(input, &st->u.fd[c]);
@@ -585,7 +585,7 @@ static int read_element(shmseq_sensor *s, const char *scandir,
     char path[SHMSEQ__PATH_MAX], file[IIO_NAME_MAX + 8], text[48];
     uint32_t index;
 
-    snprintf(file, sizeof file, "%s_type", chan);
+    snprintf(file, sizeof file, "%.63s_type", chan);
     if (shmseq__path(path, sizeof path, scandir, file, NULL) < 0)
         return -ENAMETOOLONG;
     if (shmseq__read_text(path, text, sizeof text) < 0) {
@@ -596,7 +596,7 @@ static int read_element(shmseq_sensor *s, const char *scandir,
         shmseq__why(s, "iio: %s: cannot parse '%.24s'", path, text);
         return -EINVAL;
     }
-    snprintf(file, sizeof file, "%s_index", chan);
+    snprintf(file, sizeof file, "%.63s_index", chan);
     if (shmseq__path(path, sizeof path, scandir, file, NULL) < 0)
         return -ENAMETOOLONG;
     if (shmseq__read_text(path, text, sizeof text) < 0 ||
@@ -873,7 +873,8 @@ static int iio_buffered_open(shmseq_sensor *s, const iio_params *p,
 
         if (c == n && b->ts_elem < 0)
             break;
-        snprintf(file, sizeof file, "%s_en", c < n ? names[c] : "in_timestamp");
+        snprintf(file, sizeof file, "%.63s_en",
+                 c < n ? names[c] : "in_timestamp");
         rc = set_enable(s, b, scandir, file, '1');
     }
     /* Length before watermark: the kernel wants watermark <= length. */
