@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Races at creation, takeover and removal, each window held open
- * deterministically (docs/reliability.md, "Races between processes"): the
+ * deterministically (docs/reliability.md, "What each failure does"): the
  * libc call in the gap is wrapped at link time (-Wl,--wrap, see
- * reliability.cmake) and the wrapper forks the competing process there and
- * waits for it before the call goes on.
+ * reliability.cmake) and the wrapper starts the competing process (forked
+ * at the start of the test) there and waits for it before the call goes
+ * on.
  *
  *  - create_race: between a creator's shm_open(O_CREAT|O_EXCL) and its
  *    lock, a second writer opens the empty object, locks and formats it.
@@ -15,8 +16,9 @@
  *    the gap. It must be refused (the remover holds the lock), so there are
  *    never two live writers.
  *  - remove_race: the same around a non-forced shmseq_remove().
- *  - orphan_lock: a second writer opened the old region's name before the
- *    RECREATE writer removed it, and locks it only after that writer let it
+ *  - orphan_open, orphan_lock: a second writer opened the old region's
+ *    name before the RECREATE writer removed it (and, for orphan_lock,
+ *    checked the object too), and locks it only after that writer let it
  *    go: it must notice the name now names another object and not write
  *    into the removed one (-EBUSY: the new region is held).
  *  - fallocate_eintr: posix_fallocate interrupted (EINTR) once: creation
@@ -100,6 +102,7 @@ enum mode {
     M_CREATE_GAP,   /* shm_open(O_CREAT) done: run the hook */
     M_UNLINK_GAP,   /* before shm_unlink: run the hook */
     M_OPEN_PAUSE,   /* child: after its first shm_open, report and wait */
+    M_STAT_PAUSE,   /* child: after its first fstat, report and wait */
     M_FALLOCATE,    /* posix_fallocate: EINTR once */
     M_NAP,          /* nanosleep: EINTR once */
     M_MMAP,         /* mmap: ENODEV once */
@@ -124,6 +127,15 @@ static void step(void)
         (void)ftruncate(owner_fd, trunc_to);
 }
 
+/* A forked rival stops here until the parent lets it go on. */
+static void pause_here(void)
+{
+    char c = 'o';
+    mode = M_OFF;
+    (void)!write(pause_ready, &c, 1);
+    (void)!read(pause_go, &c, 1);
+}
+
 int __wrap_shm_open(const char *name, int oflag, mode_t m)
 {
     int fd = __real_shm_open(name, oflag, m);
@@ -131,10 +143,7 @@ int __wrap_shm_open(const char *name, int oflag, mode_t m)
         mode = M_OFF;
         hook();
     } else if (fd >= 0 && mode == M_OPEN_PAUSE) {
-        char c = 'o';
-        mode = M_OFF;
-        (void)!write(pause_ready, &c, 1);
-        (void)!read(pause_go, &c, 1);
+        pause_here();
     }
     step();
     return fd;
@@ -201,6 +210,8 @@ int __wrap_close(int fd)
 int WRAP(SYM_FSTAT)(int fd, struct stat *st)
 {
     int rc = REAL(SYM_FSTAT)(fd, st);
+    if (mode == M_STAT_PAUSE)
+        pause_here();
     step();
     return rc;
 }
@@ -248,30 +259,46 @@ static void publish_one(shmseq_writer *w, uint64_t n)
 }
 
 /*
- * The competing writer, forked from inside a wrapper: it opens the region
- * with @p cfg, publishes one sample if it got it, reports its return code,
- * and holds the region until told to go (or until the parent dies).
+ * The competing writer. It is forked before the test's own writer opens
+ * anything: a process forked later would inherit that writer's descriptors
+ * and mappings, which share its open file description and so keep its
+ * writer lock alive in the child after the writer let it go. It waits for
+ * 's' (sent from inside a wrapper, in the gap), opens the region with
+ * rival_cfg (pausing where rival_pause_at says, after reporting 'o'),
+ * publishes one sample if it got the region, reports its return code and
+ * holds the region until told to go.
  */
 static shmseq_config rival_cfg;
+static enum mode rival_pause_at = M_OFF;
 
-static void rival(void)
+static void rival_start(void)
 {
     child_pid = fork_with_pipes(&child_ready, &child_go);
     assert_true(child_pid >= 0);
     if (child_pid == 0) {
         prctl(PR_SET_PDEATHSIG, SIGKILL);
-        mode = M_OFF;
+        char c;
+        if (read(child_go, &c, 1) != 1)
+            _exit(1);
+        pause_ready = child_ready;
+        pause_go = child_go;
+        mode = rival_pause_at;
         shmseq_writer w;
         int32_t rc = shmseq_writer_open(&w, name_buf, &rival_cfg);
+        mode = M_OFF;
         if (rc == 0)
             publish_one(&w, 0);
         (void)!write(child_ready, &rc, sizeof rc);
-        char c;
         (void)!read(child_go, &c, 1);
         if (rc == 0)
             shmseq_writer_close(&w);
         _exit(0);
     }
+}
+
+static void rival_send(char c)
+{
+    assert_int_equal(write(child_go, &c, 1), 1);
 }
 
 /* The rival's return code, once it has reported. */
@@ -284,19 +311,27 @@ static int32_t rival_rc(void)
 
 static void rival_done(void)
 {
-    char c = 'g';
-    assert_int_equal(write(child_go, &c, 1), 1);
+    rival_send('g');
     int status = wait_child(child_pid);
     child_pid = -1;
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
-/* Fork the rival and wait for its report, inside the wrapped call. */
+/* In the gap: let the rival open the region and wait for its report. */
 static int32_t rival_result;
 static void rival_in_gap(void)
 {
-    rival();
+    rival_send('s');
     rival_result = rival_rc();
+}
+
+/* In the gap: let the rival open the region up to its pause. */
+static void rival_to_pause(void)
+{
+    rival_send('s');
+    char c;
+    assert_int_equal(read(child_ready, &c, 1), 1);
+    assert_int_equal(c, 'o');
 }
 
 /* A region of (WIDTH, CAPACITY) with one sample and no writer. */
@@ -316,6 +351,8 @@ static void test_create_race(void **state)
     (void)state;
     const char *n = rname("create");
     rival_cfg = (shmseq_config){.width = WIDTH, .capacity = CAPACITY};
+    rival_pause_at = M_OFF;
+    rival_start();
     hook = rival_in_gap;
     mode = M_CREATE_GAP;
     shmseq_config cfg = {.width = WIDTH, .capacity = CAPACITY};
@@ -351,6 +388,8 @@ static void test_recreate_race(void **state)
     /* The rival wants the old geometry back: it would take the old region
      * over if nobody held it while it is being removed. */
     rival_cfg = (shmseq_config){.width = WIDTH, .capacity = CAPACITY};
+    rival_pause_at = M_OFF;
+    rival_start();
     hook = rival_in_gap;
     mode = M_UNLINK_GAP;
     shmseq_config cfg = {.width = WIDTH + 1u, .capacity = CAPACITY,
@@ -377,6 +416,8 @@ static void test_remove_race(void **state)
     const char *n = rname("remove");
     plant_region(n);
     rival_cfg = (shmseq_config){.width = WIDTH, .capacity = CAPACITY};
+    rival_pause_at = M_OFF;
+    rival_start();
     hook = rival_in_gap;
     mode = M_UNLINK_GAP;
     int rc = shmseq_remove(n, 0);
@@ -391,38 +432,17 @@ static void test_remove_race(void **state)
     rival_done();
 }
 
-/* The rival opens the old name, then waits (between its open and its
- * lock) until the recreating writer is done. */
-static void rival_paused(void)
+static void orphan_case(const char *tag, enum mode pause_at)
 {
-    child_pid = fork_with_pipes(&child_ready, &child_go);
-    assert_true(child_pid >= 0);
-    if (child_pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        pause_ready = child_ready;
-        pause_go = child_go;
-        mode = M_OPEN_PAUSE;
-        shmseq_writer w;
-        int32_t rc = shmseq_writer_open(&w, name_buf, &rival_cfg);
-        mode = M_OFF;
-        (void)!write(child_ready, &rc, sizeof rc);
-        char c;
-        (void)!read(child_go, &c, 1);
-        if (rc == 0)
-            shmseq_writer_close(&w);
-        _exit(0);
-    }
-    char c;
-    assert_int_equal(read(child_ready, &c, 1), 1); /* it has the old fd */
-}
-
-static void test_orphan_lock(void **state)
-{
-    (void)state;
-    const char *n = rname("orphan");
+    const char *n = rname(tag);
     plant_region(n);
+    /* The rival opens the old name, then waits (right after its open, or
+     * after its fstat of the object; in both cases before its lock) until
+     * the recreating writer is done. */
+    rival_pause_at = pause_at;
     rival_cfg = (shmseq_config){.width = WIDTH, .capacity = CAPACITY};
-    hook = rival_paused;
+    rival_start();
+    hook = rival_to_pause;
     mode = M_UNLINK_GAP;
     shmseq_config cfg = {.width = WIDTH + 1u, .capacity = CAPACITY,
                          .flags = SHMSEQ_WRITER_RECREATE};
@@ -430,13 +450,28 @@ static void test_orphan_lock(void **state)
     assert_int_equal(shmseq_writer_open(&w, n, &cfg), 0);
     mode = M_OFF;
     /* Now the rival locks the old object (nobody holds it any more). */
-    char c = 'g';
-    assert_int_equal(write(child_go, &c, 1), 1);
+    rival_send('g');
     int32_t rc = rival_rc();
-    print_message("orphan_lock: rival locking the removed region -> %d\n", rc);
+    print_message("%s: rival locking the removed region -> %d\n", tag, rc);
     assert_int_equal(rc, -EBUSY);
     shmseq_writer_close(&w);
     rival_done();
+}
+
+/* Paused after its open: the object it holds has no name any more when it
+ * goes on (refused at its fstat, st_nlink 0). */
+static void test_orphan_open(void **state)
+{
+    (void)state;
+    orphan_case("orphan_open", M_OPEN_PAUSE);
+}
+
+/* Paused after its fstat (the object still had its name then): only the
+ * check after taking the lock can tell. */
+static void test_orphan_lock(void **state)
+{
+    (void)state;
+    orphan_case("orphan_lock", M_STAT_PAUSE);
 }
 
 /* ---- item: EINTR --------------------------------------------------------- */
@@ -647,6 +682,7 @@ int main(void)
         cmocka_unit_test_teardown(test_create_race, teardown),
         cmocka_unit_test_teardown(test_recreate_race, teardown),
         cmocka_unit_test_teardown(test_remove_race, teardown),
+        cmocka_unit_test_teardown(test_orphan_open, teardown),
         cmocka_unit_test_teardown(test_orphan_lock, teardown),
         cmocka_unit_test_teardown(test_fallocate_eintr, teardown),
         cmocka_unit_test_teardown(test_grace_eintr, teardown),
