@@ -81,6 +81,8 @@ static int parse_bytes(const char *s, uint64_t *out)
     return 0;
 }
 
+/* The options listed here are those of docs/cli.md, OPTION LETTERS (one
+ * meaning per letter in every program); the test cli_options compares. */
 static void usage(void)
 {
     printf(

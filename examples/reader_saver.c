@@ -36,6 +36,8 @@ struct settings {
     shmseq_writer *w; /* the parent's writer, inherited by the Reader */
 };
 
+/* The options listed here are those of docs/cli.md, OPTION LETTERS (one
+ * meaning per letter in every program); the test cli_options compares. */
 static void usage(void)
 {
     printf(

@@ -26,6 +26,8 @@ static const char *prog = "sensor_reader";
  * OPTION LETTERS: -C is --capacity in every program). */
 #define OPT_CPU 0x100
 
+/* The options listed here are those of docs/cli.md, OPTION LETTERS (one
+ * meaning per letter in every program); the test cli_options compares. */
 static void usage(const shmseq_board *b)
 {
     size_t i;

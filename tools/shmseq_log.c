@@ -27,6 +27,8 @@
 
 static const char *prog = "shmseq-log";
 
+/* The options listed here are those of docs/cli.md, OPTION LETTERS (one
+ * meaning per letter in every program); the test cli_options compares. */
 static void usage(FILE *to)
 {
     fprintf(to,

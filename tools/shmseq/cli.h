@@ -46,7 +46,9 @@ typedef enum {
     CLI_OPT_NUM,  /* a number in [min, max]: *(uint64_t *)dst */
 } cli_opt_kind;
 
-/* One option of a command. A command's table ends with {NULL}. */
+/* One option of a command. A command's table ends with {NULL}. Letters
+ * and long names follow docs/cli.md, OPTION LETTERS (one meaning per letter
+ * in every program); the test cli_options compares each --help with it. */
 typedef struct {
     const char *name; /* long name, without "--" */
     char letter;      /* short letter, or 0 for a long option only */
