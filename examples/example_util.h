@@ -60,7 +60,10 @@ static inline void example_catch_signals(void)
  */
 static inline void example_begin(char **argv, const char *prog)
 {
-    argv[0] = (char *)(uintptr_t)prog; /* getopt only reads it */
+    static char name[32];
+
+    (void)snprintf(name, sizeof name, "%s", prog);
+    argv[0] = name;
 }
 
 /** --version, the same line in every program. */

@@ -21,7 +21,7 @@
 #   valgrind every CMocka unit test binary of the dev build (label unit)
 #            under valgrind memcheck: no error, no definite or indirect leak
 #   cppcheck cppcheck (warning, performance, portability) over core/ src/
-#            port/ sink/ bsp/ examples/ tools/: no finding
+#            port/ sink/ bsp/ util/ examples/ tools/: no finding
 #   clang-tidy the checks of .clang-tidy over the library, port, sinks,
 #            boards, tools and examples, as build/dev compiles them: no
 #            finding
@@ -189,7 +189,8 @@ static_stage() {
 # clang 14's analyzer report a false va_list finding across files.
 tidy_stage() {
   local dir=$1 files
-  files=$(ls core/*.c src/*.c port/posix/*.c sink/*.c tools/*.c examples/*.c
+  files=$(ls core/*.c src/*.c port/posix/*.c sink/*.c tools/*.c \
+             tools/shmseq/*.c util/*.c examples/*.c
           find bsp -name '*.c' | sort)
   echo "clang-tidy: $(echo "$files" | wc -l) files"
   static_stage xargs -P "$jobs" -n 1 clang-tidy -p "$dir" --quiet <<< "$files"
@@ -248,8 +249,8 @@ for stage in "${stages[@]}"; do
       static_stage cppcheck --enable=warning,performance,portability --std=c11 \
         --error-exitcode=1 --inline-suppr -q \
         -Iinclude -Iport/include -Icore -Iport/arch -Isink/include -Isink \
-        -Ibsp/include -Ibsp -Itools -Iexamples core src port sink bsp \
-        examples tools
+        -Ibsp/include -Ibsp -Itools -Iexamples -Iutil/include core src port \
+        sink bsp util examples tools
       ;;
     clang-tidy)
       # compile_commands.json of the dev build: configure it if missing.
