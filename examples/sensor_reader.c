@@ -363,8 +363,11 @@ int main(int argc, char **argv)
             ended = 1;
             break;
         }
-        if (rc == -EAGAIN || rc == -EINTR)
-            continue; /* a paced sensor's timeout, or a signal: no sample */
+        /* A paced sensor's timeout, or a signal, waited no period: no
+         * sample. On the timer a period was waited: a failed read, so the
+         * summary still adds up. */
+        if (sensor.paced && (rc == -EAGAIN || rc == -EINTR))
+            continue;
         if (rc < 0) {
             read_failed++;
             continue;
