@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Install test: install a build tree into a temporary prefix and build the
-# consumer in this folder against it, once with find_package(shmseq) and
-# once with pkg-config, then run both. The last stage of `make test`.
+# consumer in this folder against it, once with find_package(shmseq) (the
+# static library) and once with pkg-config (the shared one), then run both. The last stage of `make test`.
 #
 #   tests/install/run.sh [BUILD_DIR]     (default build/dev)
 set -euo pipefail
@@ -44,5 +44,12 @@ fi
 # shellcheck disable=SC2046 # pkg-config output is meant to be split
 ${CC:-cc} -std=c11 -Wall -Wextra -Wpedantic -Werror -o "$tmp/consumer-pc" \
   "$here/main.c" $(pkg-config --cflags --libs shmseq)
-"$tmp/consumer-pc"
+# -lshmseq takes the installed libshmseq.so (by its SONAME), as a system
+# install would; this prefix is not on the loader's path, so say where.
+libdir=$(pkg-config --variable=libdir shmseq)
+if ! readelf -d "$tmp/consumer-pc" | grep -q 'NEEDED.*\[libshmseq\.so\.'; then
+  echo "install test: the pkg-config consumer did not link libshmseq.so" >&2
+  exit 1
+fi
+LD_LIBRARY_PATH=$libdir "$tmp/consumer-pc"
 echo "install test: passed"

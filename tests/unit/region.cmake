@@ -12,3 +12,13 @@ shmseq_add_test(NAME test_parse SOURCES unit/test_parse.c
 # The batch reads (shmseq_read_many, shmseq_read_many_wait): one fork.
 shmseq_add_test(NAME test_read_many SOURCES unit/test_read_many.c
   CMOCKA LABELS unit TIMEOUT 60)
+
+# libshmseq.so exports exactly the public headers' functions (nm -D).
+if(TARGET shmseq_shared)
+  add_test(NAME shared_exports
+    COMMAND ${CMAKE_COMMAND} -DNM=${CMAKE_NM}
+      -DLIB=$<TARGET_FILE:shmseq_shared>
+      "-DEXPECTED=$<JOIN:${SHMSEQ_EXPORTS},|>"
+      -P ${CMAKE_CURRENT_SOURCE_DIR}/tools/check_exports.cmake)
+  set_tests_properties(shared_exports PROPERTIES TIMEOUT 60 LABELS unit)
+endif()
