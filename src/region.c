@@ -579,6 +579,16 @@ void shmseq_reader_close(shmseq_reader *r)
     r->name[0] = '\0';
 }
 
+size_t shmseq_writer_handle_size(void)
+{
+    return sizeof(shmseq_writer);
+}
+
+size_t shmseq_reader_handle_size(void)
+{
+    return sizeof(shmseq_reader);
+}
+
 /* ---- by name ------------------------------------------------------------ */
 
 int shmseq_unlink(const char *name)

@@ -359,6 +359,15 @@ int shmseq_reader_writer_alive(const shmseq_reader *r);
 void shmseq_reader_close(shmseq_reader *r);
 
 /**
+ * @brief sizeof(shmseq_writer) and sizeof(shmseq_reader) in this build of
+ *        the library, for bindings that allocate handles without the C
+ *        headers (the Python package over libshmseq.so, through ctypes).
+ *        Allocate at least this many bytes, aligned to 8.
+ */
+size_t shmseq_writer_handle_size(void);
+size_t shmseq_reader_handle_size(void); /**< @copydoc shmseq_writer_handle_size */
+
+/**
  * @brief Remove the region @p name (readers attached keep their mapping).
  *
  * Same as shmseq_remove(@p name, 0): the name is removed while holding the

@@ -8,7 +8,8 @@
  * argument errors consume nothing, and the waiting variant returns as soon
  * as one sample is there instead of waiting to fill the batch (held open
  * by a child writer that stops after one sample until the parent has
- * returned). Region names carry the pid; every region is removed.
+ * returned). Also the handle sizes that bindings allocate by.
+ * Region names carry the pid; every region is removed.
  */
 #define _GNU_SOURCE
 
@@ -283,6 +284,14 @@ static void test_wait_returns_with_one(void **state)
     shmseq_reader_close(&r);
 }
 
+/* What a binding allocates (the Python package) is what C allocates. */
+static void test_handle_sizes(void **state)
+{
+    (void)state;
+    assert_int_equal(shmseq_writer_handle_size(), sizeof(shmseq_writer));
+    assert_int_equal(shmseq_reader_handle_size(), sizeof(shmseq_reader));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -290,6 +299,7 @@ int main(void)
         cmocka_unit_test_teardown(test_same_accounting_as_single_reads, cleanup),
         cmocka_unit_test_teardown(test_arguments, cleanup),
         cmocka_unit_test_teardown(test_wait_returns_with_one, cleanup),
+        cmocka_unit_test(test_handle_sizes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
