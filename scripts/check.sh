@@ -8,6 +8,8 @@
 #   tsan     ThreadSanitizer, the tests labelled tsan
 #   install  install the dev build into a temporary prefix and build a
 #            consumer project against it (tests/install/run.sh)
+#   python   the Python package's tests (python/tests/run.sh: pytest with
+#            the in-tree package over the dev build's libshmseq.so)
 #   aarch64  cross build (Release, -Werror) for arm64, every test except
 #            the label system, run under qemu-aarch64
 #   armhf    the same for 32-bit ARM hard-float, under qemu-arm
@@ -35,7 +37,7 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 jobs=${JOBS:-2}
-all=(dev clang asan tsan install aarch64 armhf riscv64 abi system valgrind cppcheck clang-tidy)
+all=(dev clang asan tsan install python aarch64 armhf riscv64 abi system valgrind cppcheck clang-tidy)
 stages=("$@")
 [ ${#stages[@]} -gt 0 ] || stages=("${all[@]}")
 
@@ -221,6 +223,11 @@ for stage in "${stages[@]}"; do
         tests_failed=$((tests_failed + 1))
         exit 1
       fi
+      ;;
+    python)
+      [ -d build/dev ] || build dev
+      cmake --build --preset dev --parallel "$jobs"
+      script_stage python/tests/run.sh build/dev
       ;;
     aarch64|armhf|riscv64)
       build "$stage"

@@ -25,7 +25,9 @@ set -euo pipefail
 # they are named), qemu-user and qemu-system-arm, and CMocka for arm64 and
 # armhf from multiarch (Debian 12 has none for riscv64). The :arm64/:armhf
 # packages need those architectures added to dpkg first. The hygiene
-# stages (valgrind, cppcheck, clang-tidy) need those three tools.
+# stages (valgrind, cppcheck, clang-tidy) need those three tools. The
+# python stage needs Debian's python3 with numpy, matplotlib and pytest,
+# and pip, setuptools and wheel for its offline `pip install ./python`.
 needs=(
   cmake:cmake
   make:make
@@ -48,6 +50,13 @@ needs=(
   valgrind:valgrind
   cppcheck:cppcheck
   clang-tidy:clang-tidy
+  python3:
+  python3-numpy:
+  python3-matplotlib:
+  python3-pytest:
+  python3-pip:
+  python3-setuptools:
+  python3-wheel:
 )
 foreign_archs=(arm64 armhf)
 # `make bench` only (bench/run.sh); `make test` never needs these.
@@ -136,7 +145,8 @@ fi
 if [ -z "$missing" ]; then
   echo "deps: all present (cmake make gcc clang pkg-config nm cmocka," \
        "cross gcc+libc for arm64 armhf riscv64, qemu-user, qemu-system-arm," \
-       "cmocka:arm64 cmocka:armhf, cpio, valgrind, cppcheck, clang-tidy)"
+       "cmocka:arm64 cmocka:armhf, cpio, valgrind, cppcheck, clang-tidy," \
+       "python3 with numpy, matplotlib, pytest, pip, setuptools, wheel)"
   exit 0
 fi
 
