@@ -446,7 +446,10 @@ void shmseq_ring_writer_set_wake(shmseq_ring_writer *w,
      * returns at once or is woken. One system call per writer open. */
     atomic_thread_fence(memory_order_seq_cst);
     (void)atomic_exchange_explicit(&reg->r.waiting, 0u, memory_order_acquire);
-    atomic_fetch_add_explicit(&reg->r.futex, 1u, memory_order_relaxed);
+    /* release: a reader that reads this value (or a later one) also sees
+     * the exchange above, so its flag store lands after it (protocol.md,
+     * "Two sleeping readers"). */
+    atomic_fetch_add_explicit(&reg->r.futex, 1u, memory_order_release);
     if (wake != NULL)
         wake(ctx, (void *)&reg->r.futex);
 }
@@ -478,7 +481,9 @@ int shmseq_ring_publish(shmseq_ring_writer *w, const double *values,
              * futex value it read before raising the flag cannot be the
              * one we are about to write. */
             atomic_exchange_explicit(&reg->r.waiting, 0u, memory_order_acquire) != 0) {
-            atomic_fetch_add_explicit(&reg->r.futex, 1u, memory_order_relaxed);
+            /* release: pairs with the reader's load of futex; see above
+             * in set_wake and protocol.md, "Two sleeping readers". */
+            atomic_fetch_add_explicit(&reg->r.futex, 1u, memory_order_release);
             w->wake(w->wake_ctx, (void *)&reg->r.futex);
         }
     }

@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Threaded invariant torture for ThreadSanitizer: one writer thread and
- * four reader threads (polling read, read_latest, blocking read through
- * wait_begin / port wait / wait_end, batches of shmseq_ring_read_many())
- * on ONE ring in an aligned static
- * buffer, through the core API. All threads touch the same addresses, so
+ * seven reader threads (polling read, read_latest, batches of
+ * shmseq_ring_read_many(), and four blocking readers that sleep on the
+ * futex word through wait_begin / port wait / wait_end) on ONE ring in an
+ * aligned static buffer, through the core API. The writer pauses briefly
+ * every PAUSE_EVERY samples so the blocking readers catch up and fall
+ * asleep together, again and again: several sleepers share one "waiting"
+ * flag, the case of protocol.md "Two sleeping readers". A sleeper whose
+ * wait runs out its timeout (STRAND_NS) while the head moved past what it
+ * saw was stranded: a lost wake-up, a failure. All threads touch the same addresses, so
  * TSan sees every shared access; the ring must be data-race-free by
  * construction (all shared words are atomics), and any report fails the
  * run (the build sets -fno-sanitize-recover). The samples carry words
@@ -25,22 +30,26 @@
 
 #define WIDTH 5u
 #define CAPACITY 64u
-#define NREADERS 4
+#define NWAIT 4
+#define NREADERS (3 + NWAIT)
 #define BATCH_MAX 13u
+#define PAUSE_EVERY 1024u
+#define PAUSE_NS 50000
+/* A publish wakes a sleeper within microseconds; seconds mean stranded. */
+#define STRAND_NS 2000000000ll
 
 static _Alignas(64) unsigned char mem[SHMSEQ_HEADER_SIZE + CAPACITY * 128u];
 static atomic_int done;
 static uint64_t samples;
 static uint64_t final_head; /* written before done (release) */
 
-enum kind { K_POLL, K_LATEST, K_WAIT, K_MANY };
-static const char *const kind_name[NREADERS] = {"poll", "latest", "wait",
-                                                "many"};
+enum kind { K_POLL, K_LATEST, K_MANY, K_WAIT }; /* NWAIT of K_WAIT */
+static const char *const kind_name[] = {"poll", "latest", "many", "wait"};
 
 struct reader {
     shmseq_ring_reader r;
     enum kind kind;
-    uint64_t received, lost, bad, sleeps;
+    uint64_t received, lost, bad, sleeps, stranded;
     char msg[120];
 };
 
@@ -57,6 +66,10 @@ static void *writer_main(void *arg)
     for (uint64_t k = 0; k < samples; k++) {
         shmseq_test_fill(v, WIDTH, k);
         shmseq_ring_publish(w, v, shmseq_test_ts(k));
+        if (k % PAUSE_EVERY == PAUSE_EVERY - 1u) {
+            struct timespec ts = {0, PAUSE_NS};
+            nanosleep(&ts, NULL);
+        }
     }
     final_head = shmseq_ring_writer_next(w);
     atomic_store_explicit(&done, 1, memory_order_release);
@@ -109,9 +122,15 @@ static void *reader_main(void *arg)
         if (rd->kind == K_WAIT) {
             void *word;
             uint32_t value;
+            uint64_t seen = shmseq_ring_reader_head(&rd->r);
             if (shmseq_ring_wait_begin(&rd->r, &word, &value)) {
                 rd->sleeps++;
-                (void)shmseq_port_wait(word, value, 20000000);
+                if (shmseq_port_wait(word, value, STRAND_NS) == -ETIMEDOUT &&
+                    shmseq_ring_reader_head(&rd->r) != seen &&
+                    rd->stranded++ == 0 && rd->bad++ == 0)
+                    snprintf(rd->msg, sizeof rd->msg,
+                             "stranded asleep: head moved past #%llu, no wake-up",
+                             (unsigned long long)seen);
             }
             shmseq_ring_wait_end(&rd->r);
         } else {
@@ -150,14 +169,14 @@ int main(int argc, char **argv)
 
     static struct reader rd[NREADERS];
     for (int i = 0; i < NREADERS; i++) {
-        rd[i].kind = (enum kind)i;
+        rd[i].kind = i < K_WAIT ? (enum kind)i : K_WAIT;
         unsigned flags = i == K_POLL || i == K_MANY ? SHMSEQ_START_OLDEST
                                                     : SHMSEQ_START_LATEST;
         if (shmseq_ring_reader_attach(&rd[i].r, mem, sizeof mem, flags) != 0) {
             printf("torture_threads: reader attach failed\n");
             return 1;
         }
-        if (i == K_WAIT)
+        if (rd[i].kind == K_WAIT)
             shmseq_ring_reader_set_ctl(&rd[i].r, mem);
     }
 
@@ -174,9 +193,10 @@ int main(int argc, char **argv)
     int failed = 0;
     for (int i = 0; i < NREADERS; i++) {
         failed |= rd[i].bad != 0 || rd[i].received == 0;
-        printf("reader %d (%s): received %llu lost %llu sleeps %llu: %s%s%s\n", i,
-               kind_name[i], (unsigned long long)rd[i].received,
+        printf("reader %d (%s): received %llu lost %llu sleeps %llu stranded %llu: %s%s%s\n",
+               i, kind_name[rd[i].kind], (unsigned long long)rd[i].received,
                (unsigned long long)rd[i].lost, (unsigned long long)rd[i].sleeps,
+               (unsigned long long)rd[i].stranded,
                rd[i].bad || rd[i].received == 0 ? "FAILED" : "ok",
                rd[i].msg[0] ? " - " : "", rd[i].msg);
     }

@@ -39,7 +39,7 @@
  *
  * usage: torture_wakemode [--generations G] [--readers R] [--seed S]
  *        (G: default 500, times SHMSEQ_TEST_SCALE, at least 20;
- *         R: default 3, 1..MAX_READERS; S: default from the clock)
+ *         R: default 4, 1..MAX_READERS; S: default from the clock)
  */
 #define _GNU_SOURCE
 
@@ -99,7 +99,7 @@ struct control {
 
 static struct control *ctl;
 static char region[64];
-static int nreaders = 3;
+static int nreaders = 4;
 
 static void nap_ns(uint64_t ns)
 {
