@@ -23,6 +23,7 @@
 
 #include "layout.h"
 #include "seqlock.h"
+#include "wake.h"
 
 /* A slot number that matches no sample: unwritten or repaired slots. */
 #define POISON UINT64_MAX
@@ -437,19 +438,14 @@ void shmseq_ring_writer_set_wake(shmseq_ring_writer *w,
     shmseq__st(&reg->w.flags, readers_sleep ? 0u : SHMSEQ__WF_NO_WAKE);
     /* Wake every sleeper once, whatever the "waiting" flag says. A writer
      * that died between its exchange of the flag and its wake left readers
-     * asleep with the flag down: no publish would ever wake them (the
-     * crash torture found it under qemu). Changing to "never wakes" is the
-     * Dekker handshake of shmseq_ring_wait_begin() on the mark instead of
+     * asleep with the flag down: no publish would ever wake them.
+     * Changing to "never wakes" is the
+     * Dekker handshake of shmseq_ring_sleep() on the mark instead of
      * head: the reader raises "waiting", fences, then looks at the mark; we
      * store the mark, fence, then wake. Either it sees the mark and polls,
      * or it sleeps with the futex value it read before our increment and
      * returns at once or is woken. One system call per writer open. */
-    atomic_thread_fence(memory_order_seq_cst);
-    (void)atomic_exchange_explicit(&reg->r.waiting, 0u, memory_order_acquire);
-    /* release: a reader that reads this value (or a later one) also sees
-     * the exchange above, so its flag store lands after it (protocol.md,
-     * "Two sleeping readers"). */
-    atomic_fetch_add_explicit(&reg->r.futex, 1u, memory_order_release);
+    shmseq__wake_all(&reg->r.futex, &reg->r.waiting);
     if (wake != NULL)
         wake(ctx, (void *)&reg->r.futex);
 }
@@ -468,25 +464,12 @@ int shmseq_ring_publish(shmseq_ring_writer *w, const double *values,
     shmseq__st_release(&reg->w.head, (uint32_t)(n + 1u));
     w->next = n + 1u;
 
-    if (w->wake != NULL) {
-        /* Dekker handshake with shmseq_ring_wait_begin(): this full fence
-         * orders the head store before the load of "waiting"; the reader's
-         * full fence orders its store of "waiting" before its head load. So
-         * either it sees the new head or we see it waiting: no lost
-         * wake-up. Clearing the flag as we wake means a reader that died
-         * asleep costs at most one wake call, never one per publish. */
-        atomic_thread_fence(memory_order_seq_cst);
-        if (shmseq__ld(&reg->r.waiting) != 0 &&
-            /* acquire: pairs with the reader's store of the flag, so the
-             * futex value it read before raising the flag cannot be the
-             * one we are about to write. */
-            atomic_exchange_explicit(&reg->r.waiting, 0u, memory_order_acquire) != 0) {
-            /* release: pairs with the reader's load of futex; see above
-             * in set_wake and protocol.md, "Two sleeping readers". */
-            atomic_fetch_add_explicit(&reg->r.futex, 1u, memory_order_release);
-            w->wake(w->wake_ctx, (void *)&reg->r.futex);
-        }
-    }
+    /* The wake handshake (wake.h) with readers in shmseq_ring_sleep():
+     * either a reader sees the head stored above or we see it announced.
+     * Clearing the flag as we wake means a reader that died asleep costs
+     * at most one wake call, never one per publish. */
+    if (w->wake != NULL && shmseq__wake_claim(&reg->r.futex, &reg->r.waiting))
+        w->wake(w->wake_ctx, (void *)&reg->r.futex);
     return 0;
 }
 
@@ -529,10 +512,13 @@ int shmseq_ring_reader_attach(shmseq_ring_reader *r, const void *mem,
     return 0;
 }
 
-void shmseq_ring_reader_set_ctl(shmseq_ring_reader *r, void *ctl)
+void shmseq_ring_reader_set_sleep(shmseq_ring_reader *r, void *ctl,
+                                  shmseq_ring_sleep_fn sleep, void *ctx)
 {
     assert(r != NULL);
-    r->ctl = ctl;
+    r->ctl = sleep != NULL ? ctl : NULL;
+    r->sleep = ctl != NULL ? sleep : NULL;
+    r->sleep_ctx = r->sleep != NULL ? ctx : NULL;
 }
 
 /*
@@ -750,7 +736,7 @@ uint32_t shmseq_ring_reader_width(const shmseq_ring_reader *r)
 }
 
 /* The writer's "never wakes" mark (a hint when read alone; authoritative
- * only after the fence in shmseq_ring_wait_begin()). */
+ * only after the announcement in shmseq_ring_sleep()). */
 static bool writer_never_wakes(const shmseq_ring_reader *r)
 {
     return (shmseq__ld(&r->region->w.flags) & SHMSEQ__WF_NO_WAKE) != 0;
@@ -759,39 +745,29 @@ static bool writer_never_wakes(const shmseq_ring_reader *r)
 bool shmseq_ring_reader_can_sleep(const shmseq_ring_reader *r)
 {
     assert(r != NULL);
-    return r->ctl != NULL && (r->flags & SHMSEQ_READER_POLL) == 0 &&
+    return r->sleep != NULL && (r->flags & SHMSEQ_READER_POLL) == 0 &&
            !writer_never_wakes(r);
 }
 
-bool shmseq_ring_wait_begin(shmseq_ring_reader *r, void **word,
-                            uint32_t *value)
+int shmseq_ring_sleep(shmseq_ring_reader *r, int64_t timeout_ns)
 {
-    assert(r != NULL && word != NULL && value != NULL);
-    /* Not can_sleep(): the writer may mark the region "never wakes" between
-     * the caller's look and this call; that is answered below. */
-    assert(r->ctl != NULL && (r->flags & SHMSEQ_READER_POLL) == 0);
+    assert(r != NULL && r->region != NULL);
+    /* Not can_sleep(): the mark it reads is a hint until after the fence
+     * below, which is where it is answered. */
+    if (r->sleep == NULL || (r->flags & SHMSEQ_READER_POLL) != 0)
+        return -EAGAIN;
     struct shmseq__region *ctl = r->ctl;
-    /* Order: read the futex value, then raise the flag, then look at head.
-     * The value must be read before the flag is visible: a writer that
-     * sees the flag bumps futex, and the wait below must then not sleep. */
-    *value = atomic_load_explicit(&ctl->r.futex, memory_order_seq_cst);
-    atomic_store_explicit(&ctl->r.waiting, 1u, memory_order_seq_cst);
-    *word = (void *)&ctl->r.futex;
-    /* Pairs with the full fence in shmseq_ring_publish() (see there), and
-     * with the one in shmseq_ring_writer_set_wake() for the mark. */
-    atomic_thread_fence(memory_order_seq_cst);
+    /* Announce, then look (wake.h): the fence in the announcement pairs
+     * with the one in shmseq_ring_publish() for head, and with the one in
+     * shmseq_ring_writer_set_wake() for the "never wakes" mark. */
+    uint32_t value = shmseq__wake_announce(&ctl->r.futex, &ctl->r.waiting);
     if (writer_never_wakes(r))
-        return false; /* nobody would wake us: poll */
-    return !shmseq_ring_ready(r);
-}
-
-void shmseq_ring_wait_end(shmseq_ring_reader *r)
-{
-    /* Nothing to withdraw: the flag is the writer's to clear (a stale flag
-     * costs the writer one wake call, then it is gone). Kept so callers
-     * bracket every wait, should a port need it. */
-    assert(r != NULL && r->ctl != NULL);
-    (void)r;
+        return -EAGAIN; /* nobody would wake us: poll */
+    if (shmseq_ring_ready(r))
+        return 0;
+    /* Nothing to withdraw afterwards: the flag is the writer's to clear (a
+     * stale flag costs the writer one wake call, then it is gone). */
+    return r->sleep(r->sleep_ctx, (void *)&ctl->r.futex, value, timeout_ns);
 }
 
 int shmseq__ring_test_start(void *mem, size_t size, uint64_t first,

@@ -31,7 +31,8 @@
  * } while (shmseq__seq_read_retry(&slot->seq, q));
  * @endcode
  *
- * Every shared access in core goes through these helpers, so the memory
+ * Every shared access in core goes through these helpers, or through
+ * those of wake.h for the futex word and the "waiting" flag, so the memory
  * order of each is visible in one place.
  */
 #ifndef SHMSEQ_CORE_SEQLOCK_H

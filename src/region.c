@@ -89,6 +89,13 @@ static void wake_readers(void *ctx, void *word)
     shmseq_port_wake(word);
 }
 
+static int sleep_reader(void *ctx, void *word, uint32_t value,
+                        int64_t timeout_ns)
+{
+    (void)ctx;
+    return shmseq_port_wait(word, value, timeout_ns);
+}
+
 static int config_check(const shmseq_config *cfg)
 {
     if (shmseq_region_size(cfg->width, cfg->capacity) == 0)
@@ -362,7 +369,7 @@ int shmseq_reader_open(shmseq_reader *r, const char *name, unsigned flags)
     }
     if (r->port.ctl != NULL && r->port.ctl_size >= SHMSEQ_HEADER_SIZE &&
         shmseq_port_wait_is_blocking())
-        shmseq_ring_reader_set_ctl(&r->ring, r->port.ctl);
+        shmseq_ring_reader_set_sleep(&r->ring, r->port.ctl, sleep_reader, NULL);
     memcpy(r->name, name, strlen(name) + 1u);
     return 0;
 }
@@ -511,23 +518,16 @@ int shmseq_read_wait(shmseq_reader *r, shmseq_sample *meta, double *values,
         if (rc < 0)
             return rc;
 
-        rc = -ENOSYS;
-        if (shmseq_ring_reader_can_sleep(&r->ring)) {
-            void *word;
-            uint32_t value;
-            rc = 0;
-            if (shmseq_ring_wait_begin(&r->ring, &word, &value))
-                rc = shmseq_port_wait(word, value, left);
-            shmseq_ring_wait_end(&r->ring);
-            if (rc < 0 && rc != -EINTR && rc != -ETIMEDOUT) {
-                /* The sleep itself fails (no futex: ENOSYS; a seccomp
-                 * filter: EPERM): trying again at once would spin. This
-                 * reader polls from now on (and stops raising "waiting",
-                 * which would cost the writer a wake call per sample). */
-                shmseq_ring_reader_set_ctl(&r->ring, NULL);
-            }
+        rc = shmseq_ring_sleep(&r->ring, left);
+        if (rc < 0 && rc != -EAGAIN && rc != -EINTR && rc != -ETIMEDOUT) {
+            /* The sleep itself fails (no futex: ENOSYS; a seccomp
+             * filter: EPERM): trying again at once would spin. This
+             * reader polls from now on (and stops raising "waiting",
+             * which would cost the writer a wake call per sample). */
+            shmseq_ring_reader_set_sleep(&r->ring, NULL, NULL, NULL);
+            rc = -EAGAIN;
         }
-        if (rc < 0 && rc != -EINTR && rc != -ETIMEDOUT) {
+        if (rc == -EAGAIN) { /* this reader cannot sleep: nap */
             uint64_t nap = POLL_NAP_NS;
             if (left >= 0 && (uint64_t)left < nap)
                 nap = (uint64_t)left;

@@ -13,8 +13,8 @@
  *    named-region API does so with a kernel lock);
  *  - any number of readers, each with its own shmseq_ring_reader in its own
  *    memory; readers never write the slots or the header's static and
- *    writer lines (they touch only the reader-control line, and only when
- *    they sleep);
+ *    writer lines (they touch only the reader-control line, and only in
+ *    shmseq_ring_sleep());
  *  - a handle is used by one thread at a time.
  *
  * @code
@@ -126,11 +126,27 @@ typedef struct shmseq_ring_writer {
     void *wake_ctx;
 } shmseq_ring_writer;
 
+/**
+ * How a reader sleeps until the writer may have published: sleep while the
+ * 32-bit word at @p word still holds @p value, for at most @p timeout_ns
+ * (negative: no limit), as a futex wait does. @p word is the region's, in
+ * the writable view given to shmseq_ring_reader_set_sleep(); pass it to the
+ * OS wait as it is. Spurious returns are fine: the reader reads again.
+ *
+ * @retval 0           woken, or the word no longer holds @p value
+ * @retval -ETIMEDOUT  @p timeout_ns passed
+ * @retval other       a negative errno, returned by shmseq_ring_sleep()
+ */
+typedef int (*shmseq_ring_sleep_fn)(void *ctx, void *word, uint32_t value,
+                                    int64_t timeout_ns);
+
 /** A reader's handle. Caller-allocated; fields are private. */
 typedef struct shmseq_ring_reader {
     const struct shmseq__region *region;
     const unsigned char *slots;
     struct shmseq__region *ctl; /* writable view of the header, or NULL */
+    shmseq_ring_sleep_fn sleep; /* NULL: the reader only polls */
+    void *sleep_ctx;
     uint64_t next;
     uint64_t first;
     uint64_t received;
@@ -321,15 +337,22 @@ int shmseq_ring_reader_attach(shmseq_ring_reader *r, const void *mem,
                               size_t size, unsigned flags);
 
 /**
- * @brief Give the reader a writable view of the same region's header, so it
- *        can announce that it sleeps (blocking reads). Without one the
- *        reader can only poll.
+ * @brief Let the reader sleep until the writer publishes (blocking reads).
+ *        Without it the reader can only poll.
  *
- * @param[in] r    the reader
- * @param[in] ctl  the region mapped writable (at least SHMSEQ_HEADER_SIZE
- *                 bytes), or NULL to poll
+ * The reader announces that it sleeps in the header's reader-control line
+ * (layout.md), so it needs that line writable even when the ring is
+ * mapped read-only.
+ *
+ * @param[in] r      the reader
+ * @param[in] ctl    the same region mapped writable (at least its first
+ *                   SHMSEQ_HEADER_SIZE bytes), or NULL to poll
+ * @param[in] sleep  how to sleep (a futex wait; see shmseq_ring_sleep_fn),
+ *                   or NULL to poll
+ * @param[in] ctx    passed to @p sleep
  */
-void shmseq_ring_reader_set_ctl(shmseq_ring_reader *r, void *ctl);
+void shmseq_ring_reader_set_sleep(shmseq_ring_reader *r, void *ctl,
+                                  shmseq_ring_sleep_fn sleep, void *ctx);
 
 /**
  * @brief Read the next sample, if there is one.
@@ -402,33 +425,31 @@ void shmseq_ring_reader_stats(const shmseq_ring_reader *r,
 /** @brief Values per sample of the reader's region. */
 uint32_t shmseq_ring_reader_width(const shmseq_ring_reader *r);
 
-/**
- * @brief First half of a blocking wait: raise the region's "waiting" flag
- *        and check again.
- *
- * Pairs with the full fence in shmseq_ring_publish(): either this call sees
- * the new sample (returns false: do not sleep), or the writer sees the flag,
- * clears it and wakes @p *word. Always follow with shmseq_ring_wait_end().
- *
- * @param[in]  r      a reader with a ctl view (see set_ctl)
- * @param[out] word   the 32-bit futex word to sleep on
- * @param[out] value  the value to pass to the wait (sleep while unchanged)
- * @return true if the caller should sleep; false if data is ready, or if
- *         the writer never wakes readers (see shmseq_ring_writer_set_wake():
- *         poll instead, shmseq_ring_reader_can_sleep() now says so).
- */
-bool shmseq_ring_wait_begin(shmseq_ring_reader *r, void **word,
-                            uint32_t *value);
-
-/** @brief Second half of a blocking wait (after the sleep, or instead of
- *         it). The flag is left for the writer to clear, so a reader that
- *         dies asleep costs the writer at most one wake call. */
-void shmseq_ring_wait_end(shmseq_ring_reader *r);
-
-/** @brief True if @p r can sleep: it has a writable ctl view, was not
- *         opened with SHMSEQ_READER_POLL, and the writer has not marked
- *         the region "never wakes". */
+/** @brief True if @p r can sleep: it was given a way to
+ *         (shmseq_ring_reader_set_sleep), was not opened with
+ *         SHMSEQ_READER_POLL, and the writer has not marked the region
+ *         "never wakes". */
 bool shmseq_ring_reader_can_sleep(const shmseq_ring_reader *r);
+
+/**
+ * @brief Sleep until the writer publishes, unless a sample is ready.
+ *
+ * Call it after a read returned -EAGAIN. It announces the sleep to the
+ * writer, looks once more, and sleeps through the function given to
+ * shmseq_ring_reader_set_sleep(). No wake-up is lost: a sample published
+ * after the reader's look wakes it (docs/protocol.md, "Blocking reads"). A
+ * reader killed asleep costs the writer one wake call, never more.
+ *
+ * @param[in] r           the reader
+ * @param[in] timeout_ns  at most this long (negative: no limit)
+ * @retval 0           woken, or a sample is ready: read again
+ * @retval -EAGAIN     this reader cannot sleep (no sleep function, opened
+ *                     with SHMSEQ_READER_POLL, or the writer never wakes
+ *                     readers): poll instead
+ * @retval -ETIMEDOUT  @p timeout_ns passed with no publish
+ * @retval other       a negative errno from the sleep function
+ */
+int shmseq_ring_sleep(shmseq_ring_reader *r, int64_t timeout_ns);
 
 /**
  * @brief Test hook: make a freshly formatted region start at sample

@@ -3,14 +3,14 @@
  * Threaded invariant torture for ThreadSanitizer: one writer thread and
  * seven reader threads (polling read, read_latest, batches of
  * shmseq_ring_read_many(), and four blocking readers that sleep on the
- * futex word through wait_begin / port wait / wait_end) on ONE ring in an
+ * futex word through shmseq_ring_sleep() and the port wait) on ONE ring in an
  * aligned static buffer, through the core API. The writer pauses briefly
  * every PAUSE_EVERY samples so the blocking readers catch up and fall
  * asleep together, again and again: several sleepers share one "waiting"
  * flag, the case of protocol.md "Two sleeping readers". A sleeper whose
  * wait runs out its timeout (STRAND_NS) while the head moved past what it
- * saw was stranded: a lost wake-up, a failure. All threads touch the same addresses, so
- * TSan sees every shared access; the ring must be data-race-free by
+ * saw was stranded: a lost wake-up, a failure. All threads touch the same
+ * addresses, so TSan sees every shared access; the ring must be data-race-free by
  * construction (all shared words are atomics), and any report fails the
  * run (the build sets -fno-sanitize-recover). The samples carry words
  * derived from their number, so a torn copy fails as in torture_mp.
@@ -57,6 +57,13 @@ static void wake(void *ctx, void *word)
 {
     (void)ctx;
     shmseq_port_wake(word);
+}
+
+static int sleep_fn(void *ctx, void *word, uint32_t value, int64_t timeout_ns)
+{
+    struct reader *rd = ctx;
+    rd->sleeps++;
+    return shmseq_port_wait(word, value, timeout_ns);
 }
 
 static void *writer_main(void *arg)
@@ -120,19 +127,13 @@ static void *reader_main(void *arg)
             continue;
         }
         if (rd->kind == K_WAIT) {
-            void *word;
-            uint32_t value;
             uint64_t seen = shmseq_ring_reader_head(&rd->r);
-            if (shmseq_ring_wait_begin(&rd->r, &word, &value)) {
-                rd->sleeps++;
-                if (shmseq_port_wait(word, value, STRAND_NS) == -ETIMEDOUT &&
-                    shmseq_ring_reader_head(&rd->r) != seen &&
-                    rd->stranded++ == 0 && rd->bad++ == 0)
-                    snprintf(rd->msg, sizeof rd->msg,
-                             "stranded asleep: head moved past #%llu, no wake-up",
-                             (unsigned long long)seen);
-            }
-            shmseq_ring_wait_end(&rd->r);
+            if (shmseq_ring_sleep(&rd->r, STRAND_NS) == -ETIMEDOUT &&
+                shmseq_ring_reader_head(&rd->r) != seen &&
+                rd->stranded++ == 0 && rd->bad++ == 0)
+                snprintf(rd->msg, sizeof rd->msg,
+                         "stranded asleep: head moved past #%llu, no wake-up",
+                         (unsigned long long)seen);
         } else {
             shmseq_port_yield();
         }
@@ -177,7 +178,7 @@ int main(int argc, char **argv)
             return 1;
         }
         if (rd[i].kind == K_WAIT)
-            shmseq_ring_reader_set_ctl(&rd[i].r, mem);
+            shmseq_ring_reader_set_sleep(&rd[i].r, mem, sleep_fn, &rd[i]);
     }
 
     pthread_t rt[NREADERS], wt;

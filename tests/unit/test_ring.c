@@ -708,6 +708,34 @@ static void test_reader_head(void **state)
 static int wakes;
 static void *woken_word;
 
+/* A sleep that records what it would sleep on and returns at once: to the
+ * writer the reader is still asleep (its flag stays up until cleared). */
+static int sleeps;
+static void *slept_word;
+static uint32_t slept_value;
+
+static int record_sleep(void *ctx, void *word, uint32_t value,
+                        int64_t timeout_ns)
+{
+    (void)ctx;
+    (void)timeout_ns;
+    sleeps++;
+    slept_word = word;
+    slept_value = value;
+    return 0;
+}
+
+/* 1: @r went to sleep; 0: a sample was ready; -EAGAIN: it cannot sleep. */
+static int try_sleep(shmseq_ring_reader *r)
+{
+    int before = sleeps;
+    int rc = shmseq_ring_sleep(r, -1);
+    if (rc < 0)
+        return rc;
+    assert_int_equal(rc, 0);
+    return sleeps != before;
+}
+
 static void count_wake(void *ctx, void *word)
 {
     (void)ctx;
@@ -731,13 +759,11 @@ static void test_slot_ahead_of_head(void **state)
     shmseq_reader_stats st;
     shmseq_sample m;
     double v[2];
-    void *word = NULL;
-    uint32_t value = 0;
 
     assert_int_equal(shmseq_ring_writer_attach(&w, mem, size), 0);
     assert_int_equal(shmseq_ring_reader_attach(&r, mem, size, 0), 0);
     assert_int_equal(shmseq_ring_reader_attach(&latest, mem, size, 0), 0);
-    shmseq_ring_reader_set_ctl(&r, mem);
+    shmseq_ring_reader_set_sleep(&r, mem, record_sleep, NULL);
     for (uint64_t n = 0; n < 21; n++) {
         publish_n(&w, n, 2);
         /* Undo the head store: slot n is complete, head still says n. */
@@ -745,8 +771,7 @@ static void test_slot_ahead_of_head(void **state)
         expect_read(&r, n, 0, 1);
         assert_false(shmseq_ring_ready(&r));
         assert_int_equal(shmseq_ring_read(&r, &m, v, 2), -EAGAIN);
-        assert_true(shmseq_ring_wait_begin(&r, &word, &value)); /* may sleep */
-        shmseq_ring_wait_end(&r);
+        assert_int_equal(try_sleep(&r), 1); /* may sleep */
         assert_true(shmseq_ring_reader_head(&r) >= n);
         shmseq__st_release(&reg()->w.head, (uint32_t)(n + 1u));
         assert_int_equal(shmseq_ring_read(&r, &m, v, 2), -EAGAIN);
@@ -783,9 +808,9 @@ static void test_wait_bookkeeping(void **state)
                                                SHMSEQ_START_OLDEST | SHMSEQ_READER_POLL),
                      0);
     assert_false(shmseq_ring_reader_can_sleep(&r1)); /* no ctl yet */
-    shmseq_ring_reader_set_ctl(&r1, mem);
-    shmseq_ring_reader_set_ctl(&r2, mem);
-    shmseq_ring_reader_set_ctl(&poller, mem);
+    shmseq_ring_reader_set_sleep(&r1, mem, record_sleep, NULL);
+    shmseq_ring_reader_set_sleep(&r2, mem, record_sleep, NULL);
+    shmseq_ring_reader_set_sleep(&poller, mem, record_sleep, NULL);
     assert_true(shmseq_ring_reader_can_sleep(&r1));
     assert_false(shmseq_ring_reader_can_sleep(&poller));
 
@@ -795,13 +820,11 @@ static void test_wait_bookkeeping(void **state)
     expect_read(&r1, 0, 0, 1);
     expect_read(&r2, 0, 0, 1);
 
-    void *word = NULL;
-    uint32_t value = 0;
-    assert_true(shmseq_ring_wait_begin(&r1, &word, &value)); /* nothing: sleep */
-    assert_ptr_equal(word, &reg()->r.futex);
-    assert_int_equal(value, shmseq__ld(&reg()->r.futex));
+    assert_int_equal(try_sleep(&r1), 1); /* nothing: sleep */
+    assert_ptr_equal(slept_word, &reg()->r.futex);
+    assert_int_equal(slept_value, shmseq__ld(&reg()->r.futex));
     assert_int_equal(shmseq__ld(&reg()->r.waiting), 1);
-    assert_true(shmseq_ring_wait_begin(&r2, &word, &value));
+    assert_int_equal(try_sleep(&r2), 1);
     assert_int_equal(shmseq__ld(&reg()->r.waiting), 1);
 
     /* A publish while readers sleep bumps the futex word, wakes once (the
@@ -811,19 +834,16 @@ static void test_wait_bookkeeping(void **state)
     assert_int_equal(wakes, 1);
     assert_ptr_equal(woken_word, &reg()->r.futex);
     assert_int_equal(shmseq__ld(&reg()->r.futex), before + 1u);
-    assert_int_not_equal(shmseq__ld(&reg()->r.futex), value);
+    assert_int_not_equal(shmseq__ld(&reg()->r.futex), slept_value);
     assert_int_equal(shmseq__ld(&reg()->r.waiting), 0);
-    shmseq_ring_wait_end(&r1);
-    shmseq_ring_wait_end(&r2);
 
-    /* Data ready: wait_begin says "do not sleep" (and still needs end). */
-    assert_false(shmseq_ring_wait_begin(&r1, &word, &value));
-    shmseq_ring_wait_end(&r1);
+    /* Data ready: the reader does not sleep. */
+    assert_int_equal(try_sleep(&r1), 0);
 
-    /* A reader that raised the flag and died (no wait_end, no read) costs
+    /* A reader that raised the flag and died (no read after it) costs
      * the writer one wake call, not one per publish: invariant 2. */
     expect_read(&r1, 1, 0, 1);
-    assert_true(shmseq_ring_wait_begin(&r1, &word, &value));
+    assert_int_equal(try_sleep(&r1), 1);
     publish_n(&w, 2, 2);
     assert_int_equal(wakes, 2);
     for (uint64_t n = 3; n < 100; n++)
@@ -970,20 +990,18 @@ static void test_never_wakes(void **state)
     shmseq_ring_writer w;
     shmseq_ring_reader r;
     shmseq_region_info info;
-    void *word = NULL;
-    uint32_t value = 0;
 
     assert_int_equal(shmseq_ring_writer_attach(&w, mem, size), 0);
     shmseq_ring_writer_set_wake(&w, count_wake, NULL, true);
     wakes = 0;
     assert_int_equal(shmseq_ring_reader_attach(&r, mem, size, SHMSEQ_START_OLDEST), 0);
-    shmseq_ring_reader_set_ctl(&r, mem);
+    shmseq_ring_reader_set_sleep(&r, mem, record_sleep, NULL);
     assert_true(shmseq_ring_reader_can_sleep(&r));
     assert_int_equal(shmseq_ring_check(mem, size, &info), 0);
     assert_int_equal(info.no_wake, 0);
 
     /* A reader asleep under the waking mode... */
-    assert_true(shmseq_ring_wait_begin(&r, &word, &value));
+    assert_int_equal(try_sleep(&r), 1);
     uint32_t before = shmseq__ld(&reg()->r.futex);
     /* ...is woken once by the change, and the futex word moves so a reader
      * between its check and its sleep does not sleep at all. */
@@ -991,16 +1009,14 @@ static void test_never_wakes(void **state)
     assert_int_equal(wakes, 1);
     assert_ptr_equal(woken_word, &reg()->r.futex);
     assert_int_equal(shmseq__ld(&reg()->r.futex), before + 1u);
-    assert_int_not_equal(shmseq__ld(&reg()->r.futex), value);
+    assert_int_not_equal(shmseq__ld(&reg()->r.futex), slept_value);
     assert_int_equal(shmseq__ld(&reg()->r.waiting), 0);
-    shmseq_ring_wait_end(&r);
     assert_int_equal(shmseq_ring_check(mem, size, &info), 0);
     assert_int_equal(info.no_wake, 1);
 
     /* Readers see the mark: no sleeping, even with nothing to read. */
     assert_false(shmseq_ring_reader_can_sleep(&r));
-    assert_false(shmseq_ring_wait_begin(&r, &word, &value));
-    shmseq_ring_wait_end(&r);
+    assert_int_equal(try_sleep(&r), -EAGAIN); /* after announcing */
     assert_false(shmseq_ring_ready(&r));
     /* The flag is up (the reader raised it), yet publish calls nobody. */
     assert_int_equal(shmseq__ld(&reg()->r.waiting), 1);
@@ -1025,10 +1041,9 @@ static void test_never_wakes(void **state)
     assert_int_equal(info.no_wake, 0);
     shmseq_ring_writer_set_wake(&w2, count_wake, NULL, true);
     assert_int_equal(wakes, 3);
-    assert_true(shmseq_ring_wait_begin(&r, &word, &value));
+    assert_int_equal(try_sleep(&r), 1);
     publish_n(&w2, 20, 2);
     assert_int_equal(wakes, 4);
-    shmseq_ring_wait_end(&r);
     expect_read(&r, 20, 0, 2);
 }
 
@@ -1045,14 +1060,12 @@ static void test_stranded_sleeper(void **state)
     size_t size = format(1, 8);
     shmseq_ring_writer w;
     shmseq_ring_reader r;
-    void *word = NULL;
-    uint32_t value = 0;
 
     assert_int_equal(shmseq_ring_writer_attach(&w, mem, size), 0);
     shmseq_ring_writer_set_wake(&w, count_wake, NULL, true);
     assert_int_equal(shmseq_ring_reader_attach(&r, mem, size, 0), 0);
-    shmseq_ring_reader_set_ctl(&r, mem);
-    assert_true(shmseq_ring_wait_begin(&r, &word, &value)); /* asleep */
+    shmseq_ring_reader_set_sleep(&r, mem, record_sleep, NULL);
+    assert_int_equal(try_sleep(&r), 1); /* asleep */
     /* The writer's publish got as far as clearing the flag, then died. */
     shmseq__st_release(&reg()->w.head, 1u);
     assert_int_equal(atomic_exchange(&reg()->r.waiting, 0u), 1);
@@ -1067,9 +1080,8 @@ static void test_stranded_sleeper(void **state)
         assert_ptr_equal(woken_word, &reg()->r.futex);
         /* The sleeper's value is stale: its wait cannot go on. */
         assert_int_equal(shmseq__ld(&reg()->r.futex), before + 1u);
-        assert_int_not_equal(shmseq__ld(&reg()->r.futex), value);
+        assert_int_not_equal(shmseq__ld(&reg()->r.futex), slept_value);
     }
-    shmseq_ring_wait_end(&r);
 }
 
 int main(void)
