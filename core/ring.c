@@ -166,28 +166,50 @@ static void slot_write(struct shmseq__slot *s, uint32_t epoch, uint64_t number,
 }
 
 /*
+ * The 64-bit number with low 32 bits @h: the one nearest @near if a slot
+ * gave us a number (@seen), else the first at or after @hint.
+ */
+static uint64_t head_from(uint32_t h, bool seen, uint64_t near, uint64_t hint)
+{
+    if (!seen)
+        return hint + (uint32_t)(h - (uint32_t)hint);
+    int32_t d = (int32_t)(h - (uint32_t)near);
+    if (d < 0 && (uint64_t)-(int64_t)d > near)
+        return h; /* near is below 2^31: so is the head */
+    return near + (uint64_t)(int64_t)d;
+}
+
+/*
  * The full 64-bit number of the next sample, from the 32-bit head @h and
  * the slot before it (which holds sample head - 1 in full). If that slot
  * does not confirm it (never written, repaired, or already overwritten by
- * a fast writer), fall back to the 64-bit value nearest @hint with the same
- * low 32 bits; @hint is a number known to be at most 2^32 behind.
+ * a writer lapping a small ring), take the high bits from a number a slot
+ * did show us: a whole slot holds a sample within a few laps of the head,
+ * far less than 2^31 away, so the head is the value with low bits @h
+ * nearest that number. With no number seen, fall back to the first value
+ * at or after @hint with the same low 32 bits; @hint is a number known to
+ * be at most 2^32 behind (0 when nothing is known).
  */
 static uint64_t head64(const struct shmseq__region *reg,
                        const unsigned char *slots, uint32_t slot_size,
                        uint32_t mask, uint64_t hint)
 {
     struct payload p;
+    bool seen = false;
+    uint64_t near = 0;
     for (int round = 0; round < READ_TRIES; round++) {
         uint32_t h = shmseq__ld_acquire(&reg->w.head);
         const struct shmseq__slot *s = cslot_at(slots, slot_size, mask, (uint32_t)(h - 1u));
-        if (slot_copy(s, 0, &p) && p.number < NUMBER_LIMIT &&
-            (uint32_t)(p.number + 1u) == h)
-            return p.number + 1u;
+        if (slot_copy(s, 0, &p) && p.number < NUMBER_LIMIT) {
+            if ((uint32_t)(p.number + 1u) == h)
+                return p.number + 1u;
+            seen = true;
+            near = p.number;
+        }
         if (shmseq__ld_acquire(&reg->w.head) == h)
-            return hint + (uint32_t)(h - (uint32_t)hint);
+            return head_from(h, seen, near, hint);
     }
-    uint32_t h = shmseq__ld_acquire(&reg->w.head);
-    return hint + (uint32_t)(h - (uint32_t)hint);
+    return head_from(shmseq__ld_acquire(&reg->w.head), seen, near, hint);
 }
 
 int shmseq_ring_format(void *mem, size_t size, uint32_t width,

@@ -792,6 +792,56 @@ static void test_slot_ahead_of_head(void **state)
     assert_int_equal(st.next, 22);
 }
 
+/*
+ * A writer lapping a 2-slot ring past 2^32: the checker loads head, the
+ * writer publishes two samples (the slot before that head now holds a
+ * later number), and the checker's second look at head still returns the
+ * old value (nothing orders it to see the newer store). The slot cannot
+ * confirm the head, but its number carries the high bits: the head must
+ * come back whole, never as its low 32 bits (a reader starting there
+ * would count about 2^32 false losses at its first resync).
+ */
+static void test_head_lapped_slot(void **state)
+{
+    (void)state;
+    const uint64_t first = (1ull << 32) + 6u;
+    size_t size = format(1, 2);
+    assert_int_equal(shmseq__ring_test_start(mem, size, first, 0), 0);
+    shmseq_ring_writer w;
+    assert_int_equal(shmseq_ring_writer_attach(&w, mem, size), 0);
+    assert_int_equal(shmseq_ring_writer_next(&w), first);
+    publish_n(&w, first, 1);
+    publish_n(&w, first + 1u, 1);
+    assert_int_equal(shmseq__ld(&slot(1, 2, first - 1u)->number_lo),
+                     (uint32_t)(first + 1u)); /* lapped */
+    shmseq__st_release(&reg()->w.head, (uint32_t)first); /* the stale look */
+
+    shmseq_region_info info;
+    assert_int_equal(shmseq_ring_check(mem, size, &info), 0);
+    assert_int_equal(info.head, first);
+    shmseq_ring_reader r;
+    shmseq_reader_stats st;
+    assert_int_equal(shmseq_ring_reader_attach(&r, mem, size, SHMSEQ_START_LATEST), 0);
+    shmseq_ring_reader_stats(&r, &st);
+    assert_int_equal(st.first, first);
+
+    /* The head store arrives: both samples, nothing lost. */
+    shmseq__st_release(&reg()->w.head, (uint32_t)(first + 2u));
+    expect_read(&r, first, 0, 1);
+    expect_read(&r, first + 1u, 0, 1);
+    shmseq_ring_reader_stats(&r, &st);
+    assert_int_equal(st.lost, 0);
+
+    /* Numbers below 2^31 still come back as they are. */
+    size = format(1, 2);
+    assert_int_equal(shmseq_ring_writer_attach(&w, mem, size), 0);
+    for (uint64_t n = 0; n < 3; n++)
+        publish_n(&w, n, 1);
+    shmseq__st_release(&reg()->w.head, 1u); /* slot 0 holds 2 */
+    assert_int_equal(shmseq_ring_check(mem, size, &info), 0);
+    assert_int_equal(info.head, 1);
+}
+
 static void test_wait_bookkeeping(void **state)
 {
     (void)state;
@@ -1102,6 +1152,7 @@ int main(void)
         cmocka_unit_test(test_takeover_repairs_odd_slot),
         cmocka_unit_test(test_wrap),
         cmocka_unit_test(test_wrap_lagging),
+        cmocka_unit_test(test_head_lapped_slot),
         cmocka_unit_test(test_slot_ahead_of_head),
         cmocka_unit_test(test_never_wakes),
         cmocka_unit_test(test_stranded_sleeper),
