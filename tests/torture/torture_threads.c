@@ -3,16 +3,16 @@
  * Threaded invariant torture for ThreadSanitizer: one writer thread and
  * seven reader threads (polling read, read_latest, batches of
  * shmseq_ring_read_many(), and four blocking readers that sleep on the
- * futex word through shmseq_ring_sleep() and the port wait) on ONE ring in an
- * aligned static buffer, through the core API. The writer pauses briefly
- * every PAUSE_EVERY samples so the blocking readers catch up and fall
- * asleep together, again and again: several sleepers share one "waiting"
- * flag, the case of protocol.md "Two sleeping readers". A sleeper whose
- * wait runs out its timeout (STRAND_NS) while the head moved past what it
- * saw was stranded: a lost wake-up, a failure. All threads touch the same
- * addresses, so TSan sees every shared access; the ring must be data-race-free by
- * construction (all shared words are atomics), and any report fails the
- * run (the build sets -fno-sanitize-recover). The samples carry words
+ * futex word through shmseq_ring_sleep() and the port wait) on ONE ring
+ * in an aligned static buffer, through the core API. The writer pauses
+ * briefly every PAUSE_EVERY samples so the blocking readers catch up and
+ * fall asleep together, again and again: several sleepers share one
+ * "waiting" flag, the case of protocol.md "Two sleeping readers". A
+ * sleeper whose wait runs out its timeout (STRAND_NS) while the head moved
+ * past what it saw was stranded: a lost wake-up, a failure. All threads
+ * touch the same addresses, so TSan sees every shared access; the ring
+ * must be data-race-free by construction (all shared words are atomics),
+ * and any report fails the run (the build sets -fno-sanitize-recover). The samples carry words
  * derived from their number, so a torn copy fails as in torture_mp.
  *
  * usage: torture_threads [--samples N]   (N: default 2x10^6; times SHMSEQ_TEST_SCALE)
