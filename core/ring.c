@@ -184,7 +184,8 @@ static uint64_t head_from(uint32_t h, bool seen, uint64_t near, uint64_t hint)
  * the slot before it (which holds sample head - 1 in full). If that slot
  * does not confirm it (never written, repaired, or already overwritten by
  * a writer lapping a small ring), take the high bits from a number a slot
- * did show us: a whole slot holds a sample within a few laps of the head,
+ * did show us: a whole slot with a writer's epoch holds a sample within a
+ * few laps of the head,
  * far less than 2^31 away, so the head is the value with low bits @h
  * nearest that number. With no number seen, fall back to the first value
  * at or after @hint with the same low 32 bits; @hint is a number known to
@@ -203,8 +204,12 @@ static uint64_t head64(const struct shmseq__region *reg,
         if (slot_copy(s, 0, &p) && p.number < NUMBER_LIMIT) {
             if ((uint32_t)(p.number + 1u) == h)
                 return p.number + 1u;
-            seen = true;
-            near = p.number;
+            /* Epoch 0 is no writer's sample (zeroed or repaired): its
+             * number says nothing about the head. */
+            if (p.epoch != 0) {
+                seen = true;
+                near = p.number;
+            }
         }
         if (shmseq__ld_acquire(&reg->w.head) == h)
             return head_from(h, seen, near, hint);
