@@ -422,11 +422,13 @@ int shmseq_ring_writer_attach(shmseq_ring_writer *w, void *mem, size_t size)
         uint32_t q = shmseq__ld(&s->seq);
         if (q & 1u) {
             /* The slot stays odd (readers discard what they copy) while we
-             * rewrite it; the release store publishes the repair, as
-             * shmseq__seq_write_end() would. Never step back to an even
-             * value before the payload is whole: a reader would accept it. */
+             * rewrite it: write_resume stores the odd value again and
+             * fences, as write_begin does, and write_end's release store
+             * publishes the repair. Never step back to an even value
+             * before the payload is whole: a reader would accept it. */
+            uint32_t even = shmseq__seq_write_resume(&s->seq, q);
             slot_fill(s, 0, POISON, 0, NULL, w->width);
-            shmseq__seq_write_end(&s->seq, q - 1u);
+            shmseq__seq_write_end(&s->seq, even);
             continue;
         }
         /* Any other whole slot numbered at or past next was never

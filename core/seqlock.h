@@ -109,6 +109,25 @@ static inline uint32_t shmseq__seq_write_begin(shmseq__word *seq)
     return q;
 }
 
+/**
+ * Writer taking over a slot that a dead writer left odd at @p q (as this
+ * writer read it): store @p q again, then the release fence of
+ * write_begin. Returns the even value before it, for write_end.
+ *
+ * The dead writer's odd store and fence order nothing for this writer in
+ * C11 (only the kernel lock between them does, which is no C11 order): the
+ * repair's data stores must follow an odd value this writer stored itself.
+ */
+static inline uint32_t shmseq__seq_write_resume(shmseq__word *seq, uint32_t q)
+{
+    atomic_store_explicit(seq, q, memory_order_relaxed);
+    /* Pairs with the acquire fence in shmseq__seq_read_retry(), as in
+     * write_begin: a reader whose data loads saw a store of the repair
+     * reloads this odd value or a later one, and retries. */
+    atomic_thread_fence(memory_order_release);
+    return q - 1u;
+}
+
 /** Writer: mark the data stable again (q from write_begin). */
 static inline void shmseq__seq_write_end(shmseq__word *seq, uint32_t q)
 {
