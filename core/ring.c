@@ -190,10 +190,14 @@ static uint64_t head_from(uint32_t h, bool seen, uint64_t near, uint64_t hint)
  * nearest that number. With no number seen, fall back to the first value
  * at or after @hint with the same low 32 bits; @hint is a number known to
  * be at most 2^32 behind (0 when nothing is known).
+ *
+ * @live false: no writer runs (a writer taking over). The region is still,
+ * so a slot that does not confirm the head was not lapped: its number is
+ * corrupt (and poisoned next if it lies past the head), and lends nothing.
  */
 static uint64_t head64(const struct shmseq__region *reg,
                        const unsigned char *slots, uint32_t slot_size,
-                       uint32_t mask, uint64_t hint)
+                       uint32_t mask, uint64_t hint, bool live)
 {
     struct payload p;
     bool seen = false;
@@ -206,7 +210,7 @@ static uint64_t head64(const struct shmseq__region *reg,
                 return p.number + 1u;
             /* Epoch 0 is no writer's sample (zeroed or repaired): its
              * number says nothing about the head. */
-            if (p.epoch != 0) {
+            if (live && p.epoch != 0) {
                 seen = true;
                 near = p.number;
             }
@@ -336,7 +340,7 @@ int shmseq_ring_check(const void *mem, size_t size, shmseq_region_info *out)
     int rc = check_header(reg, (uint64_t)size, out);
     if (rc == 0 && out != NULL)
         out->head = head64(reg, (const unsigned char *)mem + SHMSEQ_HEADER_SIZE,
-                           out->slot_size, out->capacity - 1u, 0);
+                           out->slot_size, out->capacity - 1u, 0, true);
     return rc;
 }
 
@@ -389,7 +393,8 @@ int shmseq_ring_writer_attach(shmseq_ring_writer *w, void *mem, size_t size)
     w->width = info.width;
     w->mask = info.capacity - 1u;
     w->slot_size = info.slot_size;
-    w->next = info.head; /* we are the only writer: the region is still */
+    /* We are the only writer: the region is still. */
+    w->next = head64(reg, w->slots, w->slot_size, w->mask, 0, false);
 
     /* A writer that died between a slot's write_end and its store of head
      * left sample `head` whole in its slot but unannounced. Readers take
@@ -558,7 +563,8 @@ void shmseq_ring_reader_set_sleep(shmseq_ring_reader *r, void *ctl,
 static void resync(shmseq_ring_reader *r)
 {
     uint64_t cap = (uint64_t)r->mask + 1u;
-    uint64_t h = head64(r->region, r->slots, r->slot_size, r->mask, r->next);
+    uint64_t h = head64(r->region, r->slots, r->slot_size, r->mask, r->next,
+                        true);
     uint64_t headroom = cap >> 3 ? cap >> 3 : 1u;
     uint64_t to = h >= cap ? h - cap + headroom : 0;
     /* The expected sample is gone: skip at least it. */
@@ -707,7 +713,7 @@ int shmseq_ring_read_latest(shmseq_ring_reader *r, shmseq_sample *meta,
         uint64_t head = avail <= r->mask + 1u
                             ? r->next + avail
                             : head64(r->region, r->slots, r->slot_size, r->mask,
-                                     r->next);
+                                     r->next, true);
         if (head <= r->next)
             return -EAGAIN;
         uint64_t want = head - 1u;
@@ -736,7 +742,8 @@ uint64_t shmseq_ring_reader_head(const shmseq_ring_reader *r)
     assert(r != NULL && r->region != NULL);
     /* head64 trusts the hint's high bits only when the slot cannot confirm
      * them; never report less than what this reader already passed. */
-    uint64_t h = head64(r->region, r->slots, r->slot_size, r->mask, r->next);
+    uint64_t h = head64(r->region, r->slots, r->slot_size, r->mask, r->next,
+                        true);
     return h < r->next ? r->next : h;
 }
 
