@@ -92,10 +92,15 @@ static void usage(void)
 "  -n, --name REGION   region to read                          (default %s)\n"
 "      --wait S        wait up to S seconds for the region to appear\n"
 "                                                              (default 5)\n"
-"  -o, --out FILE      output file, '-' = stdout (CSV only)    (default -)\n"
+"  -o, --out FILE      output file, '-' = stdout (CSV only)    (default -);\n"
+"                      an existing FIFO or character device (/dev/null) is\n"
+"                      written as it is: never synced, no rotation\n"
 "  -F, --format FMT    csv or bin (the binary log of docs/logging.md, read\n"
 "                      it with shmseq-log)                     (default csv)\n"
-"  -f, --force         replace existing output files (default: refuse)\n"
+"  -f, --force         replace existing output files (default: refuse): the\n"
+"                      new file is written under a temporary name and\n"
+"                      renamed over the old one once the region is found;\n"
+"                      a symbolic link is replaced, never followed\n"
 "      --fsync WHEN    make the file durable (fsync) every N records ('N'),\n"
 "                      every T milliseconds or seconds ('Tms', 'Ts'), or\n"
 "                      only at exit ('exit'); always also at exit and\n"
@@ -466,10 +471,20 @@ static int report(shmseq_reader *r, const shmseq_sink *k, const logger_opts *o,
     balanced = published == k->written + run->lost + k->lost_io + unread;
     fprintf(stderr, "%s: accounting: published %" PRIu64 " = written %"
             PRIu64 " + lost-to-overrun %" PRIu64 " + lost-to-I/O %" PRIu64
-            " + unread %" PRIu64 ": %s (%u file%s)\n", prog, published,
-            k->written, run->lost, k->lost_io, unread,
-            balanced ? "balanced" : "MISMATCH", (unsigned)k->outputs,
-            k->outputs == 1 ? "" : "s");
+            " + unread %" PRIu64 ": %s", prog, published, k->written,
+            run->lost, k->lost_io, unread,
+            balanced ? "balanced" : "MISMATCH");
+    /* Where "written" went: files made durable, or a target that cannot
+     * be synced (stdout, a FIFO, a character device such as /dev/null). */
+    if (k->durable)
+        fprintf(stderr, " (%u file%s)\n", (unsigned)k->outputs,
+                k->outputs == 1 ? "" : "s");
+    else
+        fprintf(stderr, " (written to %s%s%s%s, which cannot be synced)\n",
+                k->kind != NULL ? k->kind : "output",
+                strcmp(k->where, "stdout") == 0 ? "" : " '",
+                strcmp(k->where, "stdout") == 0 ? "" : k->where,
+                strcmp(k->where, "stdout") == 0 ? "" : "'");
     if (st.received != run->received || st.lost != run->lost)
         fprintf(stderr, "%s: warning: library counters disagree: received %"
                 PRIu64 " lost %" PRIu64 "\n", prog, st.received, st.lost);

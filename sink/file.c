@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -30,12 +31,18 @@
 typedef struct file_sink {
     int bin;              /* the binary log; else CSV */
     int to_stdout;        /* target "-" */
+    int special;          /* a FIFO or character device: no sync, no cut,
+                             no rotation, never created or removed */
+    int tmp_pending;      /* tmp holds the output until begin renames it */
+    char tmp[SHMSEQ_SINK_WHERE_SIZE + 16]; /* --force: the new file's
+                                              temporary name */
     int fd;
     uint32_t segment;     /* 0 for the first file, +1 per rotation */
     uint64_t seg_bytes;   /* bytes in this segment, buffered included */
     uint64_t seg_records; /* records in this segment, buffered too */
     uint64_t file_good;   /* bytes of this segment known written */
     shmseq_log_header hdr; /* this segment's header */
+    uint32_t seed;        /* the records' CRC seed (the run id's) */
     size_t len;           /* bytes buffered */
     size_t hdr_len;       /* leading buffered bytes that are a file header */
     uint32_t nrec;        /* records buffered */
@@ -66,12 +73,90 @@ static uint64_t clock_ns(clockid_t id)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* Open an existing FIFO or character device at k->where for writing (a
+ * valid output: /dev/null, a pipe to another program); never follows a
+ * symbolic link. A FIFO's open waits for a reader. 1 if it is one (f->fd
+ * open), 0 if not, or -errno. */
+static int open_special(shmseq_sink *k, file_sink *f)
+{
+    struct stat st;
+    int fd, err;
+
+    if (lstat(k->where, &st) != 0 ||
+        (!S_ISFIFO(st.st_mode) && !S_ISCHR(st.st_mode)))
+        return 0;
+    fd = open(k->where, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        err = errno;
+        return shmseq_sink_fail(k, -err, "cannot open '%s': %s", k->where,
+                                strerror(err));
+    }
+    /* What was opened, not what lstat saw a moment before. */
+    if (fstat(fd, &st) != 0 ||
+        (!S_ISFIFO(st.st_mode) && !S_ISCHR(st.st_mode))) {
+        close(fd);
+        return 0;
+    }
+    f->fd = fd;
+    f->special = 1;
+    k->durable = 0;
+    k->kind = S_ISFIFO(st.st_mode) ? "FIFO" : "character device";
+    k->outputs++;
+    return 1;
+}
+
+/* With force: the new file is made under a temporary name beside the
+ * target and renamed over it (at begin for the first file, at once for a
+ * rotated one), so an existing file is replaced, never truncated in place
+ * or written through a symbolic link, and a run that never begins leaves
+ * it as it was. */
+static int create_replacing(shmseq_sink *k, file_sink *f)
+{
+    mode_t mask;
+    int err, n;
+
+    n = snprintf(f->tmp, sizeof f->tmp, "%s.tmpXXXXXX", k->where);
+    if (n < 0 || (size_t)n >= sizeof f->tmp)
+        return shmseq_sink_fail(k, -ENAMETOOLONG, "output path too long");
+    f->fd = mkstemp(f->tmp);
+    if (f->fd < 0) {
+        err = errno;
+        return shmseq_sink_fail(k, -err, "cannot create '%s': %s", f->tmp,
+                                strerror(err));
+    }
+    /* mkstemp makes it 0600; the output gets what a new file gets. */
+    mask = umask(0);
+    (void)umask(mask);
+    (void)fchmod(f->fd, 0666 & ~mask);
+    (void)fcntl(f->fd, F_SETFD, FD_CLOEXEC);
+    f->tmp_pending = 1;
+    return 0;
+}
+
+/* Put the temporary file in place of the target. */
+static int rename_into_place(shmseq_sink *k, file_sink *f)
+{
+    int err;
+
+    if (!f->tmp_pending)
+        return 0;
+    f->tmp_pending = 0;
+    if (rename(f->tmp, k->where) != 0) {
+        err = errno;
+        (void)unlink(f->tmp);
+        return shmseq_sink_fail(k, -err, "cannot replace '%s': %s",
+                                k->where, strerror(err));
+    }
+    return 0;
+}
+
 /* Create segment f->segment: the target for the first, "TARGET.NNNNNN"
  * after, so a shell glob lists them in write order. Never replaces an
- * existing file without force (O_EXCL). */
+ * existing file without force (O_EXCL); never follows a symbolic link. */
 static int file_create(shmseq_sink *k, file_sink *f)
 {
-    int flags = O_WRONLY | O_CREAT | O_CLOEXEC, n, err;
+    struct stat st;
+    int n, err, rc;
 
     if (f->segment == 0)
         n = snprintf(k->where, sizeof k->where, "%s", k->cfg.target);
@@ -80,13 +165,31 @@ static int file_create(shmseq_sink *k, file_sink *f)
                      (unsigned)f->segment);
     if (n < 0 || (size_t)n >= sizeof k->where)
         return shmseq_sink_fail(k, -ENAMETOOLONG, "output path too long");
-    flags |= k->cfg.force ? O_TRUNC : O_EXCL;
-    f->fd = open(k->where, flags, 0666);
-    if (f->fd < 0) {
-        err = errno;
-        return shmseq_sink_fail(k, -err, "cannot create '%s': %s", k->where,
-                                strerror(err));
+    k->kind = "file";
+    if (f->segment == 0) {
+        rc = open_special(k, f);
+        if (rc != 0)
+            return rc < 0 ? rc : 0;
     }
+    if (k->cfg.force) {
+        if (lstat(k->where, &st) == 0 && S_ISDIR(st.st_mode))
+            return shmseq_sink_fail(k, -EISDIR, "cannot create '%s': %s",
+                                    k->where, strerror(EISDIR));
+        rc = create_replacing(k, f);
+        if (rc < 0)
+            return rc;
+        if (f->segment != 0 && rename_into_place(k, f) < 0)
+            return k->error;
+    } else {
+        f->fd = open(k->where, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+                                   O_CLOEXEC, 0666);
+        if (f->fd < 0) {
+            err = errno;
+            return shmseq_sink_fail(k, -err, "cannot create '%s': %s",
+                                    k->where, strerror(err));
+        }
+    }
+    k->durable = 1;
     k->outputs++;
     f->seg_bytes = f->file_good = f->seg_records = 0;
     return 0;
@@ -138,15 +241,21 @@ static int file_open(shmseq_sink *k, int bin)
         f->to_stdout = 1;
         f->fd = STDOUT_FILENO;
         snprintf(k->where, sizeof k->where, "stdout");
+        k->kind = "stdout";
         k->outputs = 1;
         k->durable = 0;
     } else {
         rc = file_create(k, f);
+        if (rc == 0 && f->special && k->cfg.max_bytes != 0) {
+            close(f->fd);
+            rc = shmseq_sink_fail(k, -EINVAL, "rotation needs a regular "
+                                  "file, and '%s' is a %s", k->where,
+                                  k->kind);
+        }
         if (rc < 0) {
             free(f);
             return rc;
         }
-        k->durable = 1;
     }
     st->f = f;
     return 0;
@@ -162,11 +271,32 @@ static int file_open_bin(shmseq_sink *k)
     return file_open(k, 1);
 }
 
+/* A run id no other run is likely to share (the clocks and the pid,
+ * mixed by splitmix64): 0 is kept for "none" (version 1). */
+static uint64_t new_run_id(void)
+{
+    uint64_t z = clock_ns(CLOCK_REALTIME) ^ (clock_ns(CLOCK_MONOTONIC) << 20) ^
+                 ((uint64_t)getpid() << 44);
+
+    z += 0x9e3779b97f4a7c15u;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    z ^= z >> 31;
+    return z != 0 ? z : 1;
+}
+
 static int file_begin(shmseq_sink *k, const shmseq_log_header *h)
 {
     file_sink *f = file_of(k);
 
+    if (rename_into_place(k, f) < 0)
+        return k->error;
     f->hdr = *h;
+    f->hdr.version = SHMSEQ_LOG_VERSION;
+    if (f->hdr.run_id == 0)
+        f->hdr.run_id = new_run_id();
+    k->header.run_id = f->hdr.run_id;
+    f->seed = shmseq_log_record_seed(&f->hdr);
     file_start(f, h->head);
     return 0;
 }
@@ -210,7 +340,7 @@ static int file_flush(shmseq_sink *k)
     k->written += done;
     k->unsynced += done;
     k->bytes += keep;
-    if (keep != off && !f->to_stdout &&
+    if (keep != off && !f->to_stdout && !f->special &&
         ftruncate(f->fd, (off_t)(f->file_good + keep)) != 0)
         cut_err = errno;
     f->file_good += keep;
@@ -285,7 +415,7 @@ static int file_put(shmseq_sink *k, file_sink *f, const shmseq_log_record *r)
     int rc;
 
     if (f->bin)
-        size = shmseq_log_record_encode(r, item);
+        size = shmseq_log_record_encode(r, f->seed, item);
     else
         size = shmseq_log_csv_row((char *)item, sizeof item, r);
     /* A segment holds at least one record, however small max_bytes. */
@@ -331,9 +461,11 @@ static int file_close(shmseq_sink *k)
     if (f == NULL)
         return 0;
     if (!f->to_stdout && f->fd >= 0) {
-        /* A run that never began leaves no empty file behind (unless it
-         * replaced one: that one is gone already). */
-        if (!k->begun && !k->cfg.force)
+        /* A run that never began leaves no file behind, and with force
+         * leaves the old one as it was. */
+        if (f->tmp_pending)
+            (void)unlink(f->tmp);
+        else if (!k->begun && !k->cfg.force && !f->special)
             (void)unlink(k->where);
         if (close(f->fd) != 0 && k->begun) {
             err = errno;

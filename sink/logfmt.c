@@ -11,6 +11,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 /* The reflected CRC-32 table for polynomial 0xEDB88320, a constant so the
@@ -80,7 +81,7 @@ enum {
     H_HEAD = 72,
     H_NAME_LEN = 80,
     H_NAME = 84,
-    H_RESERVED = 148,
+    H_RUN_ID = 148,
     H_CRC = 156
 };
 
@@ -88,7 +89,7 @@ enum {
 enum { R_SEQ = 0, R_TIMESTAMP = 8, R_LOST = 16, R_EPOCH = 24, R_VALUES = 28 };
 
 _Static_assert(H_CRC + 4 == SHMSEQ_LOG_HEADER_SIZE, "header size");
-_Static_assert(H_NAME + SHMSEQ_LOG_NAME_MAX == H_RESERVED, "name field");
+_Static_assert(H_NAME + SHMSEQ_LOG_NAME_MAX == H_RUN_ID, "name field");
 _Static_assert(R_VALUES + 4 == SHMSEQ_LOG_RECORD_SIZE(0), "record size");
 _Static_assert(sizeof(double) == 8, "float64");
 
@@ -167,13 +168,14 @@ static double get_f64(const unsigned char *p)
 void shmseq_log_header_encode(const shmseq_log_header *h, unsigned char *out)
 {
     size_t len;
+    uint32_t version = h->version == 1u ? 1u : SHMSEQ_LOG_VERSION;
 
     assert(h != NULL && out != NULL);
     assert(h->width >= 1 && h->width <= SHMSEQ_LOG_WIDTH_MAX);
     memset(out, 0, SHMSEQ_LOG_HEADER_SIZE);
     /* 8 magic bytes, not a string: no terminator wanted. */
     memcpy(out + H_MAGIC, SHMSEQ_LOG_MAGIC, 8); /* NOLINT(bugprone-not-null-terminated-result) */
-    put32(out + H_VERSION, SHMSEQ_LOG_VERSION);
+    put32(out + H_VERSION, version);
     put32(out + H_HEADER_SIZE, SHMSEQ_LOG_HEADER_SIZE);
     put32(out + H_RECORD_SIZE, SHMSEQ_LOG_RECORD_SIZE(h->width));
     put32(out + H_WIDTH, h->width);
@@ -189,32 +191,19 @@ void shmseq_log_header_encode(const shmseq_log_header *h, unsigned char *out)
     len = strnlen(h->name, SHMSEQ_LOG_NAME_MAX);
     put32(out + H_NAME_LEN, (uint32_t)len);
     memcpy(out + H_NAME, h->name, len);
+    if (version >= 2u)
+        put64(out + H_RUN_ID, h->run_id);
     put32(out + H_CRC, shmseq_log_crc32(0, out, H_CRC));
 }
 
-int shmseq_log_header_decode(const unsigned char *buf, size_t len,
-                             shmseq_log_header *h)
+/* Every field as found, unchecked (also for a header being rebuilt); the
+ * name stops at the first NUL or at its maximum length. */
+static void header_fields(const unsigned char *buf, shmseq_log_header *h)
 {
     uint32_t name_len, i;
 
-    assert(buf != NULL || len == 0);
-    assert(h != NULL);
     memset(h, 0, sizeof *h);
-    /* The magic first, so a file that is no log at all says so even when
-     * it is short; then the version, because another version may place
-     * the CRC elsewhere. */
-    if (len < 8)
-        return len == 0 || memcmp(buf, SHMSEQ_LOG_MAGIC, len) == 0
-                   ? SHMSEQ_LOG_SHORT : SHMSEQ_LOG_BAD_MAGIC;
-    if (memcmp(buf + H_MAGIC, SHMSEQ_LOG_MAGIC, 8) != 0)
-        return SHMSEQ_LOG_BAD_MAGIC;
-    if (len < SHMSEQ_LOG_HEADER_SIZE)
-        return SHMSEQ_LOG_SHORT;
     h->version = get32(buf + H_VERSION);
-    if (h->version != SHMSEQ_LOG_VERSION)
-        return SHMSEQ_LOG_BAD_VERSION;
-    if (get32(buf + H_CRC) != shmseq_log_crc32(0, buf, H_CRC))
-        return SHMSEQ_LOG_BAD_CRC;
     h->header_size = get32(buf + H_HEADER_SIZE);
     h->record_size = get32(buf + H_RECORD_SIZE);
     h->width = get32(buf + H_WIDTH);
@@ -227,6 +216,43 @@ int shmseq_log_header_decode(const unsigned char *buf, size_t len,
     h->created_realtime_ns = get64(buf + H_CREATED_RT);
     h->created_monotonic_ns = get64(buf + H_CREATED_MONO);
     h->head = get64(buf + H_HEAD);
+    h->run_id = h->version >= 2u ? get64(buf + H_RUN_ID) : 0;
+    name_len = get32(buf + H_NAME_LEN);
+    for (i = 0; i < name_len && i < SHMSEQ_LOG_NAME_MAX && buf[H_NAME + i] != 0;
+         i++)
+        h->name[i] = (char)buf[H_NAME + i];
+    h->name[i] = '\0';
+}
+
+static int version_known(uint32_t v)
+{
+    return v >= SHMSEQ_LOG_VERSION_MIN && v <= SHMSEQ_LOG_VERSION;
+}
+
+int shmseq_log_header_decode(const unsigned char *buf, size_t len,
+                             shmseq_log_header *h)
+{
+    uint32_t name_len, i;
+
+    assert(buf != NULL || len == 0);
+    assert(h != NULL);
+    memset(h, 0, sizeof *h);
+    /* The magic first, so a file that is no log at all says so even when
+     * it is short. Every known version keeps the CRC at the same place, so
+     * an unknown version whose CRC does not match is a damaged header, and
+     * one whose CRC matches is another version. */
+    if (len < 8)
+        return len == 0 || memcmp(buf, SHMSEQ_LOG_MAGIC, len) == 0
+                   ? SHMSEQ_LOG_SHORT : SHMSEQ_LOG_BAD_MAGIC;
+    if (memcmp(buf + H_MAGIC, SHMSEQ_LOG_MAGIC, 8) != 0)
+        return SHMSEQ_LOG_BAD_MAGIC;
+    if (len < SHMSEQ_LOG_HEADER_SIZE)
+        return SHMSEQ_LOG_SHORT;
+    if (get32(buf + H_CRC) != shmseq_log_crc32(0, buf, H_CRC))
+        return SHMSEQ_LOG_BAD_CRC;
+    if (!version_known(get32(buf + H_VERSION)))
+        return SHMSEQ_LOG_BAD_VERSION;
+    header_fields(buf, h);
     name_len = get32(buf + H_NAME_LEN);
     /* A matching CRC only says the bytes are what was written; a buggy or
      * hostile writer can still have written nonsense, so check anyway. */
@@ -238,12 +264,60 @@ int shmseq_log_header_decode(const unsigned char *buf, size_t len,
     for (i = 0; i < name_len; i++)
         if (buf[H_NAME + i] == 0)
             return SHMSEQ_LOG_BAD_FIELD;
-    memcpy(h->name, buf + H_NAME, name_len);
-    h->name[name_len] = '\0';
     return SHMSEQ_LOG_OK;
 }
 
-size_t shmseq_log_record_encode(const shmseq_log_record *r,
+int shmseq_log_header_repair(unsigned char *buf, uint32_t *bit)
+{
+    static uint32_t deltas[H_CRC * 8u];
+    static int deltas_built;
+    uint32_t want = get32(buf + H_CRC), got = shmseq_log_crc32(0, buf, H_CRC);
+    uint32_t diff = want ^ got, i;
+
+    /* The bit is in the stored CRC itself: the bytes it covers are fine. */
+    if (diff != 0 && (diff & (diff - 1u)) == 0) {
+        for (i = 0; (diff >> i) != 1u; i++)
+            ;
+        put32(buf + H_CRC, got);
+        *bit = H_CRC * 8u + i;
+        return 0;
+    }
+    /* CRC-32 is linear: flipping bit i changes the CRC by a value that
+     * depends on i alone (built once), and those values all differ for a
+     * message this short, so at most one flip makes it match. */
+    if (!deltas_built) {
+        unsigned char zero[H_CRC];
+        uint32_t base;
+
+        memset(zero, 0, sizeof zero);
+        base = shmseq_log_crc32(0, zero, H_CRC);
+        for (i = 0; i < H_CRC * 8u; i++) {
+            zero[i / 8u] = (unsigned char)(1u << (i % 8u));
+            deltas[i] = shmseq_log_crc32(0, zero, H_CRC) ^ base;
+            zero[i / 8u] = 0;
+        }
+        deltas_built = 1;
+    }
+    for (i = 0; i < H_CRC * 8u; i++)
+        if (deltas[i] == diff) {
+            buf[i / 8u] ^= (unsigned char)(1u << (i % 8u));
+            *bit = i;
+            return 0;
+        }
+    return -EBADMSG;
+}
+
+uint32_t shmseq_log_record_seed(const shmseq_log_header *h)
+{
+    unsigned char id[8];
+
+    if (h->version == 1u)
+        return 0;
+    put64(id, h->run_id);
+    return shmseq_log_crc32(0, id, sizeof id);
+}
+
+size_t shmseq_log_record_encode(const shmseq_log_record *r, uint32_t seed,
                                 unsigned char *out)
 {
     uint32_t c, crc_at;
@@ -257,14 +331,23 @@ size_t shmseq_log_record_encode(const shmseq_log_record *r,
     for (c = 0; c < r->width; c++)
         put_f64(out + R_VALUES + 8u * c, r->values[c]);
     crc_at = R_VALUES + 8u * r->width;
-    put32(out + crc_at, shmseq_log_crc32(0, out, crc_at));
+    put32(out + crc_at, shmseq_log_crc32(seed, out, crc_at));
     return SHMSEQ_LOG_RECORD_SIZE(r->width);
 }
 
-int shmseq_log_record_decode(const unsigned char *buf, uint32_t width,
-                             shmseq_log_record *r)
+/* Only the CRC: the resynchronisation tries it at every offset. */
+static int record_crc_ok(const unsigned char *buf, uint32_t width,
+                         uint32_t seed)
 {
-    uint32_t c, crc_at;
+    uint32_t crc_at = R_VALUES + 8u * width;
+
+    return get32(buf + crc_at) == shmseq_log_crc32(seed, buf, crc_at);
+}
+
+int shmseq_log_record_decode(const unsigned char *buf, uint32_t width,
+                             uint32_t seed, shmseq_log_record *r)
+{
+    uint32_t c;
 
     assert(buf != NULL && r != NULL);
     assert(width >= 1 && width <= SHMSEQ_LOG_WIDTH_MAX);
@@ -275,102 +358,511 @@ int shmseq_log_record_decode(const unsigned char *buf, uint32_t width,
     r->width = width;
     for (c = 0; c < width; c++)
         r->values[c] = get_f64(buf + R_VALUES + 8u * c);
-    crc_at = R_VALUES + 8u * width;
-    return get32(buf + crc_at) == shmseq_log_crc32(0, buf, crc_at)
-               ? SHMSEQ_LOG_OK : SHMSEQ_LOG_BAD_CRC;
+    return record_crc_ok(buf, width, seed) ? SHMSEQ_LOG_OK
+                                           : SHMSEQ_LOG_BAD_CRC;
 }
 
-/* Read up to @p want bytes (short only at the end of the file). */
-static size_t read_full(FILE *in, unsigned char *buf, size_t want)
-{
-    size_t got = 0, n;
+/* ---- the scanner -------------------------------------------------------- */
 
-    errno = 0; /* so a failed read's errno is not mistaken for an old one */
-    while (got < want) {
-        n = fread(buf + got, 1, want - got, in);
-        if (n == 0)
-            break;
-        got += n;
+/* A forward-only window on the input, so the scanner can look ahead (at a
+ * record, a header, the first records for width inference) without
+ * seeking: a pipe will do. Large enough for the width inference's look at
+ * INFER_RECORDS records of the widest kind after a header. */
+#define WIN_SIZE (64u * 1024u)
+#define INFER_RECORDS 8u
+
+_Static_assert(WIN_SIZE >= SHMSEQ_LOG_HEADER_SIZE +
+                               INFER_RECORDS * SHMSEQ_LOG_RECORD_MAX,
+               "window holds a header and the records to infer from");
+
+typedef struct win {
+    FILE *in;
+    uint64_t base;  /* file offset of buf[0] */
+    size_t len;     /* bytes in buf */
+    int eof;
+    int err;        /* -errno of a failed read, 0 */
+    unsigned char buf[WIN_SIZE];
+} win;
+
+/* Make [off, off + want) available if the file has it (off >= base, want
+ * <= WIN_SIZE); returns a pointer to off and sets *got to the bytes
+ * available from there (less than want only at the end of the file). */
+static const unsigned char *win_at(win *w, uint64_t off, size_t want,
+                                   size_t *got)
+{
+    size_t skip, n;
+
+    assert(off >= w->base && want <= WIN_SIZE);
+    if (off - w->base + want > w->len && !w->eof) {
+        /* Slide: drop what is before off, then fill to the end. */
+        skip = off - w->base < w->len ? (size_t)(off - w->base) : w->len;
+        memmove(w->buf, w->buf + skip, w->len - skip);
+        w->len -= skip;
+        w->base += skip;
+        while (w->base < off && !w->eof) {
+            /* off beyond what was read (never in practice): read past. */
+            n = fread(w->buf, 1, (size_t)(off - w->base) < WIN_SIZE
+                                     ? (size_t)(off - w->base) : WIN_SIZE,
+                      w->in);
+            if (n == 0)
+                w->eof = 1;
+            w->base += n;
+        }
+        errno = 0;
+        while (w->len < WIN_SIZE && !w->eof) {
+            n = fread(w->buf + w->len, 1, WIN_SIZE - w->len, w->in);
+            w->len += n;
+            if (n == 0) {
+                w->eof = 1;
+                if (ferror(w->in))
+                    w->err = errno > 0 ? -errno : -EIO;
+            }
+        }
     }
-    return got;
+    if (off > w->base + w->len) {
+        *got = 0;
+        return w->buf + w->len;
+    }
+    n = w->len - (size_t)(off - w->base);
+    *got = n < want ? n : want;
+    return w->buf + (off - w->base);
 }
 
-/* The -errno of a failed fread (stdio keeps errno from the read(2)). */
-static int read_error(void)
+/* How many records, up to INFER_RECORDS, check with this width and seed
+ * from offset @p off on (stops at the first that does not). */
+static uint32_t infer_count(const unsigned char *p, size_t avail, size_t off,
+                            uint32_t width, uint32_t seed)
 {
-    return errno > 0 ? -errno : -EIO;
+    uint32_t rs = SHMSEQ_LOG_RECORD_SIZE(width), n = 0;
+
+    while (n < INFER_RECORDS && off + rs <= avail &&
+           record_crc_ok(p + off, width, seed)) {
+        n++;
+        off += rs;
+    }
+    return n;
 }
 
-int shmseq_log_scan_file(FILE *in, shmseq_log_scan *s,
-                         int (*fn)(void *ctx, const shmseq_log_record *r,
-                                   uint64_t offset),
+/* One step of the CRC register over a zero byte, undone: the CRC-32
+ * table's top bytes are all different, so the top byte of the result
+ * names the table entry used, which gives the register back. */
+static uint32_t crc_unstep(uint32_t r)
+{
+    static uint8_t by_top[256];
+    static int ready;
+    uint32_t i;
+
+    if (!ready) {
+        for (i = 0; i < 256u; i++)
+            by_top[crc_table[i] >> 24] = (uint8_t)i;
+        ready = 1;
+    }
+    i = by_top[r >> 24];
+    return ((r ^ crc_table[i]) << 8) | i;
+}
+
+/* The seed under which the record at @p rec (of @p width values) checks.
+ * CRC-32 is affine: crc(seed, B) ^ crc(0, B) is the seed carried through
+ * len(B) zero-byte steps, a linear map; undoing those steps gives the
+ * seed. The undoing is itself linear, so it is kept per width as 32
+ * columns (built on first use) and applied in 32 steps. */
+static uint32_t seed_of(const unsigned char *rec, uint32_t width)
+{
+    static uint32_t cols[SHMSEQ_LOG_WIDTH_MAX + 1][32];
+    static unsigned char built[SHMSEQ_LOG_WIDTH_MAX + 1];
+    uint32_t crc_at = R_VALUES + 8u * width, i, j, r, seed = 0;
+
+    if (!built[width]) {
+        for (j = 0; j < 32u; j++) {
+            r = 1u << j;
+            for (i = 0; i < crc_at; i++)
+                r = crc_unstep(r);
+            cols[width][j] = r;
+        }
+        built[width] = 1;
+    }
+    r = get32(rec + crc_at) ^ shmseq_log_crc32(0, rec, crc_at);
+    for (j = 0; r != 0; j++, r >>= 1)
+        if (r & 1u)
+            seed ^= cols[width][j];
+    return seed;
+}
+
+/* How far from its place a rebuilt header's first record is looked for (a
+ * hole in the header moves it back, an insertion forward). */
+#define REBUILD_REACH SHMSEQ_LOG_RECORD_MAX
+
+/* The header is damaged beyond one bit: find the width, the seed and the
+ * offset of the first record, and rebuild the header around them. First
+ * where the records belong (offset 160) under the header's own run id or
+ * none (version 1); then, for a header that lost or gained bytes or whose
+ * run id is damaged, at offsets ever farther from 160, taking the seed
+ * from one record and requiring the next to check under it. 0, or
+ * SHMSEQ_LOG_BAD_CRC. */
+static int header_rebuild(const unsigned char *p, size_t avail,
+                          shmseq_log_header *h, uint32_t *seed_out,
+                          uint64_t *start)
+{
+    shmseq_log_header found;
+    uint32_t w, best_w = 0, best_n = 0, best_seed = 0, v, n, seed, d, rs;
+    size_t best_off = 0, off;
+    int side;
+
+    header_fields(p, &found);
+    for (w = 1; w <= SHMSEQ_LOG_WIDTH_MAX; w++)
+        for (v = 1; v <= SHMSEQ_LOG_VERSION; v++) {
+            found.version = v;
+            found.run_id = v >= 2u ? get64(p + H_RUN_ID) : 0;
+            seed = shmseq_log_record_seed(&found);
+            n = infer_count(p, avail, SHMSEQ_LOG_HEADER_SIZE, w, seed);
+            if (n > best_n) {
+                best_n = n;
+                best_w = w;
+                best_seed = seed;
+                best_off = SHMSEQ_LOG_HEADER_SIZE;
+            }
+        }
+    for (d = 0; best_n == 0 && d <= REBUILD_REACH; d++)
+        for (side = -1; side <= 1; side += 2) {
+            if ((d == 0 && side < 0) ||
+                (side < 0 && d > SHMSEQ_LOG_HEADER_SIZE))
+                continue;
+            off = side < 0 ? SHMSEQ_LOG_HEADER_SIZE - d
+                           : SHMSEQ_LOG_HEADER_SIZE + d;
+            for (w = 1; w <= SHMSEQ_LOG_WIDTH_MAX; w++) {
+                rs = SHMSEQ_LOG_RECORD_SIZE(w);
+                if (off + 2u * rs > avail)
+                    continue;
+                seed = seed_of(p + off, w);
+                if (!record_crc_ok(p + off + rs, w, seed))
+                    continue;
+                n = infer_count(p, avail, off, w, seed);
+                if (n > best_n) {
+                    best_n = n;
+                    best_w = w;
+                    best_seed = seed;
+                    best_off = off;
+                }
+            }
+        }
+    if (best_n == 0)
+        return SHMSEQ_LOG_BAD_CRC;
+    /* A hole of whole records' size in the header puts a record where
+     * the first belonged: the ones before it are records too. */
+    rs = SHMSEQ_LOG_RECORD_SIZE(best_w);
+    while (best_off >= rs && record_crc_ok(p + best_off - rs, best_w,
+                                            best_seed))
+        best_off -= rs;
+    *h = found;
+    /* The run id as found if it gives the seed; else a version 2 header
+     * whose run id (its CRC is the seed's) the recovery re-seeds anyway. */
+    h->version = best_seed == 0 ? 1u : 2u;
+    h->run_id = 0;
+    if (best_seed != 0) {
+        h->run_id = get64(p + H_RUN_ID);
+        if (shmseq_log_record_seed(h) != best_seed)
+            h->run_id = (uint64_t)best_seed << 32 | best_seed;
+    }
+    h->width = best_w;
+    h->header_size = SHMSEQ_LOG_HEADER_SIZE;
+    h->record_size = SHMSEQ_LOG_RECORD_SIZE(best_w);
+    *seed_out = best_seed;
+    *start = best_off;
+    return SHMSEQ_LOG_OK;
+}
+
+/* A header that starts with the magic, or with the magic but one bit. */
+static int magic_close(const unsigned char *p)
+{
+    uint32_t i, bits = 0;
+    unsigned x;
+
+    for (i = 0; i < 8; i++)
+        for (x = (unsigned)(p[i] ^ (unsigned char)SHMSEQ_LOG_MAGIC[i]);
+             x != 0; x &= x - 1u)
+            bits++;
+    return bits <= 1;
+}
+
+static int emit(shmseq_log_scan *s, shmseq_log_scan_fn fn, void *ctx,
+                shmseq_log_event ev, uint64_t off, uint64_t bytes,
+                const shmseq_log_record *r)
+{
+    s->event = ev;
+    s->event_offset = off;
+    s->event_bytes = bytes;
+    return fn != NULL ? fn(ctx, s, r) : 0;
+}
+
+/* The file's own header at offset 0: decoded, repaired or rebuilt. Sets
+ * s->seed and *start, the offset of the first record. */
+static int scan_first_header(win *w, shmseq_log_scan *s, uint64_t *start)
+{
+    unsigned char hb[SHMSEQ_LOG_HEADER_SIZE];
+    const unsigned char *p;
+    size_t got;
+    int rc;
+
+    *start = SHMSEQ_LOG_HEADER_SIZE;
+    p = win_at(w, 0, WIN_SIZE, &got);
+    if (w->err != 0 && got < SHMSEQ_LOG_HEADER_SIZE)
+        return s->header_rc = w->err;
+    s->header_bytes = got < SHMSEQ_LOG_HEADER_SIZE ? got
+                                                   : SHMSEQ_LOG_HEADER_SIZE;
+    rc = shmseq_log_header_decode(p, got, &s->header);
+    if (rc == SHMSEQ_LOG_BAD_MAGIC && got >= SHMSEQ_LOG_HEADER_SIZE &&
+        magic_close(p))
+        rc = SHMSEQ_LOG_BAD_CRC; /* one bit off in the magic: damage */
+    if (rc == SHMSEQ_LOG_OK)
+        s->seed = shmseq_log_record_seed(&s->header);
+    if (rc != SHMSEQ_LOG_BAD_CRC)
+        return s->header_rc = rc;
+    memcpy(hb, p, sizeof hb);
+    if (shmseq_log_header_repair(hb, &s->header_bit) == 0 &&
+        shmseq_log_header_decode(hb, sizeof hb, &s->header) == 0) {
+        s->header_state = SHMSEQ_LOG_HEADER_REPAIRED;
+        s->seed = shmseq_log_record_seed(&s->header);
+        return s->header_rc = SHMSEQ_LOG_OK;
+    }
+    if (header_rebuild(p, got, &s->header, &s->seed, start) == 0) {
+        s->header_state = SHMSEQ_LOG_HEADER_REBUILT;
+        return s->header_rc = SHMSEQ_LOG_OK;
+    }
+    return s->header_rc = SHMSEQ_LOG_BAD_CRC;
+}
+
+/* A good record: continuity, counters, the callback. */
+static int take_record(shmseq_log_scan *s, const shmseq_log_record *r,
+                       uint64_t off, uint32_t size, shmseq_log_scan_fn fn,
+                       void *ctx)
+{
+    uint64_t expect;
+
+    s->event_missing = 0;
+    s->event_backwards = 0;
+    if (s->have_prev) {
+        expect = s->prev_seq + 1u + r->lost_before;
+        if (r->seq < expect || r->epoch < s->prev_epoch ||
+            expect < s->prev_seq) {
+            s->backwards++;
+            s->event_backwards = 1;
+        } else if (r->seq > expect) {
+            s->gaps++;
+            s->missing += r->seq - expect;
+            s->event_missing = r->seq - expect;
+        }
+    } else if (s->header_state != SHMSEQ_LOG_HEADER_REBUILT) {
+        /* The first record: the header's head is the first sample the
+         * file was to hold, so records lost at the start show too. */
+        expect = s->header.head + r->lost_before;
+        if (r->seq > expect && expect >= s->header.head) {
+            s->gaps++;
+            s->missing += r->seq - expect;
+            s->event_missing = r->seq - expect;
+        }
+    }
+    if (s->records == 0 || r->epoch != s->prev_epoch)
+        s->epochs++;
+    if (s->records == 0)
+        s->first_seq = r->seq;
+    s->last_seq = r->seq;
+    s->records++;
+    s->lost_before += r->lost_before;
+    s->have_prev = 1;
+    s->prev_seq = r->seq;
+    s->prev_epoch = r->epoch;
+    return emit(s, fn, ctx, SHMSEQ_LOG_EV_RECORD, off, size, r);
+}
+
+/* A header inside the file at @p p (a concatenated log or segment)? */
+static int header_here(const unsigned char *p, size_t got,
+                       shmseq_log_header *h)
+{
+    return got >= SHMSEQ_LOG_HEADER_SIZE &&
+           memcmp(p, SHMSEQ_LOG_MAGIC, 8) == 0 &&
+           shmseq_log_header_decode(p, got, h) == SHMSEQ_LOG_OK;
+}
+
+int shmseq_log_scan_file(FILE *in, shmseq_log_scan *s, shmseq_log_scan_fn fn,
                          void *ctx)
 {
-    unsigned char buf[SHMSEQ_LOG_RECORD_MAX > SHMSEQ_LOG_HEADER_SIZE
-                          ? SHMSEQ_LOG_RECORD_MAX : SHMSEQ_LOG_HEADER_SIZE];
+    static win w; /* 64 KiB: not on the stack; one thread scans */
     shmseq_log_record rec;
-    uint64_t offset;
+    shmseq_log_header h;
+    const unsigned char *p;
+    uint64_t off, start;
+    uint32_t width, size, seed;
     size_t got;
-    uint32_t size;
-    int rc;
+    int rc, found;
 
     assert(in != NULL && s != NULL);
     s->header_rc = SHMSEQ_LOG_SHORT;
-    s->header_bytes = 0;
-    s->records = s->bad_records = s->torn_bytes = s->torn_offset = 0;
-    s->first_seq = s->last_seq = s->lost_before = s->gaps = 0;
-    s->first_bad_offset = 0;
+    s->header_bytes = s->file_bytes = 0;
+    s->header_state = SHMSEQ_LOG_HEADER_INTACT;
+    s->header_bit = 0;
+    s->records = s->headers = s->skips = s->skipped_bytes = 0;
+    s->first_skip_offset = s->torn_bytes = s->torn_offset = 0;
+    s->first_seq = s->last_seq = s->lost_before = 0;
+    s->gaps = s->missing = s->backwards = 0;
     s->epochs = 0;
+    memset(&w, 0, offsetof(win, buf));
+    w.in = in;
 
-    got = read_full(in, buf, SHMSEQ_LOG_HEADER_SIZE);
-    if (ferror(in))
-        return s->header_rc = read_error();
-    s->header_bytes = got;
-    s->header_rc = shmseq_log_header_decode(buf, got, &s->header);
-    if (s->header_rc != SHMSEQ_LOG_OK)
-        return s->header_rc;
+    rc = scan_first_header(&w, s, &off);
+    if (rc != SHMSEQ_LOG_OK)
+        return rc;
     if (s->width == 0)
         s->width = s->header.width;
-    size = s->header.record_size;
-    offset = SHMSEQ_LOG_HEADER_SIZE;
+    rc = emit(s, fn, ctx, SHMSEQ_LOG_EV_HEADER, 0, SHMSEQ_LOG_HEADER_SIZE,
+              NULL);
+    if (rc != 0)
+        return rc;
+    width = s->header.width;
+    size = SHMSEQ_LOG_RECORD_SIZE(width);
+    seed = s->seed;
+    if (off > SHMSEQ_LOG_HEADER_SIZE) {
+        /* bytes inserted after a rebuilt header */
+        s->skips = 1;
+        s->first_skip_offset = SHMSEQ_LOG_HEADER_SIZE;
+        s->skipped_bytes = off - SHMSEQ_LOG_HEADER_SIZE;
+        rc = emit(s, fn, ctx, SHMSEQ_LOG_EV_SKIP, SHMSEQ_LOG_HEADER_SIZE,
+                  off - SHMSEQ_LOG_HEADER_SIZE, NULL);
+        if (rc != 0)
+            return rc;
+    }
     for (;;) {
-        got = read_full(in, buf, size);
-        if (ferror(in))
-            return read_error();
-        if (got < size) {
-            /* A record cut short: what a crash or a full disk leaves. */
-            s->torn_bytes = got;
-            s->torn_offset = got != 0 ? offset : 0;
+        p = win_at(&w, off, SHMSEQ_LOG_HEADER_SIZE > size
+                                ? SHMSEQ_LOG_HEADER_SIZE : size, &got);
+        if (got == 0)
             break;
-        }
-        if (shmseq_log_record_decode(buf, s->header.width, &rec) !=
-            SHMSEQ_LOG_OK) {
-            if (s->bad_records++ == 0)
-                s->first_bad_offset = offset;
-            /* What followed the damage cannot be checked against it. */
-            s->have_prev = 0;
-            offset += size;
-            continue;
-        }
-        if (s->have_prev && (rec.seq != s->prev_seq + 1 + rec.lost_before ||
-                             rec.epoch < s->prev_epoch))
-            s->gaps++;
-        if (s->records == 0 || rec.epoch != s->prev_epoch)
-            s->epochs++;
-        if (s->records == 0)
-            s->first_seq = rec.seq;
-        s->last_seq = rec.seq;
-        s->records++;
-        s->lost_before += rec.lost_before;
-        s->have_prev = 1;
-        s->prev_seq = rec.seq;
-        s->prev_epoch = rec.epoch;
-        if (fn != NULL) {
-            rc = fn(ctx, &rec, offset);
+        if (header_here(p, got, &h)) {
+            s->header = h;
+            s->headers++;
+            width = h.width;
+            size = SHMSEQ_LOG_RECORD_SIZE(width);
+            seed = s->seed = shmseq_log_record_seed(&h);
+            rc = emit(s, fn, ctx, SHMSEQ_LOG_EV_HEADER, off,
+                      SHMSEQ_LOG_HEADER_SIZE, NULL);
             if (rc != 0)
                 return rc;
+            off += SHMSEQ_LOG_HEADER_SIZE;
+            continue;
         }
-        offset += size;
+        if (got >= size &&
+            shmseq_log_record_decode(p, width, seed, &rec) == SHMSEQ_LOG_OK) {
+            rc = take_record(s, &rec, off, size, fn, ctx);
+            if (rc != 0)
+                return rc;
+            off += size;
+            continue;
+        }
+        /* Resynchronise: the next offset where a whole record or a header
+         * checks. */
+        start = off;
+        found = 0;
+        for (off = start + 1;; off++) {
+            p = win_at(&w, off, SHMSEQ_LOG_HEADER_SIZE > size
+                                    ? SHMSEQ_LOG_HEADER_SIZE : size, &got);
+            if (got < size && got < SHMSEQ_LOG_HEADER_SIZE)
+                break;
+            if ((got >= size && record_crc_ok(p, width, seed)) ||
+                header_here(p, got, &h)) {
+                found = 1;
+                break;
+            }
+        }
+        if (!found) {
+            (void)win_at(&w, start, 0, &got);
+            off = w.base + w.len; /* the end of the file */
+        }
+        if (!found && off - start < size) {
+            /* A record cut short: what a crash or a full disk leaves. */
+            s->torn_bytes = off - start;
+            s->torn_offset = start;
+            rc = emit(s, fn, ctx, SHMSEQ_LOG_EV_TORN, start, off - start,
+                      NULL);
+        } else {
+            if (s->skips++ == 0)
+                s->first_skip_offset = start;
+            s->skipped_bytes += off - start;
+            rc = emit(s, fn, ctx, SHMSEQ_LOG_EV_SKIP, start, off - start,
+                      NULL);
+        }
+        if (rc != 0)
+            return rc;
+        if (!found)
+            break;
     }
+    s->file_bytes = off;
+    if (w.err != 0)
+        return w.err;
     return SHMSEQ_LOG_OK;
+}
+
+/* ---- recovery ----------------------------------------------------------- */
+
+/* Begin output rv->outputs with header @p h, head = @p head. */
+static int recover_begin(shmseq_log_recovery *rv, const shmseq_log_header *h,
+                         uint64_t head)
+{
+    unsigned char hb[SHMSEQ_LOG_HEADER_SIZE];
+    shmseq_log_header oh = *h;
+
+    oh.head = head;
+    rv->width = oh.width;
+    rv->seed = shmseq_log_record_seed(&oh);
+    rv->out_records = 0;
+    rv->outputs++;
+    shmseq_log_header_encode(&oh, hb);
+    return rv->out(rv->ctx, rv->outputs - 1u, hb, sizeof hb);
+}
+
+static int recover_event(void *ctx, const shmseq_log_scan *s,
+                         const shmseq_log_record *r)
+{
+    shmseq_log_recovery *rv = ctx;
+    unsigned char rec[SHMSEQ_LOG_RECORD_MAX];
+    shmseq_log_record o;
+    size_t n;
+    int rc;
+
+    if (rv->fn != NULL) {
+        rc = rv->fn(rv->ctx, s, r);
+        if (rc != 0)
+            return rc;
+    }
+    if (s->event != SHMSEQ_LOG_EV_RECORD)
+        return 0;
+    o = *r;
+    /* The samples lost in the damage are counted as lost just before this
+     * record, so the output's sequence continues. */
+    o.lost_before += s->event_missing;
+    rv->lost_added += s->event_missing;
+    if (rv->outputs == 0 || s->event_backwards || r->width != rv->width) {
+        rc = recover_begin(rv, &s->header, o.seq >= o.lost_before
+                                               ? o.seq - o.lost_before : 0);
+        if (rc != 0)
+            return rc;
+    }
+    n = shmseq_log_record_encode(&o, rv->seed, rec);
+    rv->out_records++;
+    rv->written++;
+    return rv->out(rv->ctx, rv->outputs - 1u, rec, n);
+}
+
+int shmseq_log_recover(FILE *in, shmseq_log_recovery *rv,
+                       int (*out)(void *ctx, unsigned index,
+                                  const unsigned char *bytes, size_t n),
+                       shmseq_log_scan_fn fn, void *ctx)
+{
+    int rc;
+
+    assert(in != NULL && rv != NULL && out != NULL);
+    rv->out = out;
+    rv->fn = fn;
+    rv->ctx = ctx;
+    rc = shmseq_log_scan_file(in, &rv->scan, recover_event, rv);
+    if (rc == SHMSEQ_LOG_OK && rv->outputs == 0)
+        rc = recover_begin(rv, &rv->scan.header, rv->scan.header.head);
+    return rc;
 }

@@ -3,27 +3,45 @@
  * shmseq-log: reads the logger's binary logs (format: shmseq/logfmt.h,
  * docs/logging.md).
  *
- *   verify FILE...      check the header and every record's CRC, and the
- *                       sequence continuity across the files in order
- *   csv FILE...         convert to the logger's CSV format
- *   recover FILE        copy every complete, intact record of a damaged or
- *                       cut log and say what was cut
+ *   verify FILE...      check the header, every record's CRC and the
+ *                       sequence, within and across the files in order,
+ *                       and say where each piece of damage is
+ *   csv FILE...         convert the intact records to the logger's CSV
+ *   recover FILE        write every intact record to a clean log that
+ *                       verifies, and say what was lost and where
  *
- * It reads logs only through the scanner of shmseq_logfmt, so all three agree
- * on what a good record is. It needs no shared memory and no region.
+ * It reads logs only through the scanner of shmseq_logfmt, so all three
+ * agree on what a good record is. It needs no shared memory and no region.
+ * An output file is written under a temporary name and renamed into place
+ * at the end, so a failed run leaves no half-written file, an existing
+ * file is replaced (--force) only by a complete one, and a symbolic link
+ * at OUT is replaced, never written through.
  */
 #define _POSIX_C_SOURCE 200809L
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <shmseq/logfmt.h>
 
-#define EXIT_DAMAGED 1
+/* Exit statuses (--help and docs/logging.md). When several apply, the
+ * first of this list that applies wins. */
+#define EXIT_OK 0         /* intact */
+#define EXIT_DAMAGED 1    /* damage found; what was intact was kept */
 #define EXIT_USAGE 2
+#define EXIT_OUTPUT 6     /* OUT refused or not written */
+#define EXIT_UNREADABLE 3 /* a file could not be read */
+#define EXIT_NOT_LOG 4    /* not a log, or its header beyond repair */
+#define EXIT_NOT_ONE 5    /* the files are not one log's segments in order */
+
+/* Detail lines per file before "... and N more". */
+#define DETAIL_MAX 20u
 
 static const char *prog = "shmseq-log";
 
@@ -41,22 +59,32 @@ static void usage(FILE *to)
 "  verify   check each file's header, every record's CRC-32 and that the\n"
 "           sample numbers continue (seq = previous + 1 + lost-before)\n"
 "           through the files in the order given (a rotated log's segments:\n"
-"           LOG LOG.000001 LOG.000002 ...); prints counts per file\n"
+"           LOG LOG.000001 LOG.000002 ...); one line per file, one line per\n"
+"           piece of damage (offset, bytes, samples missing), then a total\n"
 "  csv      write the intact records as the logger's CSV (the same bytes\n"
 "           'logger --format csv' writes) to OUT or stdout\n"
-"  recover  copy every complete record whose CRC matches to OUT (a clean\n"
-"           log) and report the torn tail: the bytes after the last\n"
-"           complete record, or a torn header\n"
+"  recover  write every intact record to OUT, a clean log that verifies:\n"
+"           samples missing in the damage are counted as lost in the record\n"
+"           after them; records that go back in sequence (another log or a\n"
+"           segment out of order inside FILE) go to OUT.000001, ...; without\n"
+"           -o it only reports\n"
 "\n"
-"  -o, --out OUT   output file; never overwrites one without --force\n"
-"  -f, --force     overwrite OUT\n"
+"  -o, --out OUT   output file (written under a temporary name, then\n"
+"                  renamed); never replaces one without --force, and never\n"
+"                  one of the input files\n"
+"  -f, --force     replace OUT\n"
 "  -h, --help      this text ('%s COMMAND --help': the command's)\n"
 "  -V, --version   print the version\n"
 "\n"
-"Exit status: 0 the files are intact (recover: the header was readable and\n"
-"every complete record intact was copied), 1 damage found (bad header,\n"
-"CRC mismatch, torn tail, sequence gap; recover: the header itself is torn\n"
-"or damaged, so nothing is recoverable) or an I/O error, 2 usage error.\n",
+"Damage is survived, not just detected: a header with one flipped bit is\n"
+"repaired, a worse one rebuilt from its records; after damage, a hole or\n"
+"an inserted block the scan resumes at the next intact record.\n"
+"\n"
+"Exit status: 0 intact, 1 damage found (every intact record was verified,\n"
+"converted or recovered; the report says what was lost and where),\n"
+"2 usage error, 3 a file cannot be read, 4 not a shmseq log or its header\n"
+"is torn or beyond repair (nothing recoverable), 5 the files are not the\n"
+"segments of one log in order, 6 OUT refused or could not be written.\n",
         prog, prog, prog, prog, prog);
 }
 
@@ -72,7 +100,8 @@ static void cmd_usage(const char *cmd)
 "Check each file's header, every record's CRC-32 and that the sample\n"
 "numbers continue (seq = previous + 1 + lost-before) through the files in\n"
 "the order given (a rotated log's segments: LOG LOG.000001 LOG.000002 ...);\n"
-"print counts per file.\n"
+"print one line per file, one line per piece of damage (its offset, the\n"
+"bytes skipped, the samples missing), then a total.\n"
 "\n"
 "  -h, --help      this text\n", prog);
     else if (strcmp(cmd, "csv") == 0)
@@ -80,63 +109,40 @@ static void cmd_usage(const char *cmd)
 "Usage: %s csv [-o OUT] [--force] FILE...\n"
 "Write the intact records of the files, in the order given, as the\n"
 "logger's CSV (the same bytes 'logger --format csv' writes) to OUT or\n"
-"stdout.\n"
+"stdout; what was left out, and where, goes to stderr.\n"
 "\n"
-"  -o, --out OUT   output file; never overwrites one without --force\n"
-"  -f, --force     overwrite OUT\n"
+"  -o, --out OUT   output file (written under a temporary name, then\n"
+"                  renamed); never replaces one without --force, and never\n"
+"                  one of the input files\n"
+"  -f, --force     replace OUT\n"
 "  -h, --help      this text\n", prog);
     else
         printf(
 "Usage: %s recover [-o OUT] [--force] FILE\n"
-"Copy every complete record of FILE whose CRC matches to OUT (a clean log)\n"
-"and report the torn tail: the bytes after the last complete record, or a\n"
-"torn header.\n"
+"Write every intact record of FILE to OUT, a clean log that verifies: the\n"
+"samples missing in damage are counted as lost in the record after them;\n"
+"records that go back in sequence (another log or a segment out of order\n"
+"inside FILE) go to OUT.000001, ...; say what was lost and where. Without\n"
+"-o it only reports.\n"
 "\n"
-"  -o, --out OUT   output file; never overwrites one without --force\n"
-"  -f, --force     overwrite OUT\n"
+"  -o, --out OUT   output file (written under a temporary name, then\n"
+"                  renamed); never replaces one without --force, and never\n"
+"                  the input file\n"
+"  -f, --force     replace OUT\n"
 "  -h, --help      this text\n", prog);
     printf("\nExit status: see '%s --help'.\n", prog);
 }
 
-static FILE *open_in(const char *path)
+/* The status to return when both @p a and @p b apply. */
+static int worse(int a, int b)
 {
-    FILE *f = fopen(path, "rb");
+    static const int rank[] = {
+        [EXIT_OK] = 0,      [EXIT_DAMAGED] = 1,    [EXIT_NOT_ONE] = 2,
+        [EXIT_NOT_LOG] = 3, [EXIT_UNREADABLE] = 4, [EXIT_OUTPUT] = 5,
+        [EXIT_USAGE] = 6,
+    };
 
-    if (f == NULL)
-        fprintf(stderr, "%s: cannot read '%s': %s\n", prog, path,
-                strerror(errno));
-    return f;
-}
-
-static FILE *open_out(const char *path, int force)
-{
-    FILE *f;
-
-    if (path == NULL || strcmp(path, "-") == 0)
-        return stdout;
-    /* "x": O_EXCL, so an existing file is never replaced by accident. */
-    f = fopen(path, force ? "wb" : "wbx");
-    if (f == NULL)
-        fprintf(stderr, "%s: cannot create '%s': %s%s\n", prog, path,
-                strerror(errno),
-                errno == EEXIST ? " (use --force to overwrite it)" : "");
-    return f;
-}
-
-static int close_out(FILE *f, const char *path)
-{
-    int bad = ferror(f);
-
-    if (f == stdout)
-        bad |= fflush(f) != 0;
-    else
-        bad |= fclose(f) != 0;
-    if (bad) {
-        fprintf(stderr, "%s: writing '%s' failed: %s\n", prog,
-                path != NULL ? path : "stdout", strerror(errno));
-        return -1;
-    }
-    return 0;
+    return rank[a] >= rank[b] ? a : b;
 }
 
 /* Options shared by the subcommands: -o OUT, --force, --help. */
@@ -187,28 +193,307 @@ static int parse(int argc, char **argv, opts *o, int allow_out)
     return 0;
 }
 
-static void print_header_problem(const char *cmd, const char *path,
-                                 const shmseq_log_scan *s)
+/* ---- output files: a temporary name, renamed into place at the end ----- */
+
+typedef struct out_file {
+    char path[4096]; /* the final name */
+    char tmp[4120];  /* the temporary name */
+    FILE *f;
+} out_file;
+
+/* Refuse OUT if it is one of the inputs (same device and inode): the log
+ * being read is never replaced by what is read from it. */
+static int out_is_input(const char *out, const opts *o)
 {
-    if (s->header_rc == SHMSEQ_LOG_SHORT)
-        printf("%s: %s: header=torn (%" PRIu64 " of %u bytes): no records\n",
-               cmd, path, s->header_bytes, (unsigned)SHMSEQ_LOG_HEADER_SIZE);
-    else
-        printf("%s: %s: header=bad (%s): no records\n", cmd, path,
-               shmseq_log_strerror(s->header_rc));
+    struct stat so, si;
+    int i;
+
+    if (stat(out, &so) != 0)
+        return 0;
+    for (i = 0; i < o->nfiles; i++)
+        if (stat(o->files[i], &si) == 0 && si.st_dev == so.st_dev &&
+            si.st_ino == so.st_ino) {
+            fprintf(stderr, "%s: '%s' is the input file '%s': refusing to "
+                    "replace the log being read (write elsewhere)\n", prog,
+                    out, o->files[i]);
+            return 1;
+        }
+    return 0;
+}
+
+static int out_open(out_file *w, const char *path, int force)
+{
+    struct stat st;
+    int fd;
+
+    w->f = NULL;
+    if (snprintf(w->path, sizeof w->path, "%s", path) >= (int)sizeof w->path) {
+        fprintf(stderr, "%s: output path too long\n", prog);
+        return -1;
+    }
+    if (!force && lstat(path, &st) == 0) {
+        fprintf(stderr, "%s: cannot create '%s': File exists (use --force "
+                "to replace it)\n", prog, path);
+        return -1;
+    }
+    snprintf(w->tmp, sizeof w->tmp, "%s.tmpXXXXXX", path);
+    fd = mkstemp(w->tmp);
+    if (fd < 0 || (w->f = fdopen(fd, "wb")) == NULL) {
+        fprintf(stderr, "%s: cannot create '%s': %s\n", prog, w->tmp,
+                strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+            unlink(w->tmp);
+        }
+        return -1;
+    }
+    /* mkstemp makes it 0600; a log is as readable as any new file. */
+    (void)fchmod(fd, 0666 & ~(mode_t)umask(umask(0)));
+    return 0;
+}
+
+/* Flush, sync, and rename into place (without --force: link, which never
+ * replaces a file that appeared meanwhile). @p ok 0: discard. */
+static int out_close(out_file *w, int ok, int force)
+{
+    int bad = 0, err = 0;
+
+    if (w->f == NULL)
+        return 0;
+    if (ferror(w->f) || fflush(w->f) != 0 || fsync(fileno(w->f)) != 0) {
+        bad = 1;
+        err = errno;
+    }
+    if (fclose(w->f) != 0 && !bad) {
+        bad = 1;
+        err = errno;
+    }
+    w->f = NULL;
+    if (ok && !bad) {
+        if (force ? rename(w->tmp, w->path) != 0
+                  : link(w->tmp, w->path) != 0) {
+            bad = 1;
+            err = errno;
+        }
+    }
+    if (!force || bad || !ok)
+        (void)unlink(w->tmp);
+    if (bad && ok) {
+        fprintf(stderr, "%s: writing '%s' failed: %s\n", prog, w->path,
+                strerror(err));
+        return -1;
+    }
+    return 0;
+}
+
+static FILE *open_in(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+
+    if (f == NULL)
+        fprintf(stderr, "%s: cannot read '%s': %s\n", prog, path,
+                strerror(errno));
+    return f;
+}
+
+/* ---- the report: what each file holds and where it is damaged ---------- */
+
+typedef struct report {
+    const char *cmd;  /* "verify", "csv", "recover" */
+    const char *path;
+    FILE *to;         /* stdout (verify, recover) or stderr (csv) */
+    uint32_t details; /* detail lines printed for this file */
+    uint64_t more;    /* detail lines not printed */
+    uint64_t prev_seq;
+    int have_prev;
+    int extra_out;    /* recover: the output index records go to */
+} report;
+
+static void detail(report *rp, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+static void detail(report *rp, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (rp->details >= DETAIL_MAX) {
+        rp->more++;
+        return;
+    }
+    rp->details++;
+    fprintf(rp->to, "%s: %s: ", rp->cmd, rp->path);
+    va_start(ap, fmt);
+    vfprintf(rp->to, fmt, ap);
+    va_end(ap);
+    fputc('\n', rp->to);
+}
+
+/* One line per event worth a word: damage, a gap, a step back, a header
+ * inside the file, a torn tail. */
+static void report_event(report *rp, const shmseq_log_scan *s,
+                         const shmseq_log_record *r)
+{
+    switch (s->event) {
+    case SHMSEQ_LOG_EV_HEADER:
+        if (s->event_offset == 0) {
+            if (s->header_state == SHMSEQ_LOG_HEADER_REPAIRED)
+                detail(rp, "header: bit %u of byte %u was flipped; repaired "
+                       "(its CRC matches again)",
+                       (unsigned)(s->header_bit % 8u),
+                       (unsigned)(s->header_bit / 8u));
+            else if (s->header_state == SHMSEQ_LOG_HEADER_REBUILT)
+                detail(rp, "header: damaged beyond one bit; rebuilt: width "
+                       "%u and run id inferred from the records (its other "
+                       "fields are unchecked)", (unsigned)s->header.width);
+        } else {
+            detail(rp, "offset %" PRIu64 ": a log header (segment %u, "
+                   "region '%s', width %u, run id %016" PRIx64 "): another "
+                   "log or segment was joined to this one here",
+                   s->event_offset, (unsigned)s->header.segment,
+                   s->header.name, (unsigned)s->header.width,
+                   s->header.run_id);
+        }
+        break;
+    case SHMSEQ_LOG_EV_SKIP:
+        detail(rp, "offset %" PRIu64 ": %" PRIu64 " bytes skipped (damaged, "
+               "or not this log's records)", s->event_offset,
+               s->event_bytes);
+        break;
+    case SHMSEQ_LOG_EV_TORN:
+        detail(rp, "offset %" PRIu64 ": the file ends inside a record: %"
+               PRIu64 " bytes (a cut or a crash; the sample in them is "
+               "lost)", s->event_offset, s->event_bytes);
+        break;
+    case SHMSEQ_LOG_EV_RECORD:
+        if (s->event_missing != 0)
+            detail(rp, "offset %" PRIu64 ": samples %" PRIu64 "..%" PRIu64
+                   " missing (%" PRIu64 ") before sample %" PRIu64,
+                   s->event_offset, r->seq - s->event_missing, r->seq - 1u,
+                   s->event_missing, r->seq);
+        if (s->event_backwards)
+            detail(rp, "offset %" PRIu64 ": sample %" PRIu64 " (epoch %u) "
+                   "after sample %" PRIu64 ": the sequence goes back (another "
+                   "log, or segments out of order)", s->event_offset, r->seq,
+                   (unsigned)r->epoch, rp->prev_seq);
+        rp->prev_seq = r->seq;
+        break;
+    }
+}
+
+static void report_end(report *rp)
+{
+    if (rp->more != 0)
+        fprintf(rp->to, "%s: %s: ... and %" PRIu64 " more\n", rp->cmd,
+                rp->path, rp->more);
 }
 
 static int damaged(const shmseq_log_scan *s)
 {
-    return s->bad_records != 0 || s->torn_bytes != 0 || s->gaps != 0;
+    return s->skips != 0 || s->torn_bytes != 0 || s->gaps != 0 ||
+           s->backwards != 0 || s->header_state != SHMSEQ_LOG_HEADER_INTACT;
+}
+
+/* A file that cannot be scanned at all: its header is torn, not a log's,
+ * another version's or beyond repair, or it cannot be read. */
+static int header_problem(FILE *to, const char *cmd, const char *path,
+                          const shmseq_log_scan *s, int rc)
+{
+    if (rc < 0 && s->header_bytes >= SHMSEQ_LOG_HEADER_SIZE &&
+        s->header_rc == SHMSEQ_LOG_OK) {
+        fprintf(stderr, "%s: reading '%s' failed: %s\n", prog, path,
+                strerror(-rc));
+        return EXIT_UNREADABLE;
+    }
+    if (s->header_rc == SHMSEQ_LOG_SHORT)
+        fprintf(to, "%s: %s: header=torn (%" PRIu64 " of %u bytes): no records\n",
+               cmd, path, s->header_bytes, (unsigned)SHMSEQ_LOG_HEADER_SIZE);
+    else if (s->header_rc == SHMSEQ_LOG_BAD_MAGIC)
+        fprintf(to, "%s: %s: not a shmseq log (its first bytes are not "
+               "SHMSQLOG): no records\n", cmd, path);
+    else if (s->header_rc == SHMSEQ_LOG_BAD_VERSION)
+        fprintf(to, "%s: %s: log format version %u, this tool reads %u..%u: no "
+               "records\n", cmd, path, (unsigned)s->header.version,
+               (unsigned)SHMSEQ_LOG_VERSION_MIN, (unsigned)SHMSEQ_LOG_VERSION);
+    else if (s->header_rc == SHMSEQ_LOG_BAD_CRC)
+        fprintf(to, "%s: %s: header=damaged beyond repair (more than one bit, and "
+               "no width fits its first records): no records\n", cmd, path);
+    else if (s->header_rc < 0 && s->header_rc != SHMSEQ_LOG_BAD_FIELD) {
+        fprintf(stderr, "%s: reading '%s' failed: %s\n", prog, path,
+                strerror(-s->header_rc));
+        return EXIT_UNREADABLE;
+    } else
+        fprintf(to, "%s: %s: header=bad (%s): no records\n", cmd, path,
+               shmseq_log_strerror(s->header_rc));
+    return EXIT_NOT_LOG;
+}
+
+/* Is file @p h the next segment of the log whose last file was @p prev?
+ * Says why not, and returns EXIT_NOT_ONE then. */
+static int check_segment(FILE *to, const char *cmd, const char *path,
+                         const char *prev_path, const shmseq_log_header *prev,
+                         const shmseq_log_header *h)
+{
+    if (h->width != prev->width) {
+        fprintf(to, "%s: %s: width %u, but '%s' has %u: not segments of one "
+               "log\n", cmd, path, (unsigned)h->width, prev_path,
+               (unsigned)prev->width);
+        return EXIT_NOT_ONE;
+    }
+    if (h->run_id != prev->run_id) {
+        fprintf(to, "%s: %s: another logger run than '%s' (run id %016" PRIx64
+               ", not %016" PRIx64 "): not segments of one log\n", cmd, path,
+               prev_path, h->run_id, prev->run_id);
+        return EXIT_NOT_ONE;
+    }
+    if (h->segment <= prev->segment) {
+        fprintf(to, "%s: %s: segment %u after segment %u ('%s'): segments out of "
+               "order (give them as LOG LOG.000001 LOG.000002 ...)\n", cmd,
+               path, (unsigned)h->segment, (unsigned)prev->segment,
+               prev_path);
+        return EXIT_NOT_ONE;
+    }
+    if (h->segment != prev->segment + 1u) {
+        fprintf(to, "%s: %s: segment %u after segment %u ('%s'): segment(s) %u.."
+               "%u missing\n", cmd, path, (unsigned)h->segment,
+               (unsigned)prev->segment, prev_path,
+               (unsigned)prev->segment + 1u, (unsigned)h->segment - 1u);
+        return EXIT_NOT_ONE;
+    }
+    return EXIT_OK;
+}
+
+/* Peek at a file's header (for the segment check before its scan). */
+static int peek_header(FILE *f, shmseq_log_header *h)
+{
+    unsigned char hb[SHMSEQ_LOG_HEADER_SIZE];
+    size_t got = fread(hb, 1, sizeof hb, f);
+    int rc = shmseq_log_header_decode(hb, got, h);
+
+    rewind(f);
+    return rc;
+}
+
+/* ---- verify ------------------------------------------------------------- */
+
+static int verify_event(void *ctx, const shmseq_log_scan *s,
+                        const shmseq_log_record *r)
+{
+    report_event(ctx, s, r);
+    return 0;
 }
 
 static int cmd_verify(int argc, char **argv)
 {
+    shmseq_log_header prev, h;
     shmseq_log_scan s;
+    report rp;
     opts o;
-    uint64_t records = 0, bad = 0, torn = 0, gaps = 0, lost = 0;
-    int i, rc, status = 0, width_mismatch;
+    uint64_t records = 0, skips = 0, torn = 0, gaps = 0, missing = 0;
+    uint64_t lost = 0, back = 0;
+    int i, rc, status = EXIT_OK, have_prev_file = 0, prev_i = 0;
 
     if (parse(argc, argv, &o, 0) < 0)
         return EXIT_USAGE;
@@ -217,72 +502,94 @@ static int cmd_verify(int argc, char **argv)
         FILE *f = open_in(o.files[i]);
 
         if (f == NULL) {
-            status = EXIT_DAMAGED;
-            continue;
-        }
-        rc = shmseq_log_scan_file(f, &s, NULL, NULL);
-        fclose(f);
-        if (rc < 0 && s.header_rc == SHMSEQ_LOG_OK) {
-            fprintf(stderr, "%s: reading '%s' failed: %s\n", prog,
-                    o.files[i], strerror(-rc));
-            status = EXIT_DAMAGED;
-            continue;
-        }
-        if (rc != SHMSEQ_LOG_OK) {
-            print_header_problem("verify", o.files[i], &s);
-            status = EXIT_DAMAGED;
+            status = worse(status, EXIT_UNREADABLE);
             s.have_prev = 0;
+            have_prev_file = 0;
             continue;
         }
-        width_mismatch = s.header.width != s.width;
+        /* Several files: each must be the next segment of the one before;
+         * if not, say why, and check its sequence on its own. */
+        if (have_prev_file && peek_header(f, &h) == SHMSEQ_LOG_OK &&
+            check_segment(stdout, "verify", o.files[i], o.files[prev_i], &prev,
+                          &h) != EXIT_OK) {
+            status = worse(status, EXIT_NOT_ONE);
+            s.have_prev = 0;
+        }
+        memset(&rp, 0, sizeof rp);
+        rp.cmd = "verify";
+        rp.path = o.files[i];
+        rp.to = stdout;
+        rp.prev_seq = s.prev_seq;
+        rc = shmseq_log_scan_file(f, &s, verify_event, &rp);
+        fclose(f);
+        if (rc != SHMSEQ_LOG_OK) {
+            status = worse(status, header_problem(stdout, "verify", o.files[i], &s,
+                                                  rc));
+            s.have_prev = 0;
+            have_prev_file = 0;
+            continue;
+        }
+        report_end(&rp);
         printf("verify: %s: %s: records=%" PRIu64 " damaged=%" PRIu64
-               " torn_tail_bytes=%" PRIu64 " gaps=%" PRIu64
-               " lost_before=%" PRIu64,
-               o.files[i],
-               damaged(&s) || width_mismatch ? "DAMAGED" : "OK", s.records,
-               s.bad_records, s.torn_bytes, s.gaps, s.lost_before);
+               " skipped_bytes=%" PRIu64 " torn_tail_bytes=%" PRIu64
+               " gaps=%" PRIu64 " missing=%" PRIu64 " back=%" PRIu64
+               " lost_before=%" PRIu64, o.files[i],
+               damaged(&s) ? "DAMAGED" : "OK", s.records, s.skips,
+               s.skipped_bytes, s.torn_bytes, s.gaps, s.missing, s.backwards,
+               s.lost_before);
         if (s.records != 0)
             printf(" seq=%" PRIu64 "..%" PRIu64, s.first_seq, s.last_seq);
         printf(" epochs=%u width=%u region='%s' segment=%u\n",
                (unsigned)s.epochs, (unsigned)s.header.width, s.header.name,
                (unsigned)s.header.segment);
-        if (s.bad_records != 0)
-            printf("verify: %s: first damaged record at offset %" PRIu64
-                   " (CRC mismatch)\n", o.files[i], s.first_bad_offset);
-        if (s.torn_bytes != 0)
-            printf("verify: %s: the file ends inside a record: %" PRIu64
-                   " bytes at offset %" PRIu64 " (use 'recover')\n",
-                   o.files[i], s.torn_bytes, s.torn_offset);
-        if (width_mismatch)
-            printf("verify: %s: width %u, but the first file has %u\n",
-                   o.files[i], (unsigned)s.header.width, (unsigned)s.width);
-        if (damaged(&s) || width_mismatch)
-            status = EXIT_DAMAGED;
+        if (damaged(&s))
+            status = worse(status, EXIT_DAMAGED);
         records += s.records;
-        bad += s.bad_records;
+        skips += s.skips;
         torn += s.torn_bytes;
         gaps += s.gaps;
+        missing += s.missing;
+        back += s.backwards;
         lost += s.lost_before;
+        prev = s.header;
+        prev_i = i;
+        have_prev_file = 1;
     }
     printf("verify: %d file(s): %s: records=%" PRIu64 " damaged=%" PRIu64
-           " torn_tail_bytes=%" PRIu64 " gaps=%" PRIu64 " lost_before=%"
-           PRIu64 "\n", o.nfiles, status == 0 ? "OK" : "DAMAGED", records,
-           bad, torn, gaps, lost);
+           " torn_tail_bytes=%" PRIu64 " gaps=%" PRIu64 " missing=%" PRIu64
+           " back=%" PRIu64 " lost_before=%" PRIu64 "\n", o.nfiles,
+           status == EXIT_OK ? "OK"
+           : status == EXIT_DAMAGED ? "DAMAGED"
+           : status == EXIT_NOT_ONE ? "NOT ONE LOG" : "FAILED",
+           records, skips, torn, gaps, missing, back, lost);
     return status;
 }
 
+/* ---- csv ---------------------------------------------------------------- */
+
 typedef struct csv_ctx {
     FILE *out;
+    report rp;
     int failed;
+    int wrote_header;
 } csv_ctx;
 
-static int csv_row(void *ctx, const shmseq_log_record *r, uint64_t offset)
+static int csv_event(void *ctx, const shmseq_log_scan *s,
+                     const shmseq_log_record *r)
 {
     csv_ctx *c = ctx;
     char line[SHMSEQ_LOG_CSV_ROW_MAX];
-    size_t n = shmseq_log_csv_row(line, sizeof line, r);
+    size_t n;
 
-    (void)offset;
+    report_event(&c->rp, s, r);
+    if (s->event == SHMSEQ_LOG_EV_HEADER && !c->wrote_header) {
+        n = shmseq_log_csv_header(line, sizeof line, s->header.width);
+        c->wrote_header = 1;
+    } else if (s->event == SHMSEQ_LOG_EV_RECORD) {
+        n = shmseq_log_csv_row(line, sizeof line, r);
+    } else {
+        return 0;
+    }
     if (n == 0 || fwrite(line, 1, n, c->out) != n) {
         c->failed = 1;
         return 1;
@@ -293,100 +600,171 @@ static int csv_row(void *ctx, const shmseq_log_record *r, uint64_t offset)
 static int cmd_csv(int argc, char **argv)
 {
     static char buf[1u << 16];
-    char line[SHMSEQ_LOG_CSV_ROW_MAX];
+    shmseq_log_header prev, h;
     shmseq_log_scan s;
+    out_file w;
     csv_ctx c;
     opts o;
-    int i, rc, status = 0;
-    size_t n;
+    int i, rc, status = EXIT_OK, have_prev_file = 0, prev_i = 0;
 
     if (parse(argc, argv, &o, 1) < 0)
         return EXIT_USAGE;
+    if (o.out != NULL && strcmp(o.out, "-") == 0)
+        o.out = NULL;
+    if (o.out != NULL && out_is_input(o.out, &o))
+        return EXIT_OUTPUT;
     memset(&s, 0, sizeof s);
-    c.failed = 0;
-    c.out = open_out(o.out, o.force);
-    if (c.out == NULL)
-        return EXIT_DAMAGED;
+    memset(&c, 0, sizeof c);
+    c.out = stdout;
+    if (o.out != NULL) {
+        if (out_open(&w, o.out, o.force) < 0)
+            return EXIT_OUTPUT;
+        c.out = w.f;
+    }
     setvbuf(c.out, buf, _IOFBF, sizeof buf);
     for (i = 0; i < o.nfiles && !c.failed; i++) {
         FILE *f = open_in(o.files[i]);
-        uint32_t width = s.width;
 
         if (f == NULL) {
-            status = EXIT_DAMAGED;
+            status = worse(status, EXIT_UNREADABLE);
+            s.have_prev = 0;
             continue;
         }
-        /* The CSV header goes out once the first header is known, so it
-         * is written from inside the first file's scan; simplest is to
-         * peek at the header first. */
-        if (width == 0) {
-            shmseq_log_header h;
-            unsigned char hb[SHMSEQ_LOG_HEADER_SIZE];
-            size_t got = fread(hb, 1, sizeof hb, f);
-
-            if (shmseq_log_header_decode(hb, got, &h) == SHMSEQ_LOG_OK) {
-                n = shmseq_log_csv_header(line, sizeof line, h.width);
-                if (fwrite(line, 1, n, c.out) != n)
-                    c.failed = 1;
-            }
-            rewind(f);
-        } else {
-            /* A file of another width cannot go into the same CSV. */
-            shmseq_log_header h;
-            unsigned char hb[SHMSEQ_LOG_HEADER_SIZE];
-            size_t got = fread(hb, 1, sizeof hb, f);
-
-            if (shmseq_log_header_decode(hb, got, &h) == SHMSEQ_LOG_OK &&
-                h.width != width) {
-                fprintf(stderr, "%s: '%s' has width %u, the first file %u: "
-                        "skipped\n", prog, o.files[i], (unsigned)h.width,
-                        (unsigned)width);
-                fclose(f);
-                status = EXIT_DAMAGED;
-                continue;
-            }
-            rewind(f);
+        if (peek_header(f, &h) == SHMSEQ_LOG_OK && s.width != 0 &&
+            h.width != s.width) {
+            fprintf(stderr, "%s: csv: %s: width %u, the first file %u: "
+                    "skipped (one CSV holds one width)\n", prog, o.files[i],
+                    (unsigned)h.width, (unsigned)s.width);
+            fclose(f);
+            status = worse(status, EXIT_NOT_ONE);
+            continue;
         }
-        rc = shmseq_log_scan_file(f, &s, csv_row, &c);
+        if (have_prev_file && peek_header(f, &h) == SHMSEQ_LOG_OK) {
+            /* the same words as verify, on stderr: stdout is the CSV */
+            if (check_segment(stderr, "csv", o.files[i], o.files[prev_i], &prev,
+                              &h) != EXIT_OK) {
+                status = worse(status, EXIT_NOT_ONE);
+                s.have_prev = 0;
+            }
+        }
+        memset(&c.rp, 0, sizeof c.rp);
+        c.rp.cmd = "csv";
+        c.rp.path = o.files[i];
+        c.rp.to = stderr;
+        c.rp.prev_seq = s.prev_seq;
+        rc = shmseq_log_scan_file(f, &s, csv_event, &c);
         fclose(f);
         if (c.failed)
             break;
-        if (rc < 0 && s.header_rc == SHMSEQ_LOG_OK) {
-            fprintf(stderr, "%s: reading '%s' failed: %s\n", prog,
-                    o.files[i], strerror(-rc));
-            status = EXIT_DAMAGED;
-        } else if (rc != SHMSEQ_LOG_OK) {
-            fprintf(stderr, "%s: %s: header %s: skipped\n", prog, o.files[i],
-                    shmseq_log_strerror(rc));
-            status = EXIT_DAMAGED;
-        } else if (damaged(&s)) {
-            fprintf(stderr, "%s: %s: damaged: %" PRIu64 " bad records and %"
-                    PRIu64 " torn tail bytes left out, %" PRIu64
-                    " sequence gaps; %" PRIu64 " records converted\n", prog,
-                    o.files[i], s.bad_records, s.torn_bytes, s.gaps,
-                    s.records);
-            status = EXIT_DAMAGED;
+        if (rc != SHMSEQ_LOG_OK) {
+            status = worse(status, header_problem(stderr, "csv", o.files[i], &s, rc));
+            s.have_prev = 0;
+            continue;
         }
+        report_end(&c.rp);
+        if (damaged(&s)) {
+            fprintf(stderr, "csv: %s: DAMAGED: %" PRIu64 " records converted;"
+                    " left out: %" PRIu64 " bytes skipped in %" PRIu64
+                    " place(s), %" PRIu64 " torn tail bytes; %" PRIu64
+                    " gap(s) in the sequence (%" PRIu64 " samples missing)\n",
+                    o.files[i], s.records, s.skipped_bytes, s.skips,
+                    s.torn_bytes, s.gaps, s.missing);
+            status = worse(status, EXIT_DAMAGED);
+        }
+        prev = s.header;
+        prev_i = i;
+        have_prev_file = 1;
     }
-    if (close_out(c.out, o.out) < 0 || c.failed)
-        return EXIT_DAMAGED;
+    if (c.failed) {
+        if (o.out == NULL)
+            fprintf(stderr, "%s: writing stdout failed: %s\n", prog,
+                    strerror(errno));
+        else
+            (void)out_close(&w, 0, o.force);
+        return EXIT_OUTPUT;
+    }
+    if (o.out == NULL) {
+        if (fflush(stdout) != 0) {
+            fprintf(stderr, "%s: writing stdout failed: %s\n", prog,
+                    strerror(errno));
+            return EXIT_OUTPUT;
+        }
+    } else if (out_close(&w, 1, o.force) < 0) {
+        return EXIT_OUTPUT;
+    }
     return status;
 }
 
+/* ---- recover ------------------------------------------------------------ */
+
+#define RECOVER_OUTS_MAX 1000u
+
 typedef struct recover_ctx {
-    FILE *out;
-    int failed;
+    const opts *o;
+    report rp;
+    out_file w;          /* the output being written (if -o) */
+    int open;            /* w is open */
+    unsigned index;      /* w's number: OUT, OUT.000001, ... */
+    uint64_t records;    /* records in w */
+    int failed;          /* OUT refused or not written: stop */
 } recover_ctx;
 
-static int recover_record(void *ctx, const shmseq_log_record *r,
-                          uint64_t offset)
+static int recover_close(recover_ctx *c, int ok)
+{
+    int rc;
+
+    if (!c->open)
+        return 0;
+    c->open = 0;
+    rc = out_close(&c->w, ok, c->o->force);
+    if (rc == 0 && ok)
+        printf("recover: %s: wrote '%s': %" PRIu64 " records\n", c->rp.path,
+               c->w.path, c->records);
+    return rc;
+}
+
+static int recover_scan_event(void *ctx, const shmseq_log_scan *s,
+                              const shmseq_log_record *r)
+{
+    report_event(&((recover_ctx *)ctx)->rp, s, r);
+    return 0;
+}
+
+/* The recovered bytes of output @p index: a new index begins a new file. */
+static int recover_out(void *ctx, unsigned index, const unsigned char *bytes,
+                       size_t n)
 {
     recover_ctx *c = ctx;
-    unsigned char rec[SHMSEQ_LOG_RECORD_MAX];
-    size_t n = shmseq_log_record_encode(r, rec);
+    char name[4200];
 
-    (void)offset;
-    if (c->out != NULL && fwrite(rec, 1, n, c->out) != n) {
+    if (index != c->index || !c->open) {
+        if (index != 0)
+            detail(&c->rp, "the records from here on cannot follow the ones "
+                   "before (the sequence goes back, or another width): "
+                   "output %u", index);
+        if (c->o->out == NULL) {
+            c->index = index;
+            return 0;
+        }
+        if (index >= RECOVER_OUTS_MAX || recover_close(c, 1) < 0) {
+            c->failed = 1;
+            return 1;
+        }
+        c->index = index;
+        if (index == 0)
+            snprintf(name, sizeof name, "%s", c->o->out);
+        else
+            snprintf(name, sizeof name, "%s.%06u", c->o->out, index);
+        if (out_open(&c->w, name, c->o->force) < 0) {
+            c->failed = 1;
+            return 1;
+        }
+        c->open = 1;
+        c->records = 0;
+    } else {
+        c->records++;
+    }
+    if (c->o->out != NULL && fwrite(bytes, 1, n, c->w.f) != n) {
         c->failed = 1;
         return 1;
     }
@@ -395,9 +773,10 @@ static int recover_record(void *ctx, const shmseq_log_record *r,
 
 static int cmd_recover(int argc, char **argv)
 {
-    shmseq_log_scan s;
+    static const char *const state[] = {"ok", "repaired", "rebuilt"};
+    shmseq_log_recovery rv;
+    const shmseq_log_scan *s = &rv.scan;
     recover_ctx c;
-    unsigned char hb[SHMSEQ_LOG_HEADER_SIZE];
     opts o;
     FILE *f;
     int rc;
@@ -405,52 +784,55 @@ static int cmd_recover(int argc, char **argv)
     if (parse(argc, argv, &o, 1) < 0)
         return EXIT_USAGE;
     if (o.nfiles != 1) {
-        fprintf(stderr, "%s: recover takes one file\n", prog);
+        fprintf(stderr, "%s: recover takes one file (recover the segments "
+                "of a rotated log one by one)\n", prog);
         return EXIT_USAGE;
     }
+    if (o.out != NULL && out_is_input(o.out, &o))
+        return EXIT_OUTPUT;
     f = open_in(o.files[0]);
     if (f == NULL)
-        return EXIT_DAMAGED;
-    memset(&s, 0, sizeof s);
-    /* Check the header before creating OUT, so a hopeless input leaves no
-     * empty output behind. */
-    rc = shmseq_log_header_decode(hb, fread(hb, 1, sizeof hb, f), &s.header);
-    rewind(f);
-    c.out = NULL;
-    c.failed = 0;
-    if (rc == SHMSEQ_LOG_OK && o.out != NULL) {
-        c.out = open_out(o.out, o.force);
-        if (c.out == NULL) {
-            fclose(f);
-            return EXIT_DAMAGED;
-        }
-        if (fwrite(hb, 1, sizeof hb, c.out) != sizeof hb)
-            c.failed = 1;
-    }
-    rc = c.failed ? 1 : shmseq_log_scan_file(f, &s, recover_record, &c);
+        return EXIT_UNREADABLE;
+    memset(&rv, 0, sizeof rv);
+    memset(&c, 0, sizeof c);
+    c.o = &o;
+    c.rp.cmd = "recover";
+    c.rp.path = o.files[0];
+    c.rp.to = stdout;
+    rc = shmseq_log_recover(f, &rv, recover_out, recover_scan_event, &c);
     fclose(f);
-    if (c.out != NULL && (close_out(c.out, o.out) < 0 || c.failed))
-        return EXIT_DAMAGED;
-    if (rc < 0 && s.header_rc == SHMSEQ_LOG_OK) {
-        fprintf(stderr, "%s: reading '%s' failed: %s\n", prog, o.files[0],
-                strerror(-rc));
-        return EXIT_DAMAGED;
+    if (c.failed || (rc > 0)) {
+        (void)recover_close(&c, 0);
+        fprintf(stderr, "%s: recover: %s: stopped; no output written\n",
+                prog, o.files[0]);
+        return EXIT_OUTPUT;
     }
     if (rc != SHMSEQ_LOG_OK) {
-        print_header_problem("recover", o.files[0], &s);
-        return EXIT_DAMAGED;
+        (void)recover_close(&c, 0);
+        return header_problem(stdout, "recover", o.files[0], s, rc);
     }
-    printf("recover: %s: header=ok records=%" PRIu64 " damaged=%" PRIu64
-           " torn_tail_bytes=%" PRIu64, o.files[0], s.records, s.bad_records,
-           s.torn_bytes);
-    if (s.torn_bytes != 0)
-        printf(" torn_offset=%" PRIu64, s.torn_offset);
-    if (s.records != 0)
-        printf(" seq=%" PRIu64 "..%" PRIu64, s.first_seq, s.last_seq);
-    printf(" width=%u region='%s'%s%s\n", (unsigned)s.header.width,
-           s.header.name, o.out != NULL ? " written to " : "",
-           o.out != NULL ? o.out : "");
-    return 0;
+    report_end(&c.rp);
+    printf("recover: %s: header=%s records=%" PRIu64 " damaged=%" PRIu64
+           " skipped_bytes=%" PRIu64 " torn_tail_bytes=%" PRIu64,
+           o.files[0], state[s->header_state], s->records, s->skips,
+           s->skipped_bytes, s->torn_bytes);
+    if (s->torn_bytes != 0)
+        printf(" torn_offset=%" PRIu64, s->torn_offset);
+    printf(" missing=%" PRIu64 " back=%" PRIu64, s->missing, s->backwards);
+    if (s->records != 0)
+        printf(" seq=%" PRIu64 "..%" PRIu64, s->first_seq, s->last_seq);
+    printf(" width=%u region='%s' outputs=%u\n", (unsigned)s->header.width,
+           s->header.name, rv.outputs);
+    if (recover_close(&c, 1) < 0)
+        return EXIT_OUTPUT;
+    if (o.out == NULL)
+        printf("recover: %s: nothing written (a report only: give -o OUT to "
+               "write the recovered log)\n", o.files[0]);
+    else if (rv.lost_added != 0)
+        printf("recover: %s: the %" PRIu64 " missing samples are counted as "
+               "lost (lost_before) in the record after them\n", o.files[0],
+               rv.lost_added);
+    return damaged(s) ? EXIT_DAMAGED : EXIT_OK;
 }
 
 int main(int argc, char **argv)

@@ -4,6 +4,8 @@
 if(TARGET shmseq_sink)
   shmseq_add_test(NAME test_logfmt SOURCES logging/test_logfmt.c
     LIBS shmseq_logfmt LABELS unit TIMEOUT 60 CMOCKA)
+  shmseq_add_test(NAME test_recover SOURCES logging/test_recover.c
+    LIBS shmseq_logfmt LABELS unit TIMEOUT 120 CMOCKA)
   shmseq_add_test(NAME test_sink SOURCES logging/test_sink.c
     LIBS shmseq_sink LABELS unit TIMEOUT 60 CMOCKA)
 endif()

@@ -59,7 +59,17 @@ static void make_header(shmseq_log_header *h)
     h->created_realtime_ns = 1700000000000000000ull;
     h->created_monotonic_ns = 66;
     h->head = 1000;
+    h->run_id = 0x1122334455667788ull;
     strcpy(h->name, "imu-0");
+}
+
+/* The records' CRC seed under make_header()'s run id. */
+static uint32_t log_seed(void)
+{
+    shmseq_log_header h;
+
+    make_header(&h);
+    return shmseq_log_record_seed(&h);
 }
 
 static void build_log(void)
@@ -73,7 +83,8 @@ static void build_log(void)
     shmseq_log_header_encode(&h, log_buf);
     for (i = 0; i < NREC; i++) {
         make_record(&r, i);
-        off += shmseq_log_record_encode(&r, log_buf + off);
+        off += shmseq_log_record_encode(&r, shmseq_log_record_seed(&h),
+                                        log_buf + off);
     }
     assert_int_equal(off, LOG_LEN);
 }
@@ -122,8 +133,9 @@ static void test_header_bytes(void **state)
     shmseq_log_header_encode(&h, b);
     /* Explicit little-endian bytes at the documented offsets. */
     assert_memory_equal(b, "SHMSQLOG", 8);
-    assert_int_equal(b[8], 1);
+    assert_int_equal(b[8], 2);
     assert_int_equal(b[9] | b[10] | b[11], 0);
+    assert_int_equal(le64(b + 148), 0x1122334455667788ull);
     assert_int_equal(b[12], 160);
     assert_int_equal(b[16], RS);
     assert_int_equal(b[20], W);
@@ -144,6 +156,17 @@ static void test_header_bytes(void **state)
     assert_int_equal(d.writer_pid, 4242);
     assert_int_equal(d.created_realtime_ns, h.created_realtime_ns);
     assert_string_equal(d.name, "imu-0");
+    assert_int_equal(d.run_id, h.run_id);
+    assert_int_equal(d.version, 2);
+    /* Version 1 (no run id) is still written on request and read. */
+    h.version = 1;
+    shmseq_log_header_encode(&h, b);
+    assert_int_equal(b[8], 1);
+    assert_int_equal(le64(b + 148), 0);
+    assert_int_equal(shmseq_log_header_decode(b, sizeof b, &d), SHMSEQ_LOG_OK);
+    assert_int_equal(d.version, 1);
+    assert_int_equal(d.run_id, 0);
+    assert_int_equal(shmseq_log_record_seed(&d), 0);
 }
 
 /* Re-CRC a modified header so the field checks behind the CRC are hit. */
@@ -174,9 +197,14 @@ static void test_header_checks(void **state)
     assert_int_equal(shmseq_log_header_decode(good, 159, &d),
                      SHMSEQ_LOG_SHORT);
     memcpy(b, good, sizeof b);
-    b[8] = 2;
+    b[8] = 3; /* a version from the future, CRC intact */
+    reseal(b);
     assert_int_equal(shmseq_log_header_decode(b, sizeof b, &d),
                      SHMSEQ_LOG_BAD_VERSION);
+    b[8] = 2; /* the version field damaged: the CRC says so */
+    b[9] = 1;
+    assert_int_equal(shmseq_log_header_decode(b, sizeof b, &d),
+                     SHMSEQ_LOG_BAD_CRC);
     memcpy(b, good, sizeof b);
     b[100] ^= 1;
     assert_int_equal(shmseq_log_header_decode(b, sizeof b, &d),
@@ -213,18 +241,23 @@ static void test_record_roundtrip(void **state)
     make_record(&r, 7);
     r.lost_before = 0x1122334455667788ull;
     r.values[1] = neg0;
-    assert_int_equal(shmseq_log_record_encode(&r, b), RS);
+    assert_int_equal(shmseq_log_record_encode(&r, 0x5eed, b), RS);
     assert_int_equal(le64(b), 1007);
     assert_int_equal(le64(b + 16), 0x1122334455667788ull);
     assert_int_equal(b[24], 2);
-    assert_int_equal(shmseq_log_record_decode(b, W, &d), SHMSEQ_LOG_OK);
+    assert_int_equal(shmseq_log_record_decode(b, W, 0x5eed, &d),
+                     SHMSEQ_LOG_OK);
+    /* Another run's seed: the same bytes do not pass as this run's. */
+    assert_int_equal(shmseq_log_record_decode(b, W, 0x5eee, &d),
+                     SHMSEQ_LOG_BAD_CRC);
     assert_int_equal(d.seq, r.seq);
     assert_int_equal(d.timestamp_ns, r.timestamp_ns);
     assert_int_equal(d.lost_before, r.lost_before);
     assert_int_equal(d.epoch, r.epoch);
     assert_memory_equal(d.values, r.values, W * sizeof(double));
     b[RS - 1] ^= 0x80;
-    assert_int_equal(shmseq_log_record_decode(b, W, &d), SHMSEQ_LOG_BAD_CRC);
+    assert_int_equal(shmseq_log_record_decode(b, W, 0x5eed, &d),
+                     SHMSEQ_LOG_BAD_CRC);
 }
 
 static void test_csv_format(void **state)
@@ -304,14 +337,16 @@ typedef struct collect {
     int mismatch;
 } collect;
 
-/* Every recovered record must be the original one, in order. */
-static int check_record(void *ctx, const shmseq_log_record *r, uint64_t off)
+/* Every record found must be the original one with its number. */
+static int check_record(void *ctx, const shmseq_log_scan *s,
+                        const shmseq_log_record *r)
 {
     collect *c = ctx;
     shmseq_log_record want;
-    uint64_t i = (off - SHMSEQ_LOG_HEADER_SIZE) / RS;
 
-    make_record(&want, i);
+    if (s->event != SHMSEQ_LOG_EV_RECORD)
+        return 0;
+    make_record(&want, r->seq - 1000u);
     if (r->seq != want.seq || r->timestamp_ns != want.timestamp_ns ||
         memcmp(r->values, want.values, W * sizeof(double)) != 0)
         c->mismatch = 1;
@@ -367,7 +402,7 @@ static void test_recover_every_cut(void **state)
         if (body % RS != 0)
             assert_int_equal(s.torn_offset,
                              SHMSEQ_LOG_HEADER_SIZE + (body / RS) * RS);
-        assert_int_equal(s.bad_records, 0);
+        assert_int_equal(s.skips, 0);
         assert_int_equal(s.gaps, 0);
         assert_int_equal(s.last_seq, 1000 + body / RS - 1);
         checked++;
@@ -391,26 +426,34 @@ static void test_bit_flips(void **state)
     (void)state;
     build_log();
     /* Every bit of a record in the middle: its CRC catches the flip, the
-     * scan skips exactly that record and keeps every other one. */
+     * scan skips exactly that record, keeps every other one, and counts
+     * the one sample missing. */
     for (bit = 0; bit < RS * 8u; bit++) {
         memcpy(work, log_buf, LOG_LEN);
         work[mid + bit / 8] ^= (unsigned char)(1u << (bit % 8));
         rc = scan_prefix(work, LOG_LEN, &s, &c);
         assert_int_equal(rc, SHMSEQ_LOG_OK);
-        assert_int_equal(s.bad_records, 1);
-        assert_int_equal(s.first_bad_offset, mid);
+        assert_int_equal(s.skips, 1);
+        assert_int_equal(s.first_skip_offset, mid);
+        assert_int_equal(s.skipped_bytes, RS);
         assert_int_equal(s.records, NREC - 1);
+        assert_int_equal(s.missing, 1);
+        assert_int_equal(s.gaps, 1);
         assert_int_equal(c.mismatch, 0);
         flips++;
     }
-    /* Every bit of the header: the log is refused, never misread. */
+    /* Every bit of the header: repaired, every record kept. */
     for (bit = 0; bit < SHMSEQ_LOG_HEADER_SIZE * 8u; bit++) {
         memcpy(work, log_buf, LOG_LEN);
         work[bit / 8] ^= (unsigned char)(1u << (bit % 8));
         rc = scan_prefix(work, LOG_LEN, &s, &c);
-        assert_true(rc == SHMSEQ_LOG_BAD_CRC || rc == SHMSEQ_LOG_BAD_MAGIC ||
-                    rc == SHMSEQ_LOG_BAD_VERSION);
-        assert_int_equal(c.n, 0);
+        assert_int_equal(rc, SHMSEQ_LOG_OK);
+        assert_int_equal(s.header_state, SHMSEQ_LOG_HEADER_REPAIRED);
+        assert_int_equal(s.header_bit, bit);
+        assert_int_equal(s.records, NREC);
+        assert_int_equal(c.n, NREC);
+        assert_int_equal(c.mismatch, 0);
+        assert_int_equal(s.skips + s.gaps + s.torn_bytes, 0);
         flips++;
     }
     print_message("caught %zu single-bit flips\n", flips);
@@ -430,19 +473,22 @@ static void test_continuity(void **state)
     make_record(&r, 10);
     r.seq += 3;
     r.lost_before = 3;
-    shmseq_log_record_encode(&r, work + off);
+    shmseq_log_record_encode(&r, log_seed(), work + off);
     scan_prefix(work, off + RS, &s, &c);
     assert_int_equal(s.gaps, 0);
     assert_int_equal(s.lost_before, 3);
-    /* The rest of the file now continues from 1010, not 1013: a gap. */
+    /* The rest of the file now continues from 1011, after 1013: the
+     * sequence goes back. */
     scan_prefix(work, LOG_LEN, &s, &c);
-    assert_int_equal(s.gaps, 1);
+    assert_int_equal(s.backwards, 1);
+    assert_int_equal(s.gaps, 0);
     /* A cleanly removed record (CRCs all fine) is a gap too. */
     memcpy(work, log_buf, off);
     memcpy(work + off, log_buf + off + RS, LOG_LEN - off - RS);
     scan_prefix(work, LOG_LEN - RS, &s, &c);
     assert_int_equal(s.gaps, 1);
-    assert_int_equal(s.bad_records, 0);
+    assert_int_equal(s.missing, 1);
+    assert_int_equal(s.skips, 0);
 }
 
 int main(void)

@@ -37,8 +37,11 @@ extern "C" {
 
 /** The first 8 bytes of every log file. */
 #define SHMSEQ_LOG_MAGIC "SHMSQLOG"
-/** Format version written; readers refuse others. */
-#define SHMSEQ_LOG_VERSION 1u
+/** Format version written: 2 ties each record's CRC to its file's run id.
+ *  Readers read versions SHMSEQ_LOG_VERSION_MIN..SHMSEQ_LOG_VERSION. */
+#define SHMSEQ_LOG_VERSION 2u
+/** The oldest version still read (1: record CRCs not seeded). */
+#define SHMSEQ_LOG_VERSION_MIN 1u
 /** Bytes in the file header, CRC included. */
 #define SHMSEQ_LOG_HEADER_SIZE 160u
 /** Longest region name the header holds (the region API's limit). */
@@ -67,6 +70,11 @@ typedef struct shmseq_log_header {
     uint64_t created_realtime_ns;  /**< region creation, CLOCK_REALTIME */
     uint64_t created_monotonic_ns; /**< region creation, CLOCK_MONOTONIC */
     uint64_t head;                 /**< region head when the file began */
+    /** Identifies the logger run (all its segments share it); version 2
+     *  seeds every record's CRC with it, so a record of another run that
+     *  ended up inside this file does not pass as one of its own. 0 in a
+     *  version 1 log. */
+    uint64_t run_id;
     char name[SHMSEQ_LOG_NAME_MAX + 1]; /**< region name, NUL-terminated */
 } shmseq_log_header;
 
@@ -118,8 +126,9 @@ const uint32_t *shmseq_log_crc32_table(void);
 
 /**
  * @brief Encode @p h into exactly SHMSEQ_LOG_HEADER_SIZE bytes, CRC
- *        included. version, header_size and record_size are derived from
- *        the width, not taken from @p h.
+ *        included. header_size and record_size are derived from the width,
+ *        not taken from @p h; h->version 1 writes a version 1 header (no
+ *        run id), anything else the current version.
  */
 void shmseq_log_header_encode(const shmseq_log_header *h, unsigned char *out);
 
@@ -130,27 +139,47 @@ void shmseq_log_header_encode(const shmseq_log_header *h, unsigned char *out);
  * @retval SHMSEQ_LOG_SHORT        len < SHMSEQ_LOG_HEADER_SIZE (a torn header)
  * @retval SHMSEQ_LOG_BAD_MAGIC    not a shmseq log
  * @retval SHMSEQ_LOG_BAD_CRC      the header is damaged
- * @retval SHMSEQ_LOG_BAD_VERSION  another format version
+ * @retval SHMSEQ_LOG_BAD_VERSION  another format version (its CRC matches:
+ *                                 not a damaged version field)
  * @retval SHMSEQ_LOG_BAD_FIELD    inconsistent sizes, width or name
  */
 int shmseq_log_header_decode(const unsigned char *buf, size_t len,
                              shmseq_log_header *h);
 
 /**
- * @brief Encode @p r (r->width values) into @p out.
+ * @brief Repair a header with one flipped bit: if flipping exactly one bit
+ *        of the SHMSEQ_LOG_HEADER_SIZE bytes at @p buf makes its CRC match
+ *        (CRC-32 tells every single-bit error of a header apart), flip it
+ *        back in place.
+ * @param[out] bit  the bit repaired: byte * 8 + bit number (0 = LSB)
+ * @retval 0        repaired; decode it now
+ * @retval -EBADMSG not a single-bit error (nothing changed)
+ */
+int shmseq_log_header_repair(unsigned char *buf, uint32_t *bit);
+
+/**
+ * @brief The CRC seed of the records under header @p h: the CRC-32 of the
+ *        run id's 8 little-endian bytes in version 2, 0 in version 1.
+ */
+uint32_t shmseq_log_record_seed(const shmseq_log_header *h);
+
+/**
+ * @brief Encode @p r (r->width values) into @p out, its CRC chained from
+ *        @p seed (shmseq_log_record_seed() of the file's header).
  * @return bytes written: SHMSEQ_LOG_RECORD_SIZE(r->width)
  */
-size_t shmseq_log_record_encode(const shmseq_log_record *r,
+size_t shmseq_log_record_encode(const shmseq_log_record *r, uint32_t seed,
                                 unsigned char *out);
 
 /**
  * @brief Decode a record of @p width values from
  *        SHMSEQ_LOG_RECORD_SIZE(width) bytes at @p buf.
  * @retval SHMSEQ_LOG_OK       @p r filled
- * @retval SHMSEQ_LOG_BAD_CRC  damaged; @p r is filled anyway (untrusted)
+ * @retval SHMSEQ_LOG_BAD_CRC  damaged, or a record of another run (another
+ *                             seed); @p r is filled anyway (untrusted)
  */
 int shmseq_log_record_decode(const unsigned char *buf, uint32_t width,
-                             shmseq_log_record *r);
+                             uint32_t seed, shmseq_log_record *r);
 
 /**
  * @brief The CSV header line ("seq,timestamp_ns,epoch,v0,...\n").
@@ -190,21 +219,67 @@ int shmseq_log_csv_header_parse(const char *line, uint32_t *width);
 int shmseq_log_csv_row_parse(const char *line, uint32_t width,
                              shmseq_log_record *r);
 
-/** Where a scan is and what it found; zero it (or use scan_init) first. */
+/** How a file's header was read. */
+typedef enum shmseq_log_header_state {
+    SHMSEQ_LOG_HEADER_INTACT = 0,   /**< its CRC matched */
+    SHMSEQ_LOG_HEADER_REPAIRED = 1, /**< one flipped bit was put back */
+    SHMSEQ_LOG_HEADER_REBUILT = 2   /**< damaged beyond that: the width and
+                                         the run id were inferred from the
+                                         records (the other fields are as
+                                         found, unchecked) */
+} shmseq_log_header_state;
+
+/** What the scanner reports to its callback (shmseq_log_scan.event). */
+typedef enum shmseq_log_event {
+    /** A good record (the callback's @c r): its CRC matched. */
+    SHMSEQ_LOG_EV_RECORD = 0,
+    /** A header: the file's own, or another one met inside the file (a
+     *  concatenated log or segment); s->header is now that header. */
+    SHMSEQ_LOG_EV_HEADER = 1,
+    /** Bytes skipped: damaged, or foreign (another run's records, a hole
+     *  that shifted the records); s->event_offset, s->event_bytes. The
+     *  scan resumed at the next offset where a whole header or record
+     *  checked (or at the end of the file). */
+    SHMSEQ_LOG_EV_SKIP = 2,
+    /** The file ends inside a record: s->event_offset, s->event_bytes. */
+    SHMSEQ_LOG_EV_TORN = 3
+} shmseq_log_event;
+
+/**
+ * Where a scan is and what it found; zero it before the first file. The
+ * per-file results are reset by each shmseq_log_scan_file(); the carried
+ * fields let the segments of a rotated log be checked as one sequence.
+ */
 typedef struct shmseq_log_scan {
     /* results of the last file scanned */
     int header_rc;          /**< SHMSEQ_LOG_* from decoding the header */
     uint64_t header_bytes;  /**< header bytes present (< 160: torn) */
-    shmseq_log_header header;
-    uint64_t records;       /**< complete records whose CRC matched */
-    uint64_t bad_records;   /**< complete records with a wrong CRC (skipped) */
+    shmseq_log_header header; /**< the current section's header */
+    uint32_t seed;          /**< its records' CRC seed (found from the
+                                 records themselves if it was rebuilt) */
+    shmseq_log_header_state header_state; /**< of the file's first header */
+    uint32_t header_bit;    /**< the bit repaired (HEADER_REPAIRED) */
+    uint64_t file_bytes;    /**< bytes read */
+    uint64_t records;       /**< good records */
+    uint64_t headers;       /**< headers met after the first (sections) */
+    uint64_t skips;         /**< places where bytes were skipped */
+    uint64_t skipped_bytes; /**< bytes skipped in all */
+    uint64_t first_skip_offset;
     uint64_t torn_bytes;    /**< bytes of an incomplete last record */
     uint64_t torn_offset;   /**< file offset where the torn tail starts */
     uint64_t first_seq, last_seq;
     uint64_t lost_before;   /**< sum of lost_before of the good records */
-    uint64_t gaps;          /**< records whose seq breaks the continuity */
-    uint64_t first_bad_offset; /**< offset of the first bad record */
+    uint64_t gaps;          /**< records after a hole in the sequence */
+    uint64_t missing;       /**< samples in those holes (beyond lost_before) */
+    uint64_t backwards;     /**< records whose seq or epoch went back */
     uint32_t epochs;        /**< epoch changes seen, +1 for the first */
+    /* the event being reported to the callback */
+    shmseq_log_event event;
+    uint64_t event_offset;  /**< where the record, header, skip or tail is */
+    uint64_t event_bytes;   /**< its length */
+    uint64_t event_missing; /**< RECORD: samples missing just before it
+                                 (not counted in its lost_before) */
+    int event_backwards;    /**< RECORD: its seq or epoch went back */
     /* carried from file to file, so segments are checked as one log */
     int have_prev;
     uint64_t prev_seq;
@@ -212,27 +287,84 @@ typedef struct shmseq_log_scan {
     uint32_t width;         /**< width of the first file (0: none yet) */
 } shmseq_log_scan;
 
+/** The scanner's callback: @p r is the record for SHMSEQ_LOG_EV_RECORD,
+ *  NULL for the other events. A nonzero return stops the scan. */
+typedef int (*shmseq_log_scan_fn)(void *ctx, const shmseq_log_scan *s,
+                                  const shmseq_log_record *r);
+
 /**
- * @brief Read a log from @p in: its header, then every record.
+ * @brief Read a log from @p in (read forward only: a pipe will do): its
+ *        header, then every record, keeping every intact record.
  *
- * Records are fixed-size, so a damaged record is skipped without losing
- * the place: the scan goes on with the next one. Continuity: each record's
- * seq must be the previous seq + 1 + its lost_before, within a file and
- * from one file (segment) to the next when scanned with the same @p s;
- * after a damaged record the check restarts. The epoch must never go down.
+ * The header: a CRC mismatch caused by one flipped bit is repaired; worse
+ * damage (several bits, a hole or an insertion in the header) is survived
+ * by inferring the width, the records' CRC seed and where they start from
+ * the records themselves: two consecutive records that check under one
+ * width and seed (CRC-32 is affine, so one record gives the seed) leave a
+ * chance of 2^-32 of a wrong guess. A log whose header is rebuilt keeps
+ * its records but not the header's other fields (they are as found). Then records: a record whose CRC does not match
+ * (damaged, another run's, or shifted by a hole or an insertion) starts a
+ * resynchronisation: the scanner moves forward one byte at a time to the
+ * next offset where a whole record's CRC matches (the chance that a wrong
+ * offset passes is 2^-32 per offset) or a header decodes, and reports the
+ * bytes skipped. Continuity: each record's seq should be the previous
+ * seq + 1 + its lost_before, within a file and across the files scanned
+ * with the same @p s; more is a gap (event_missing samples), less (or a
+ * lower epoch) goes backwards.
  *
  * @param[in,out] s  per-file results are reset; the carried fields kept
- * @param[in] fn     called for each good record in file order (may be
- *                   NULL); a nonzero return stops the scan and is returned
- * @retval SHMSEQ_LOG_OK     scanned to the end (s says what was found)
- * @retval SHMSEQ_LOG_*      the header is torn or bad (s->header_rc)
- * @retval -EIO (or the read's -errno)  a read error
- * @retval other             what @p fn returned (nonzero)
+ * @param[in] fn     called for every event in file order (may be NULL)
+ * @retval SHMSEQ_LOG_OK   scanned to the end (s says what was found)
+ * @retval SHMSEQ_LOG_SHORT, SHMSEQ_LOG_BAD_MAGIC, SHMSEQ_LOG_BAD_CRC,
+ *         SHMSEQ_LOG_BAD_VERSION, SHMSEQ_LOG_BAD_FIELD  the header is torn,
+ *         not a log's, or beyond repair (s->header_rc): no records
+ * @retval -errno          a read error (s->header_rc too if in the header)
+ * @retval other           what @p fn returned (nonzero)
  */
-int shmseq_log_scan_file(FILE *in, shmseq_log_scan *s,
-                         int (*fn)(void *ctx, const shmseq_log_record *r,
-                                   uint64_t offset),
+int shmseq_log_scan_file(FILE *in, shmseq_log_scan *s, shmseq_log_scan_fn fn,
                          void *ctx);
+
+/** Where a recovery is and what it wrote; zero it first. */
+typedef struct shmseq_log_recovery {
+    shmseq_log_scan scan;  /**< the scan of the damaged log */
+    unsigned outputs;      /**< outputs begun (each a clean log) */
+    uint64_t written;      /**< records written to them */
+    uint64_t lost_added;   /**< samples counted as lost in the outputs */
+    /* internal */
+    uint32_t width, seed;
+    uint64_t out_records;
+    shmseq_log_scan_fn fn;
+    void *ctx;
+    int (*out)(void *ctx, unsigned index, const unsigned char *bytes,
+               size_t n);
+} shmseq_log_recovery;
+
+/**
+ * @brief Recover the log in @p in: every intact record (as the scanner
+ *        finds them) is re-encoded into clean logs that verify.
+ *
+ * Output 0 begins with the (repaired or rebuilt) header and holds every
+ * record that continues the sequence; the samples missing in a hole or
+ * damage are added to the lost_before of the record after them, so the
+ * output's sequence has no gap. A record that cannot follow the output's
+ * last one (its seq or epoch goes back, or its width differs: another log
+ * or a segment out of order inside the file) begins output 1, and so on;
+ * each output begins with its own header (the one in force at that point
+ * of the file, head = its first record). A log without records still gets
+ * output 0, its header alone.
+ *
+ * @param[in,out] rv  zeroed by the caller; the results
+ * @param[in] out     receives output @p index's bytes in order (a header,
+ *                    then records; a new index means a new file); nonzero
+ *                    stops the recovery and is returned
+ * @param[in] fn      every scan event, as shmseq_log_scan_file() (may be
+ *                    NULL)
+ * @return as shmseq_log_scan_file()
+ */
+int shmseq_log_recover(FILE *in, shmseq_log_recovery *rv,
+                       int (*out)(void *ctx, unsigned index,
+                                  const unsigned char *bytes, size_t n),
+                       shmseq_log_scan_fn fn, void *ctx);
 
 #ifdef __cplusplus
 }

@@ -112,7 +112,7 @@ typedef struct shmseq_sink_ops {
      * connect. Called once, before the record width is known (the logger
      * opens its output before it waits for the region, so a refused
      * target fails at once). Must not leave a half-made target behind on
-     * failure; must set k->where and k->durable.
+     * failure; must set k->where, k->kind and k->durable.
      * @retval 0, -EEXIST (target exists and k->cfg.force is 0), -EINVAL
      *         (a config or parameter this sink cannot honour), or -errno.
      */
@@ -158,6 +158,9 @@ struct shmseq_sink {
     /** 1: sync makes records durable; 0: the target cannot be synced (a
      *  pipe, a terminal, a character device): written means handed over. */
     int durable;
+    /** What the output is, for messages: "file", "stdout", "FIFO",
+     *  "character device", or the sink's own word. */
+    const char *kind;
     int error;                    /**< the first failure (-errno), 0 none */
     uint64_t given;               /**< records given to write */
     uint64_t written;             /**< records stored (see above) */
