@@ -16,8 +16,11 @@
 # Every logger's summary must balance: published = written +
 # lost-to-overrun + lost-to-I/O (+ unread), with published equal to what
 # sensor_reader says it published. Then: O_EXCL refusal and --force,
-# shmseq-log recover/verify on cut and bit-flipped copies, and a logger
-# whose region a writer replaces (--recreate, another width): exit 4.
+# shmseq-log recover/verify on cut and bit-flipped copies; as a user tries
+# it: recover onto its own input refused, a missing file, segments out of
+# order, a hole, a flipped header bit, joined segments; the logger into
+# /dev/null and through --force onto a symbolic link; and a logger whose
+# region a writer replaces (--recreate, another width): exit 4.
 #
 # usage: logging_e2e.sh SENSOR_READER LOGGER SHMSEQ_LOG CHECK_CSV SHIM
 # SHMSEQ_EMULATOR, if set, prefixes every program (qemu-user).
@@ -53,7 +56,8 @@ fi
 cleanup() {
     for p in $pids; do kill "$p" 2>/dev/null; done
     rm -rf "$tmp"
-    rm -f "/dev/shm/shmseq.$name" "/dev/shm/shmseq.$name-re"
+    rm -f "/dev/shm/shmseq.$name" "/dev/shm/shmseq.$name-re" \
+        "/dev/shm/shmseq.$name-null"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
@@ -243,6 +247,86 @@ $emu "$slog" recover "$tmp/flip.bin" >"$tmp/rflip.out" 2>&1
 [ $? -eq 1 ] || fail "recover of a flipped bit did not exit 1 (damage found)"
 [ "$(kv "$tmp/rflip.out" records)" = $((total - 1)) ] ||
     fail "recover kept $(kv "$tmp/rflip.out" records) of $((total - 1)) intact records"
+
+# shmseq-log as a user tries it (issue: nothing recoverable is lost).
+cp "$seg" "$tmp/self.bin"
+$emu "$slog" recover "$tmp/self.bin" -o "$tmp/self.bin" --force \
+    >"$tmp/self.out" 2>&1
+[ $? -eq 6 ] || fail "recover -o F --force F did not exit 6"
+cmp -s "$seg" "$tmp/self.bin" || fail "recover -o F --force F changed its input"
+grep -q "is the input file" "$tmp/self.out" || fail "no 'is the input file' message"
+$emu "$slog" recover "$seg" >"$tmp/dry.out" 2>&1 ||
+    fail "recover of an intact log without -o did not exit 0"
+grep -q "nothing written" "$tmp/dry.out" || fail "recover without -o did not say it wrote nothing"
+$emu "$slog" verify "$tmp/nosuch.bin" >"$tmp/nosuch.out" 2>&1
+[ $? -eq 3 ] || fail "verify of a missing file did not exit 3"
+grep -q "cannot read" "$tmp/nosuch.out" || fail "a missing file not said as such"
+grep -q "DAMAGED" "$tmp/nosuch.out" && fail "a missing file reported as DAMAGED"
+$emu "$slog" verify "$tmp/a.bin.000001" "$tmp/a.bin" >"$tmp/order.out" 2>&1
+[ $? -eq 5 ] || fail "segments in the wrong order did not exit 5"
+grep -q "segments out of order" "$tmp/order.out" || fail "no 'out of order' message"
+# A hole of 5 bytes inside the middle record: only that record is lost.
+hole=$((160 + (total / 2) * $rs + 17))
+head -c "$hole" "$seg" >"$tmp/hole.bin"
+tail -c +$((hole + 6)) "$seg" >>"$tmp/hole.bin"
+$emu "$slog" verify "$tmp/hole.bin" >"$tmp/vhole.out" 2>&1
+[ $? -eq 1 ] || fail "verify of a log with a hole did not exit 1"
+[ "$(kv "$tmp/vhole.out" records)" = $((total - 1)) ] ||
+    fail "verify after a hole: $(kv "$tmp/vhole.out" records) records, want $((total - 1))"
+grep -q "offset $((160 + (total / 2) * $rs)): $((rs - 5)) bytes skipped" "$tmp/vhole.out" ||
+    fail "verify did not say where the hole is"
+$emu "$slog" recover "$tmp/hole.bin" -o "$tmp/rhole.bin" >"$tmp/rhole.out" 2>&1
+[ $? -eq 1 ] || fail "recover of a log with a hole did not exit 1"
+$emu "$slog" verify "$tmp/rhole.bin" >"$tmp/vrhole.out" 2>&1 ||
+    fail "the log recovered from a hole does not verify"
+[ "$(kv "$tmp/vrhole.out" lost_before)" = 1 ] ||
+    fail "the recovered log does not count the dropped record as lost"
+$emu "$slog" csv "$tmp/hole.bin" >"$tmp/hole.csv" 2>"$tmp/chole.out"
+grep -q "1 gap(s) in the sequence (1 samples missing)" "$tmp/chole.out" ||
+    fail "csv does not count the gap it leaves"
+# One flipped bit in the header: repaired, every record kept.
+cp "$seg" "$tmp/hflip.bin"
+byte=$(od -An -tu1 -j 33 -N1 "$seg" | tr -d ' ')
+printf "$(printf '\\%03o' $((byte ^ 4)))" |
+    dd of="$tmp/hflip.bin" bs=1 seek=33 conv=notrunc 2>/dev/null
+$emu "$slog" recover "$tmp/hflip.bin" -o "$tmp/rhflip.bin" >"$tmp/rhflip.out" 2>&1
+grep -q "header=repaired records=$total " "$tmp/rhflip.out" ||
+    fail "a flipped header bit was not repaired with every record kept"
+# Two segments joined into one file, in order: one clean log.
+cat "$tmp/a.bin" "$tmp/a.bin.000001" >"$tmp/joined.bin"
+$emu "$slog" recover "$tmp/joined.bin" -o "$tmp/rjoined.bin" >"$tmp/rjoined.out" 2>&1
+$emu "$slog" verify "$tmp/rjoined.bin" >"$tmp/vjoined.out" 2>&1 ||
+    fail "two joined segments did not recover into one clean log"
+
+# The logger: /dev/null is a valid output, with and without --force; a
+# symbolic link is replaced with --force, never written through.
+nname="$name-null"
+ln -s "$tmp/target.keep" "$tmp/link.csv"
+echo keep >"$tmp/target.keep"
+$emu "$logger" --name "$nname" --wait 20 --oldest --idle 1 --quiet \
+    --out /dev/null 2>"$tmp/null.err" &
+pid_n1=$!
+$emu "$logger" --name "$nname" --wait 20 --oldest --idle 1 --quiet \
+    --out /dev/null --force 2>"$tmp/nullf.err" &
+pid_n2=$!
+$emu "$logger" --name "$nname" --wait 20 --oldest --idle 1 --quiet \
+    --out "$tmp/link.csv" --force 2>"$tmp/link.err" &
+pid_n3=$!
+pids="$pid_n1 $pid_n2 $pid_n3"
+sleep 0.5
+$emu "$sensor" --name "$nname" --board desktop --rate "$rate" \
+    --duration 0.3 2>"$tmp/nsensor.err" || fail "the /dev/null run's sensor failed"
+for p in $pid_n1 $pid_n2 $pid_n3; do
+    wait "$p" || fail "a logger of the /dev/null run exited $?"
+done
+pids=""
+for f in null nullf; do
+    grep -q "written to character device '/dev/null', which cannot be synced" \
+        "$tmp/$f.err" || fail "logger --out /dev/null ($f): no word of where the samples went"
+done
+[ "$(cat "$tmp/target.keep")" = keep ] || fail "--force wrote through a symbolic link"
+[ -L "$tmp/link.csv" ] && fail "--force did not replace the symbolic link"
+grep -q "^seq,timestamp_ns,epoch" "$tmp/link.csv" || fail "the replaced link holds no CSV"
 
 # A writer replaces the region under a running logger (another width, with
 # --recreate): the logger cannot follow it, says so and exits 4 with its
