@@ -168,9 +168,10 @@ static double get_f64(const unsigned char *p)
 void shmseq_log_header_encode(const shmseq_log_header *h, unsigned char *out)
 {
     size_t len;
-    uint32_t version = h->version == 1u ? 1u : SHMSEQ_LOG_VERSION;
+    uint32_t version;
 
     assert(h != NULL && out != NULL);
+    version = h->version == 1u ? 1u : SHMSEQ_LOG_VERSION;
     assert(h->width >= 1 && h->width <= SHMSEQ_LOG_WIDTH_MAX);
     memset(out, 0, SHMSEQ_LOG_HEADER_SIZE);
     /* 8 magic bytes, not a string: no terminator wanted. */
@@ -831,7 +832,7 @@ static int recover_event(void *ctx, const shmseq_log_scan *s,
         if (rc != 0)
             return rc;
     }
-    if (s->event != SHMSEQ_LOG_EV_RECORD)
+    if (s->event != SHMSEQ_LOG_EV_RECORD || r == NULL)
         return 0;
     o = *r;
     /* The samples lost in the damage are counted as lost just before this
