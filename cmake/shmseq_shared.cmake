@@ -44,10 +44,10 @@ shmseq_c11(shmseq_shared)
 target_include_directories(shmseq_shared
   PUBLIC
     $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
-    $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/port/include>
     $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>
   PRIVATE
     ${PROJECT_SOURCE_DIR}/core
+    ${PROJECT_SOURCE_DIR}/port/include
     ${PROJECT_SOURCE_DIR}/port/arch)
 target_link_libraries(shmseq_shared PRIVATE Threads::Threads)
 target_link_options(shmseq_shared PRIVATE

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "layout.h"
+#include "ring_test.h"
 #include "seqlock.h"
 #include "wake.h"
 

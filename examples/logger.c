@@ -155,7 +155,7 @@ static int open_waiting(shmseq_reader *r, const char *name, unsigned flags,
         if (example_stop_signal || shmseq_now_ns() >= deadline)
             return rc;
         /* 20 ms: quick enough to catch a starting writer early. */
-        shmseq_port_sleep_ns(20000000u);
+        shmseq_sleep_ns(20000000u);
     }
 }
 

@@ -14,6 +14,11 @@
 #include <string.h>
 
 #include "arch.h"
+#include "region_internal.h"
+
+/* The port's state inside a handle (see region_internal.h). */
+#define PORT(h) shmseq__port(&(h)->platform)
+#define PORT_C(h) shmseq__port_const(&(h)->platform)
 
 /* Largest object a reader agrees to map: the biggest valid region
  * (capacity max, and the widest slot: 24 + 8 x 64 bytes = 9 lines). */
@@ -60,6 +65,11 @@ int shmseq_name_check(const char *name)
 uint64_t shmseq_now_ns(void)
 {
     return shmseq_port_monotonic_ns();
+}
+
+int shmseq_sleep_ns(uint64_t ns)
+{
+    return shmseq_port_sleep_ns(ns);
 }
 
 static void port_reset(shmseq_port_region *p)
@@ -111,11 +121,11 @@ static int config_check(const shmseq_config *cfg)
 static int format_new(shmseq_writer *w, const shmseq_config *cfg, size_t size,
                       bool resize)
 {
-    int rc = resize ? shmseq_port_region_resize(&w->port, size) : 0;
+    int rc = resize ? shmseq_port_region_resize(PORT(w), size) : 0;
     if (rc == 0)
-        rc = shmseq_port_region_map(&w->port, size, 0);
+        rc = shmseq_port_region_map(PORT(w), size, 0);
     if (rc == 0)
-        rc = shmseq_ring_format(w->port.base, w->port.size, cfg->width,
+        rc = shmseq_ring_format(PORT(w)->base, PORT(w)->size, cfg->width,
                                 cfg->capacity, shmseq_port_realtime_ns(),
                                 shmseq_port_monotonic_ns());
     return rc;
@@ -128,11 +138,11 @@ static int check_existing(shmseq_writer *w, const shmseq_config *cfg,
     if (st->size < SHMSEQ_HEADER_SIZE || st->size > REGION_SIZE_MAX ||
         st->size > SIZE_MAX)
         return -EBADMSG;
-    int rc = shmseq_port_region_map(&w->port, (size_t)st->size, 0);
+    int rc = shmseq_port_region_map(PORT(w), (size_t)st->size, 0);
     if (rc < 0)
         return rc;
     shmseq_region_info info;
-    rc = shmseq_ring_check(w->port.base, w->port.size, &info);
+    rc = shmseq_ring_check(PORT(w)->base, PORT(w)->size, &info);
     /* No magic, and we hold the lock, so nobody is formatting it now: a
      * creator died after sizing it, or something else sits under the name.
      * Only an empty object is known to hold nothing: refuse this one. */
@@ -145,7 +155,7 @@ static int check_existing(shmseq_writer *w, const shmseq_config *cfg,
 
 /*
  * The object exists and we hold its lock. Decide whether to take it over,
- * format it, or refuse. Returns 0 when w->port maps a region ready for
+ * format it, or refuse. Returns 0 when PORT(w) maps a region ready for
  * writer_attach, 1 when the caller should remove it and create afresh
  * (RECREATE; w->replaced says why), or a negative errno.
  */
@@ -153,7 +163,7 @@ static int adopt_existing(shmseq_writer *w, const shmseq_config *cfg,
                           size_t size, uint32_t mode)
 {
     shmseq_port_stat st;
-    int rc = shmseq_port_region_stat(&w->port, &st);
+    int rc = shmseq_port_region_stat(PORT(w), &st);
     if (rc < 0)
         return rc;
     /* Before anything is repaired, reformatted or removed. */
@@ -183,7 +193,7 @@ static int adopt_existing(shmseq_writer *w, const shmseq_config *cfg,
     /* The asked mode applies to a region taken over too (a run with 0666
      * must not leave it world-writable for the next one with 0600). */
     if (rc == 0 && mine && (st.mode & 07777u) != mode)
-        rc = shmseq_port_region_chmod(&w->port, mode);
+        rc = shmseq_port_region_chmod(PORT(w), mode);
     return rc;
 }
 
@@ -192,7 +202,7 @@ int shmseq_writer_open(shmseq_writer *w, const char *name,
 {
     assert(w != NULL && cfg != NULL);
     memset(w, 0, sizeof *w);
-    port_reset(&w->port);
+    port_reset(PORT(w));
 
     int rc = shmseq_name_check(name);
     if (rc < 0)
@@ -207,11 +217,11 @@ int shmseq_writer_open(shmseq_writer *w, const char *name,
      * rounds settle it (each round either succeeds, fails for real, or saw
      * the name change under it and looks again). */
     for (int round = 0; round < 4; round++) {
-        rc = shmseq_port_region_open(&w->port, name, 1);
+        rc = shmseq_port_region_open(PORT(w), name, 1);
         if (rc == -ESTALE)
             continue; /* the name changed between our open and our lock */
         if (rc == -ENOENT) {
-            rc = shmseq_port_region_create(&w->port, name, size, mode);
+            rc = shmseq_port_region_create(PORT(w), name, size, mode);
             if (rc == -EEXIST)
                 continue; /* another writer created it first */
             if (rc == 0)
@@ -221,8 +231,8 @@ int shmseq_writer_open(shmseq_writer *w, const char *name,
             if (rc == 1) {
                 /* Removed while we hold its lock, and only if the name
                  * still refers to it: no other writer can be using it. */
-                rc = shmseq_port_region_unlink_locked(&w->port, name);
-                shmseq_port_region_close(&w->port);
+                rc = shmseq_port_region_unlink_locked(PORT(w), name);
+                shmseq_port_region_close(PORT(w));
                 if (rc < 0 && rc != -ENOENT && rc != -ESTALE)
                     goto fail;
                 continue;
@@ -231,7 +241,7 @@ int shmseq_writer_open(shmseq_writer *w, const char *name,
         if (rc < 0)
             goto fail;
 
-        rc = shmseq_ring_writer_attach(&w->ring, w->port.base, w->port.size);
+        rc = shmseq_ring_writer_attach(&w->ring, PORT(w)->base, PORT(w)->size);
         if (rc < 0)
             goto fail;
         /* A port that cannot block has no wake call: its readers nap. The
@@ -245,7 +255,7 @@ int shmseq_writer_open(shmseq_writer *w, const char *name,
     }
     rc = -EBUSY; /* the name kept changing under us (other writers) */
 fail:
-    shmseq_port_region_close(&w->port);
+    shmseq_port_region_close(PORT(w));
     memset(&w->ring, 0, sizeof w->ring);
     w->replaced = 0;
     return rc;
@@ -281,7 +291,7 @@ void shmseq_writer_close(shmseq_writer *w)
     assert(w != NULL);
     if (w->ring.region != NULL)
         shmseq_ring_writer_set_pid(&w->ring, 0);
-    shmseq_port_region_close(&w->port);
+    shmseq_port_region_close(PORT(w));
     memset(&w->ring, 0, sizeof w->ring);
 }
 
@@ -326,7 +336,7 @@ int shmseq_reader_open(shmseq_reader *r, const char *name, unsigned flags)
 {
     assert(r != NULL);
     memset(r, 0, sizeof *r);
-    port_reset(&r->port);
+    port_reset(PORT(r));
 
     int rc = shmseq_name_check(name);
     if (rc < 0)
@@ -336,20 +346,20 @@ int shmseq_reader_open(shmseq_reader *r, const char *name, unsigned flags)
         return -EINVAL;
     unsigned ring_flags = flags & ~(unsigned)SHMSEQ_READER_ANY_OWNER;
 
-    rc = shmseq_port_region_open(&r->port, name, 0);
+    rc = shmseq_port_region_open(PORT(r), name, 0);
     if (rc < 0)
         return rc;
     shmseq_port_stat st;
-    rc = shmseq_port_region_stat(&r->port, &st);
+    rc = shmseq_port_region_stat(PORT(r), &st);
     if (rc == 0)
         rc = owner_check(&st, (flags & SHMSEQ_READER_ANY_OWNER) != 0);
     if (rc == 0)
-        rc = stat_settled(&r->port, name, &st);
+        rc = stat_settled(PORT(r), name, &st);
     if (rc == 0)
-        rc = shmseq_port_region_map(&r->port, (size_t)st.size,
+        rc = shmseq_port_region_map(PORT(r), (size_t)st.size,
                                     SHMSEQ_HEADER_SIZE);
     if (rc == 0)
-        rc = shmseq_ring_reader_attach(&r->ring, r->port.base, r->port.size,
+        rc = shmseq_ring_reader_attach(&r->ring, PORT(r)->base, PORT(r)->size,
                                        ring_flags);
     if (rc == -EAGAIN && shmseq_port_region_writer_alive(name) == 0) {
         /* A full-size object with no magic and no writer: its creator died
@@ -357,19 +367,19 @@ int shmseq_reader_open(shmseq_reader *r, const char *name, unsigned flags)
          * throughout). Look once more, in case a writer finished and left
          * in between; still no magic means half-made: -EBADMSG, never
          * "try again" for ever. The next writer formats it afresh. */
-        rc = shmseq_ring_reader_attach(&r->ring, r->port.base, r->port.size,
+        rc = shmseq_ring_reader_attach(&r->ring, PORT(r)->base, PORT(r)->size,
                                        ring_flags);
         if (rc == -EAGAIN)
             rc = -EBADMSG;
     }
     if (rc < 0) {
-        shmseq_port_region_close(&r->port);
+        shmseq_port_region_close(PORT(r));
         memset(&r->ring, 0, sizeof r->ring);
         return rc;
     }
-    if (r->port.ctl != NULL && r->port.ctl_size >= SHMSEQ_HEADER_SIZE &&
+    if (PORT(r)->ctl != NULL && PORT(r)->ctl_size >= SHMSEQ_HEADER_SIZE &&
         shmseq_port_wait_is_blocking())
-        shmseq_ring_reader_set_sleep(&r->ring, r->port.ctl, sleep_reader, NULL);
+        shmseq_ring_reader_set_sleep(&r->ring, PORT(r)->ctl, sleep_reader, NULL);
     memcpy(r->name, name, strlen(name) + 1u);
     return 0;
 }
@@ -423,12 +433,12 @@ int shmseq_read_latest(shmseq_reader *r, shmseq_sample *meta, double *values,
 static int region_still_whole(const shmseq_reader *r)
 {
     shmseq_port_stat st;
-    int rc = shmseq_port_region_stat(&r->port, &st);
+    int rc = shmseq_port_region_stat(PORT_C(r), &st);
     if (rc < 0)
         return rc;
-    if (st.size < (uint64_t)r->port.size)
+    if (st.size < (uint64_t)PORT_C(r)->size)
         return -EBADMSG;
-    rc = shmseq_ring_check(r->port.base, r->port.size, NULL);
+    rc = shmseq_ring_check(PORT_C(r)->base, PORT_C(r)->size, NULL);
     return rc < 0 ? -EBADMSG : 0;
 }
 
@@ -563,7 +573,7 @@ int shmseq_reader_writer_alive(const shmseq_reader *r)
     /* The name is probed, so first make sure it still names our region: a
      * writer that recreated it (another width or capacity) holds a new
      * object, and its lock says nothing about ours. */
-    int rc = shmseq_port_region_same(&r->port, r->name);
+    int rc = shmseq_port_region_same(PORT_C(r), r->name);
     if (rc == 0)
         return -ESTALE;
     if (rc < 0)
@@ -574,7 +584,7 @@ int shmseq_reader_writer_alive(const shmseq_reader *r)
 void shmseq_reader_close(shmseq_reader *r)
 {
     assert(r != NULL);
-    shmseq_port_region_close(&r->port);
+    shmseq_port_region_close(PORT(r));
     memset(&r->ring, 0, sizeof r->ring);
     r->name[0] = '\0';
 }

@@ -20,5 +20,4 @@ const shmseq_board shmseq__board_desktop = {
     .logger_cpu = -1,
     .logger_priority = 0,
     .lock_memory = 0,
-    .cache_line = 64,
 };

@@ -24,5 +24,4 @@ const shmseq_board shmseq__board_qemu_virt_aarch64 = {
     .logger_cpu = 0,
     .logger_priority = 0,
     .lock_memory = 1,
-    .cache_line = 64,
 };

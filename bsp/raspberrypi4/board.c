@@ -33,7 +33,6 @@ const shmseq_board shmseq__board_raspberrypi4 = {
     .logger_cpu = 2,
     .logger_priority = 0,
     .lock_memory = 1,
-    .cache_line = 64,
 };
 
 const shmseq_board shmseq__board_raspberrypi4_thermal = {
@@ -50,5 +49,4 @@ const shmseq_board shmseq__board_raspberrypi4_thermal = {
     .logger_cpu = 2,
     .logger_priority = 0,
     .lock_memory = 1,
-    .cache_line = 64,
 };

@@ -3,7 +3,8 @@
  * shmseq named regions: one sensor task publishes float64 samples into a
  * named shared-memory region, any number of logger tasks read them.
  *
- * Built on the OS-free ring (<shmseq/ring.h>) and the port layer. Region
+ * Built on the OS-free ring (<shmseq/ring.h>) and the library's port layer,
+ * which stays private: no port header is installed or needed here. Region
  * names are 1..SHMSEQ_NAME_MAX characters from [A-Za-z0-9._-], not starting
  * with '.'; on POSIX the object is "/shmseq.<name>" (so /dev/shm/shmseq.<name>
  * on Linux).
@@ -36,7 +37,6 @@
 #include <stdint.h>
 
 #include <shmseq/error.h>
-#include <shmseq/port.h>
 #include <shmseq/ring.h>
 
 #ifdef __cplusplus
@@ -69,6 +69,26 @@ extern "C" {
  *  running as its own user reading the sensor task's region. */
 #define SHMSEQ_READER_ANY_OWNER 0x20u
 
+/** Longest region name, in bytes (without the NUL). */
+#define SHMSEQ_NAME_MAX 64u
+
+/**
+ * Bytes a handle reserves for the platform's own state (on POSIX: the
+ * descriptor and the mappings). Fixed, so handles stay caller-allocated
+ * without the platform's headers; the library checks at compile time that
+ * its port fits (a port that needs more fails to build, it never
+ * overflows).
+ */
+#define SHMSEQ_PLATFORM_SIZE 64u
+
+/** The platform part of a handle: opaque, never touched by the caller.
+ *  Aligned for pointers and 64-bit integers. */
+typedef union shmseq_platform {
+    unsigned char bytes[SHMSEQ_PLATFORM_SIZE];
+    uint64_t align_u64;
+    void *align_ptr;
+} shmseq_platform;
+
 /** How a writer wants its region. */
 typedef struct shmseq_config {
     uint32_t width;    /**< values per sample, 1..SHMSEQ_WIDTH_MAX */
@@ -81,14 +101,14 @@ typedef struct shmseq_config {
 /** A writer handle; caller-allocated (stack, static, embedded). */
 typedef struct shmseq_writer {
     shmseq_ring_writer ring;
-    shmseq_port_region port;
+    shmseq_platform platform;
     int replaced; /* shmseq_writer_replaced() */
 } shmseq_writer;
 
 /** A reader handle; caller-allocated. */
 typedef struct shmseq_reader {
     shmseq_ring_reader ring;
-    shmseq_port_region port;
+    shmseq_platform platform;
     char name[SHMSEQ_NAME_MAX + 1]; /* for the writer-liveness probe */
     uint64_t spin_ns; /* shmseq_reader_set_spin() */
 } shmseq_reader;
@@ -431,6 +451,15 @@ int shmseq_info(const char *name, shmseq_region_info *out);
 
 /** @brief CLOCK_MONOTONIC in nanoseconds (the sample timestamp clock). */
 uint64_t shmseq_now_ns(void);
+
+/**
+ * @brief Sleep @p ns nanoseconds (at least; a polling loop's nap). For a
+ *        periodic task use shmseq_task_wait(), which does not drift.
+ * @retval 0        slept
+ * @retval -EINTR   a signal interrupted the sleep
+ * @retval -ENOSYS  the platform cannot sleep
+ */
+int shmseq_sleep_ns(uint64_t ns);
 
 #ifdef __cplusplus
 }

@@ -451,17 +451,6 @@ bool shmseq_ring_reader_can_sleep(const shmseq_ring_reader *r);
  */
 int shmseq_ring_sleep(shmseq_ring_reader *r, int64_t timeout_ns);
 
-/**
- * @brief Test hook: make a freshly formatted region start at sample
- *        @p first and every slot's sequence word at @p seq (even), so tests
- *        cross the 2^32 wrap of head and sequence words quickly.
- * @retval 0        done
- * @retval -EINVAL  @p seq odd
- * @retval -EAGAIN, -EBADMSG, -EPROTO  as shmseq_ring_check()
- */
-int shmseq__ring_test_start(void *mem, size_t size, uint64_t first,
-                            uint32_t seq);
-
 #ifdef __cplusplus
 }
 #endif

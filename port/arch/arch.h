@@ -8,11 +8,9 @@
  * exactly:
  *
  *   static inline void shmseq_cpu_relax(void);   spin-wait hint
- *   SHMSEQ_CACHE_LINE                            process-local alignment
  *
- * SHMSEQ_CACHE_LINE only aligns process-local data (to keep two threads'
- * hot fields apart); the shared region's layout uses the fixed
- * SHMSEQ_LINE_SIZE from core/layout.h, identical on every ABI.
+ * The shared region's layout uses the fixed SHMSEQ_LINE_SIZE (64 bytes on
+ * every ABI, <shmseq/ring.h>), not the CPU's cache-line size.
  *
  * Porting to a new CPU: add port/arch/<arch>.h and one line below.
  */

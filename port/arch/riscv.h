@@ -11,8 +11,6 @@
 #ifndef SHMSEQ_ARCH_RISCV_H
 #define SHMSEQ_ARCH_RISCV_H
 
-#define SHMSEQ_CACHE_LINE 64
-
 static inline void shmseq_cpu_relax(void)
 {
     __asm__ __volatile__(".insn i 0x0F, 0, x0, x0, 0x010" ::: "memory");

@@ -10,8 +10,6 @@
 #ifndef SHMSEQ_ARCH_X86_H
 #define SHMSEQ_ARCH_X86_H
 
-#define SHMSEQ_CACHE_LINE 64
-
 static inline void shmseq_cpu_relax(void)
 {
     __asm__ __volatile__("pause" ::: "memory");

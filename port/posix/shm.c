@@ -43,7 +43,7 @@
 
 /* "/" + prefix + name + NUL (sizeof the prefix counts its NUL) */
 #define SHMSEQ_OBJ_NAME_MAX \
-    (1 + sizeof SHMSEQ_SHM_PREFIX + SHMSEQ_NAME_MAX)
+    (1 + sizeof SHMSEQ_SHM_PREFIX + SHMSEQ_PORT_NAME_MAX)
 
 static void region_reset(shmseq_port_region *r)
 {
@@ -64,7 +64,7 @@ static int object_name(char out[SHMSEQ_OBJ_NAME_MAX], const char *name)
     if (name == NULL)
         return -EINVAL;
     len = strlen(name);
-    if (len == 0 || len > SHMSEQ_NAME_MAX || strchr(name, '/') != NULL)
+    if (len == 0 || len > SHMSEQ_PORT_NAME_MAX || strchr(name, '/') != NULL)
         return -EINVAL;
     (void)snprintf(out, SHMSEQ_OBJ_NAME_MAX, "/" SHMSEQ_SHM_PREFIX "%s", name);
     return 0;
@@ -543,7 +543,7 @@ int shmseq_port_region_list(int (*fn)(void *ctx, const char *name),
         const char *name = e->d_name;
         size_t len = strlen(name);
 
-        if (len <= plen || len - plen > SHMSEQ_NAME_MAX ||
+        if (len <= plen || len - plen > SHMSEQ_PORT_NAME_MAX ||
             strncmp(name, SHMSEQ_SHM_PREFIX, plen) != 0)
             continue;
         rc = fn(ctx, name + plen);

@@ -13,6 +13,8 @@
 
 #include <shmseq/ring.h>
 
+#include "ring_test.h"
+
 static _Alignas(64) unsigned char mem[64 * 1024];
 
 static int save(const char *dir, const char *name, size_t size,

@@ -2,8 +2,9 @@
 /*
  * Consumer of an installed shmseq (tests/install/run.sh builds it with
  * find_package and with pkg-config). It checks that the installed headers
- * compile on their own and that the archive links and works: sizes, error
- * text, and one sample through a ring in static memory.
+ * compile on their own (no port header is installed, yet the handles are
+ * complete types the caller allocates) and that the archive links and
+ * works: sizes, error text, and one sample through a ring in static memory.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,6 +24,8 @@ int main(void)
     double in[4] = {1.0, 2.0, 3.0, 4.0}, out[4] = {0};
 
     printf("region_size(4, 16) = %zu\n", size);
+    printf("sizeof(shmseq_writer) = %zu, sizeof(shmseq_reader) = %zu\n",
+           sizeof(shmseq_writer), sizeof(shmseq_reader));
     printf("strerror(-EBUSY) = %s\n", busy);
     if (size != 3u * 64u + 16u * 64u || busy == NULL || busy[0] == '\0' ||
         shmseq_region_size(0, 16) != 0)

@@ -21,6 +21,28 @@ echo "install test: cmake --install into a temporary prefix"
 cmake --install "$build" --prefix "$prefix" >"$tmp/install.log" ||
   { cat "$tmp/install.log"; exit 1; }
 
+# The public headers are the API and nothing else: the port contract and
+# the core's internal headers stay in the source tree, and every installed
+# header compiles on its own with the installed include directory alone.
+incdir=$prefix/include
+[ -d "$incdir/shmseq" ] || { echo "install test: no include/shmseq installed" >&2; exit 1; }
+for f in port.h layout.h seqlock.h ring_test.h task_stats.h region_internal.h bsp.h; do
+  if [ -e "$incdir/shmseq/$f" ]; then
+    echo "install test: internal header shmseq/$f was installed" >&2
+    exit 1
+  fi
+done
+n=0
+for h in "$incdir"/shmseq/*.h; do
+  printf '#include <shmseq/%s>\nint main(void) { return 0; }\n' "${h##*/}" >"$tmp/one.c"
+  ${CC:-cc} -std=c11 -Wall -Wextra -Wpedantic -Werror \
+    -I"$incdir" -c -o "$tmp/one.o" "$tmp/one.c" ||
+    { echo "install test: shmseq/${h##*/} does not compile on its own" >&2; exit 1; }
+  n=$((n + 1))
+done
+[ "$n" -gt 0 ] || { echo "install test: no header installed" >&2; exit 1; }
+echo "install test: $n installed headers compile on their own, no port header"
+
 echo "install test: find_package(shmseq)"
 cmake -S "$here" -B "$tmp/consumer" -DCMAKE_PREFIX_PATH="$prefix" \
   -DCMAKE_BUILD_TYPE=Release >"$tmp/configure.log" ||

@@ -47,7 +47,7 @@ shmseq_add_test(NAME test_hostile SOURCES reliability/test_hostile.c
 # read/write/exit kills the process), also after a reader died asleep.
 # Exit 77 = skipped (no seccomp, e.g. under qemu-user).
 shmseq_add_test(NAME seccomp_publish SOURCES reliability/seccomp_publish.c
-  CORE_INTERNALS LABELS reliability torture TIMEOUT 300)
+  CORE_INTERNALS PORT_INTERNALS LABELS reliability torture TIMEOUT 300)
 set_tests_properties(seccomp_publish PROPERTIES SKIP_RETURN_CODE 77)
 if(NOT SHMSEQ_SANITIZE)
   # The allocation trap (as torture_noalloc): plain builds only, since the
@@ -67,13 +67,13 @@ shmseq_add_test(NAME test_truncate SOURCES reliability/test_truncate.c
 # refused to it, and a stale region of another layout held by a live
 # writer.
 shmseq_add_test(NAME test_access SOURCES reliability/test_access.c
-  CMOCKA CORE_INTERNALS LABELS reliability unit TIMEOUT 120)
+  CMOCKA CORE_INTERNALS PORT_INTERNALS LABELS reliability unit TIMEOUT 120)
 
 # Readers SIGKILLed >= 300 times at random points (polling, asleep in
 # read_wait, latest) while one writer publishes; survivors check every
 # sample; a reader killed asleep costs the writer at most one wake.
 shmseq_add_test(NAME crash_reader SOURCES reliability/crash_reader.c
-  CORE_INTERNALS LABELS reliability torture TIMEOUT 300)
+  CORE_INTERNALS PORT_INTERNALS LABELS reliability torture TIMEOUT 300)
 
 # Thousands of opens/closes/read_waits in one process: /proc/self/fd and
 # /proc/self/maps counts equal before and after.

@@ -36,6 +36,8 @@
 
 #include <shmseq/shmseq.h>
 
+#include "shmseq/port.h"
+
 #include "layout.h"
 #include "shmseq_torture.h"
 

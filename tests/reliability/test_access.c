@@ -41,6 +41,7 @@
 #include <shmseq/shmseq.h>
 
 #include "layout.h"
+#include "region_internal.h"
 #include "shmseq_test.h"
 
 #define WIDTH 3u
@@ -142,7 +143,9 @@ static void nobody_reader(const char *n, int ready, int go)
     CHILD_CHECK(pid >= 0, "fork");
     if (pid == 0) {
         signal(SIGSEGV, SIG_DFL); /* CMocka's runner traps it */
-        volatile uint32_t *head = (volatile uint32_t *)((unsigned char *)r.port.base + 64);
+        const shmseq_port_region *map = shmseq__port(&r.platform);
+        volatile uint32_t *head =
+            (volatile uint32_t *)((unsigned char *)map->base + 64);
         *head = 12345u; /* the writer's head word */
         _exit(0);
     }
@@ -152,7 +155,8 @@ static void nobody_reader(const char *n, int ready, int go)
                 "a store through a read-only reader's mapping did not fault "
                 "(status 0x%x)", (unsigned)status);
     /* Nor can it make the mapping writable (the file is open read-only). */
-    CHILD_CHECK(mprotect(r.port.base, r.port.size, PROT_READ | PROT_WRITE) != 0 &&
+    const shmseq_port_region *map = shmseq__port(&r.platform);
+    CHILD_CHECK(mprotect(map->base, map->size, PROT_READ | PROT_WRITE) != 0 &&
                     errno == EACCES,
                 "mprotect(PROT_WRITE) on a read-only reader's mapping worked");
     shmseq_reader_close(&r);

@@ -47,7 +47,7 @@ static const char *rname(const char *tag)
 {
     snprintf(name_buf, sizeof name_buf, "h-%ld-%s", (long)getpid(), tag);
     snprintf(path_buf, sizeof path_buf, "/dev/shm/shmseq.%s", name_buf);
-    (void)shmseq_port_region_unlink(name_buf, 1);
+    (void)shmseq_remove(name_buf, SHMSEQ_REMOVE_FORCE);
     return name_buf;
 }
 

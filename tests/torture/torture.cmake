@@ -28,7 +28,7 @@ shmseq_add_test(NAME torture_mp SOURCES torture/torture_mp.c
 shmseq_add_test(NAME torture_nowait SOURCES torture/torture_nowait.c
   ARGS --samples ${_nowait_samples} LABELS torture TIMEOUT 200)
 shmseq_add_test(NAME torture_threads SOURCES torture/torture_threads.c
-  ARGS --samples ${_threads_samples} LABELS torture tsan TIMEOUT 300)
+  PORT_INTERNALS ARGS --samples ${_threads_samples} LABELS torture tsan TIMEOUT 300)
 # Writers of both wake modes take over in turn under sleeping readers: no
 # reader may be stranded asleep (docs/reliability.md). Forks: not tsan.
 shmseq_add_test(NAME torture_wakemode SOURCES torture/torture_wakemode.c

@@ -23,7 +23,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
-#include <shmseq/port.h>
+#include "shmseq/port.h"
 #include <shmseq/ring.h>
 
 #include "shmseq_torture.h"

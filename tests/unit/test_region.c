@@ -83,7 +83,7 @@ static int cleanup(void **state)
     for (size_t i = 0; i < sizeof name_buf / sizeof name_buf[0]; i++) {
         /* force: a failed test may still hold the writer lock */
         if (name_buf[i][0] != '\0')
-            (void)shmseq_port_region_unlink(name_buf[i], 1);
+            (void)shmseq_remove(name_buf[i], SHMSEQ_REMOVE_FORCE);
         name_buf[i][0] = '\0';
     }
     return 0;

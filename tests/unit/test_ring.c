@@ -21,6 +21,7 @@
 #include <shmseq/ring.h>
 
 #include "layout.h"
+#include "ring_test.h"
 #include "seqlock.h"
 #include "shmseq_test.h"
 

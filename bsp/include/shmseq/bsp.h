@@ -197,7 +197,6 @@ typedef struct shmseq_board {
     int logger_cpu;            /**< CPU for the logger, -1 none */
     int logger_priority;       /**< SCHED_FIFO for the logger, 0 none */
     int lock_memory;           /**< nonzero: the sensor task mlocks */
-    uint32_t cache_line;       /**< the CPU's cache-line size, bytes */
 } shmseq_board;
 
 /** @brief The board named @p name, or NULL. */

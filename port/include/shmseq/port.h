@@ -22,10 +22,17 @@
 extern "C" {
 #endif
 
-/** Longest region name, in bytes (without the NUL). */
-#define SHMSEQ_NAME_MAX 64u
+/** Longest region name a port accepts, in bytes (without the NUL). Names
+ *  reach the port already checked by shmseq_name_check(); src/region.c
+ *  asserts that SHMSEQ_NAME_MAX fits. */
+#define SHMSEQ_PORT_NAME_MAX 64u
 
-/** A mapped named region. Caller-allocated; owned by the port. */
+/**
+ * A mapped named region. Lives inside the public handles' opaque
+ * shmseq_platform (SHMSEQ_PLATFORM_SIZE bytes; src/region.c asserts at
+ * compile time that it fits), so a port keeps its state this small or
+ * raises that size.
+ */
 typedef struct shmseq_port_region {
     intptr_t handle;   /* port's own (posix: the fd); -1 when closed */
     void *base;        /* the whole region, read-write (writer) or read-only */
