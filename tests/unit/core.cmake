@@ -23,3 +23,12 @@ add_test(NAME core_purity
     -DCORE_DIR=${PROJECT_SOURCE_DIR}/core
     -P ${CMAKE_CURRENT_SOURCE_DIR}/tools/check_core_purity.cmake)
 set_tests_properties(core_purity PROPERTIES TIMEOUT 60 LABELS unit)
+
+# Layering: the structure drawn from the code's own includes has every
+# arrow pointing down (core <- src <- bsp <- tools/examples, port beside
+# core), no public header includes the port contract, and no tool or
+# example calls a shmseq_port_* function.
+add_test(NAME layering
+  COMMAND ${CMAKE_COMMAND} -DSOURCE_DIR=${PROJECT_SOURCE_DIR}
+    -P ${CMAKE_CURRENT_SOURCE_DIR}/tools/check_layering.cmake)
+set_tests_properties(layering PROPERTIES TIMEOUT 60 LABELS unit)
