@@ -16,12 +16,10 @@
 #include <getopt.h>
 #include <inttypes.h>
 
+#include <shmseq/log_sample.h>
 #include <shmseq/sink.h>
 
 #include "example_util.h"
-
-_Static_assert(SHMSEQ_LOG_WIDTH_MAX == SHMSEQ_WIDTH_MAX, "log width");
-_Static_assert(SHMSEQ_LOG_NAME_MAX == SHMSEQ_NAME_MAX, "log name");
 
 static const char *prog = "logger";
 
@@ -338,12 +336,7 @@ static int take_sample(shmseq_sink *k, const logger_opts *o, logger_run *run,
         run->epochs++;
         run->last_epoch = meta->epoch;
     }
-    rec.seq = meta->seq;
-    rec.timestamp_ns = meta->timestamp_ns;
-    rec.lost_before = meta->lost;
-    rec.epoch = meta->epoch;
-    rec.width = meta->width;
-    memcpy(rec.values, v, meta->width * sizeof v[0]);
+    shmseq_log_record_from_sample(&rec, meta, v);
     (void)shmseq_sink_write(k, &rec, 1, now);
     check_sink(k, run);
     if (meta->lost != 0) {

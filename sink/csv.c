@@ -13,27 +13,37 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define CSV_COUNTERS "seq,timestamp_ns,epoch"
 
-size_t shmseq_log_csv_header(char *buf, size_t cap, uint32_t width)
+/* Append to the line at buf[*off]: 0, or -1 if it does not fit. */
+static int appendf(char *buf, size_t cap, size_t *off, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+
+static int appendf(char *buf, size_t cap, size_t *off, const char *fmt, ...)
 {
-    size_t off;
-    uint32_t c;
+    va_list ap;
     int n;
 
-    n = snprintf(buf, cap, CSV_COUNTERS);
-    if (n < 0 || (size_t)n >= cap)
-        return 0;
-    off = (size_t)n;
-    for (c = 0; c < width; c++) {
-        n = snprintf(buf + off, cap - off, ",v%u", (unsigned)c);
-        if (n < 0 || (size_t)n >= cap - off)
-            return 0;
-        off += (size_t)n;
-    }
+    va_start(ap, fmt);
+    n = vsnprintf(buf + *off, cap - *off, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= cap - *off)
+        return -1;
+    *off += (size_t)n;
+    return 0;
+}
+
+/* End the line: its length, or 0 if the newline does not fit. */
+static size_t end_line(char *buf, size_t cap, size_t off)
+{
     if (off + 1 >= cap)
         return 0;
     buf[off++] = '\n';
@@ -41,28 +51,31 @@ size_t shmseq_log_csv_header(char *buf, size_t cap, uint32_t width)
     return off;
 }
 
+size_t shmseq_log_csv_header(char *buf, size_t cap, uint32_t width)
+{
+    size_t off = 0;
+    uint32_t c;
+
+    if (cap == 0 || appendf(buf, cap, &off, CSV_COUNTERS) < 0)
+        return 0;
+    for (c = 0; c < width; c++)
+        if (appendf(buf, cap, &off, ",v%u", (unsigned)c) < 0)
+            return 0;
+    return end_line(buf, cap, off);
+}
+
 size_t shmseq_log_csv_row(char *buf, size_t cap, const shmseq_log_record *r)
 {
-    size_t off;
+    size_t off = 0;
     uint32_t c;
-    int n;
 
-    n = snprintf(buf, cap, "%" PRIu64 ",%" PRIu64 ",%" PRIu32, r->seq,
-                 r->timestamp_ns, r->epoch);
-    if (n < 0 || (size_t)n >= cap)
+    if (cap == 0 || appendf(buf, cap, &off, "%" PRIu64 ",%" PRIu64 ",%" PRIu32,
+                            r->seq, r->timestamp_ns, r->epoch) < 0)
         return 0;
-    off = (size_t)n;
-    for (c = 0; c < r->width; c++) {
-        n = snprintf(buf + off, cap - off, ",%.17g", r->values[c]);
-        if (n < 0 || (size_t)n >= cap - off)
+    for (c = 0; c < r->width; c++)
+        if (appendf(buf, cap, &off, ",%.17g", r->values[c]) < 0)
             return 0;
-        off += (size_t)n;
-    }
-    if (off + 1 >= cap)
-        return 0;
-    buf[off++] = '\n';
-    buf[off] = '\0';
-    return off;
+    return end_line(buf, cap, off);
 }
 
 static int field_end(char c)

@@ -12,7 +12,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include <shmseq/logfmt.h>
+#include <shmseq/log_sample.h>
 
 static void dump_usage(void)
 {
@@ -59,12 +59,7 @@ static int dump_row(const shmseq_sample *m, const double *v)
     shmseq_log_record rec;
     size_t n;
 
-    rec.seq = m->seq;
-    rec.timestamp_ns = m->timestamp_ns;
-    rec.lost_before = m->lost;
-    rec.epoch = m->epoch;
-    rec.width = m->width;
-    memcpy(rec.values, v, m->width * sizeof v[0]);
+    shmseq_log_record_from_sample(&rec, m, v);
     n = shmseq_log_csv_row(line, sizeof line, &rec);
     return n == 0 || fwrite(line, 1, n, stdout) != n ? -EIO : 0;
 }
