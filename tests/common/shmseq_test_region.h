@@ -1,17 +1,26 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Helpers for CMocka tests that work on one named region at a time and
- * fork children: a per-process region name (and its /dev/shm path), a
- * teardown that removes it, and CHILD_CHECK for assertions inside a forked
- * child, where CMocka's longjmp would resume the parent's runner.
+ * The region fixture of the CMocka tests that work on one named region at
+ * a time and fork children: a per-process region name (and its /dev/shm
+ * path), the writer opened on it, children that die with the test and are
+ * reaped by the teardown, a teardown that removes whatever the test left
+ * under the name (a region, or the file, link or folder a hostile test
+ * planted), and CHILD_CHECK for assertions inside a forked child, where
+ * CMocka's longjmp would resume the parent's runner.
  *
  * Define TEST_REGION_PREFIX (a short string) before including, so that
- * concurrent test programs never share a name.
+ * concurrent test programs never share a name. Register each test with
+ * cmocka_unit_test_teardown(test, cleanup).
  */
 #ifndef SHMSEQ_TEST_REGION_H
 #define SHMSEQ_TEST_REGION_H
 
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <shmseq/shmseq.h>
@@ -24,7 +33,7 @@ static char name_buf[SHMSEQ_NAME_MAX + 1];
 static char path_buf[SHMSEQ_NAME_MAX + 32]; /* /dev/shm/shmseq.<name> */
 
 /* A fresh name for this process and @tag; anything left under it goes. */
-static const char *rname(const char *tag)
+static inline const char *rname(const char *tag)
 {
     snprintf(name_buf, sizeof name_buf, TEST_REGION_PREFIX "-%ld-%s",
              (long)getpid(), tag);
@@ -33,12 +42,84 @@ static const char *rname(const char *tag)
     return name_buf;
 }
 
-/* CMocka teardown: remove the last region rname() named. */
-static int cleanup(void **state)
+/* A fresh name for @tag, and a writer @w opened on it with @cfg (asserted:
+ * the test's own setup, not what it checks). Returns the name. */
+static inline const char *open_test_writer(shmseq_writer *w, const char *tag,
+                                    const shmseq_config *cfg)
+{
+    const char *n = rname(tag);
+    assert_int_equal(shmseq_writer_open(w, n, cfg), 0);
+    return n;
+}
+
+/* Children alive right now, killed by the teardown if a test fails. */
+static pid_t test_children[4];
+
+/* fork(); the child dies with this process (a failed assertion must not
+ * leave a writer spinning), and the parent remembers it for the teardown.
+ * Returns as fork() does. */
+static inline pid_t spawn(void)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        return 0;
+    }
+    for (size_t i = 0; pid > 0 && i < sizeof test_children / sizeof test_children[0]; i++) {
+        if (test_children[i] == 0) {
+            test_children[i] = pid;
+            break;
+        }
+    }
+    return pid;
+}
+
+/* Reap child @pid (of spawn() or fork()): its wait status. */
+static inline int wait_child(pid_t pid)
+{
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR)
+            fail_msg("waitpid(%ld): %s", (long)pid, strerror(errno));
+    }
+    for (size_t i = 0; i < sizeof test_children / sizeof test_children[0]; i++)
+        if (test_children[i] == pid)
+            test_children[i] = 0;
+    return status;
+}
+
+/* Fail unless the child's wait @status is a clean exit 0; @what names it.
+ * A child reports its own failure on stderr before exiting 1. */
+static inline void expect_child_ok(int status, const char *what)
+{
+    if (WIFSIGNALED(status))
+        fail_msg("%s: child died with signal %d (%s)", what, WTERMSIG(status),
+                 strsignal(WTERMSIG(status)));
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        fail_msg("%s: child failed (exit %d; message above)", what,
+                 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+}
+
+/* CMocka teardown, even after a failed assertion: kill and reap leftover
+ * children, then remove what is under the last name rname() gave (force:
+ * a failed test may still hold the writer lock; the path too, for objects
+ * that are not regions). */
+static inline int cleanup(void **state)
 {
     (void)state;
-    if (name_buf[0] != '\0')
+    for (size_t i = 0; i < sizeof test_children / sizeof test_children[0]; i++) {
+        if (test_children[i] > 0) {
+            kill(test_children[i], SIGKILL);
+            waitpid(test_children[i], NULL, 0);
+        }
+        test_children[i] = 0;
+    }
+    if (name_buf[0] != '\0') {
         (void)shmseq_remove(name_buf, SHMSEQ_REMOVE_FORCE);
+        (void)unlink(path_buf);
+        (void)rmdir(path_buf);
+    }
     name_buf[0] = '\0';
     return 0;
 }
@@ -50,7 +131,7 @@ static int cleanup(void **state)
  * the other ends: read *ready, write *go. The unused ends are closed on
  * both sides. -1 (and both -1) if a pipe or the fork failed.
  */
-static pid_t fork_with_pipes(int *ready, int *go)
+static inline pid_t fork_with_pipes(int *ready, int *go)
 {
     int r[2], g[2];
 

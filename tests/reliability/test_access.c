@@ -76,23 +76,6 @@ static void publish_n(shmseq_writer *w, uint64_t n)
     }
 }
 
-static int wait_child(pid_t pid)
-{
-    int status = 0;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    return status;
-}
-
-static void expect_ok(int status, const char *what)
-{
-    if (WIFSIGNALED(status))
-        fail_msg("%s: child died with signal %d (%s)", what, WTERMSIG(status),
-                 strsignal(WTERMSIG(status)));
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        fail_msg("%s: child failed (exit %d; message above)", what,
-                 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-}
-
 /* ---- a read-only reader as another user ---------------------------------- */
 
 static void nobody_reader(const char *n, int ready, int go)
@@ -181,10 +164,9 @@ static void test_read_only_reader(void **state)
 {
     (void)state;
     skip_unless_root("read_only_reader");
-    const char *n = rname("ro");
     shmseq_config cfg = {.width = WIDTH, .capacity = CAPACITY, .mode = 0644};
     shmseq_writer w;
-    assert_int_equal(shmseq_writer_open(&w, n, &cfg), 0);
+    const char *n = open_test_writer(&w, "ro", &cfg);
     publish_n(&w, 5);
 
     int ready, go;
@@ -216,7 +198,7 @@ static void test_read_only_reader(void **state)
     assert_int_equal(shmseq_read(&r, &m, v, WIDTH), -EAGAIN);
     shmseq_reader_close(&r);
     shmseq_writer_close(&w);
-    expect_ok(status, "read_only_reader");
+    expect_child_ok(status, "read_only_reader");
     print_message("read_only_reader: 'nobody' attached read-only to a 0644 "
                   "region, polled 20 + read_wait 1 samples; store -> SIGSEGV, "
                   "mprotect -> EACCES, writer open -> -EACCES\n");
@@ -248,7 +230,7 @@ static void test_private_region(void **state)
     }
     int status = wait_child(pid);
     shmseq_writer_close(&w);
-    expect_ok(status, "private_region");
+    expect_child_ok(status, "private_region");
     print_message("private_region: 0600 region refused to 'nobody' (-EACCES)\n");
 }
 
@@ -309,7 +291,7 @@ static void test_stale_live_writer(void **state)
     /* The writer leaves: RECREATE replaces it. */
     c = 1;
     assert_int_equal(write(quit, &c, 1), 1);
-    expect_ok(wait_child(pid), "stale writer");
+    expect_child_ok(wait_child(pid), "stale writer");
     close(ready);
     close(quit);
     cfg.flags = 0;

@@ -40,27 +40,8 @@
 #include "layout.h"
 #include "shmseq_test.h"
 
-static char name_buf[SHMSEQ_NAME_MAX + 1];
-static char path_buf[SHMSEQ_NAME_MAX + 32]; /* /dev/shm/shmseq.<name> */
-
-static const char *rname(const char *tag)
-{
-    snprintf(name_buf, sizeof name_buf, "h-%ld-%s", (long)getpid(), tag);
-    snprintf(path_buf, sizeof path_buf, "/dev/shm/shmseq.%s", name_buf);
-    (void)shmseq_remove(name_buf, SHMSEQ_REMOVE_FORCE);
-    return name_buf;
-}
-
-static int cleanup(void **state)
-{
-    (void)state;
-    if (name_buf[0] != '\0') {
-        (void)unlink(path_buf);
-        (void)rmdir(path_buf);
-    }
-    name_buf[0] = '\0';
-    return 0;
-}
+#define TEST_REGION_PREFIX "h"
+#include "shmseq_test_region.h"
 
 /* Create the object by hand, as a creator that died would leave it. */
 static int make_object(const char *n, off_t size)
@@ -350,10 +331,9 @@ static void test_takeover_mode(void **state)
 static void test_other_owner(void **state)
 {
     (void)state;
-    const char *n = rname("owner");
     shmseq_config cfg = {.width = 2, .capacity = 16, .mode = 0644};
     shmseq_writer w;
-    assert_int_equal(shmseq_writer_open(&w, n, &cfg), 0);
+    const char *n = open_test_writer(&w, "owner", &cfg);
     shmseq_writer_close(&w);
     /* Hand it to 'nobody' (tests run as root; elsewhere, skip). */
     if (chown(path_buf, 65534, 65534) != 0) {

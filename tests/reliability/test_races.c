@@ -224,14 +224,6 @@ int WRAP(SYM_FSTAT)(int fd, struct stat *st)
 static pid_t child_pid = -1;
 static int child_ready = -1, child_go = -1;
 
-static int wait_child(pid_t pid)
-{
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    return status;
-}
-
 static int teardown(void **state)
 {
     mode = M_OFF;

@@ -32,29 +32,8 @@
 
 #include "shmseq_test.h"
 
-static char name_buf[SHMSEQ_NAME_MAX + 1];
-static pid_t child;
-
-static const char *rname(const char *tag)
-{
-    snprintf(name_buf, sizeof name_buf, "rm-%ld-%s", (long)getpid(), tag);
-    (void)shmseq_remove(name_buf, SHMSEQ_REMOVE_FORCE);
-    return name_buf;
-}
-
-static int cleanup(void **state)
-{
-    (void)state;
-    if (child > 0) {
-        kill(child, SIGKILL);
-        waitpid(child, NULL, 0);
-    }
-    child = 0;
-    if (name_buf[0] != '\0')
-        (void)shmseq_remove(name_buf, SHMSEQ_REMOVE_FORCE);
-    name_buf[0] = '\0';
-    return 0;
-}
+#define TEST_REGION_PREFIX "rm"
+#include "shmseq_test_region.h"
 
 static void publish_range(shmseq_writer *w, uint64_t from, uint64_t to,
                           uint32_t width)
@@ -222,10 +201,9 @@ static void sleep_ms(long ms)
 static void test_wait_returns_with_one(void **state)
 {
     (void)state;
-    const char *n = rname("wait");
     shmseq_config cfg = {.width = 2, .capacity = 16};
     shmseq_writer w;
-    assert_int_equal(shmseq_writer_open(&w, n, &cfg), 0);
+    const char *n = open_test_writer(&w, "wait", &cfg);
     shmseq_writer_close(&w);
     shmseq_reader r;
     assert_int_equal(shmseq_reader_open(&r, n, SHMSEQ_START_LATEST), 0);
@@ -238,11 +216,9 @@ static void test_wait_returns_with_one(void **state)
 
     int go[2];
     assert_int_equal(pipe(go), 0);
-    fflush(NULL);
-    child = fork();
+    pid_t child = spawn();
     assert_true(child >= 0);
     if (child == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
         close(go[1]);
         shmseq_writer cw;
         if (shmseq_writer_open(&cw, n, &cfg) != 0)
@@ -267,9 +243,7 @@ static void test_wait_returns_with_one(void **state)
     assert_int_equal(shmseq_test_check(v[0], 2, 0, m[0].timestamp_ns), 0);
     assert_int_equal(write(go[1], "g", 1), 1);
     close(go[1]);
-    int status;
-    assert_int_equal(waitpid(child, &status, 0), child);
-    child = 0;
+    int status = wait_child(child);
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 
     /* Already there: taken without waiting, capped by max_n. */

@@ -36,58 +36,8 @@
 
 #include "shmseq_test.h"
 
-static char name_buf[8][SHMSEQ_NAME_MAX + 1];
-
-/* A region name unique to this process and @tag (slot @i of name_buf). */
-static const char *rname(int i, const char *tag)
-{
-    snprintf(name_buf[i], sizeof name_buf[i], "t-%ld-%s", (long)getpid(), tag);
-    (void)shmseq_unlink(name_buf[i]); /* leftovers of a crashed run */
-    return name_buf[i];
-}
-
-/* Children alive right now, killed by the teardown if a test fails. */
-static pid_t children[4];
-
-/* fork(); the child dies with this process (a failed assertion must not
- * leave a writer spinning), and the parent remembers it. */
-static pid_t spawn(void)
-{
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        return 0;
-    }
-    for (size_t i = 0; pid > 0 && i < sizeof children / sizeof children[0]; i++) {
-        if (children[i] == 0) {
-            children[i] = pid;
-            break;
-        }
-    }
-    return pid;
-}
-
-/* Teardown: kill leftover children and remove the test's regions, even
- * when an assertion failed. */
-static int cleanup(void **state)
-{
-    (void)state;
-    for (size_t i = 0; i < sizeof children / sizeof children[0]; i++) {
-        if (children[i] > 0) {
-            kill(children[i], SIGKILL);
-            waitpid(children[i], NULL, 0);
-        }
-        children[i] = 0;
-    }
-    for (size_t i = 0; i < sizeof name_buf / sizeof name_buf[0]; i++) {
-        /* force: a failed test may still hold the writer lock */
-        if (name_buf[i][0] != '\0')
-            (void)shmseq_remove(name_buf[i], SHMSEQ_REMOVE_FORCE);
-        name_buf[i][0] = '\0';
-    }
-    return 0;
-}
+#define TEST_REGION_PREFIX "t"
+#include "shmseq_test_region.h"
 
 static void publish_n(shmseq_writer *w, uint64_t n, uint32_t width)
 {
@@ -129,18 +79,6 @@ static void sleep_ms(long ms)
     }
 }
 
-static int wait_child(pid_t pid)
-{
-    int status;
-    while (waitpid(pid, &status, 0) < 0) {
-        if (errno != EINTR)
-            return -1;
-    }
-    for (size_t i = 0; i < sizeof children / sizeof children[0]; i++)
-        if (children[i] == pid)
-            children[i] = 0;
-    return status;
-}
 
 /* ---- names and configs --------------------------------------------------- */
 
@@ -209,7 +147,7 @@ static void test_name_check(void **state)
 static void test_writer_bad_config(void **state)
 {
     (void)state;
-    const char *n = rname(0, "badcfg");
+    const char *n = rname("badcfg");
     const shmseq_config bad[] = {
         {.width = 0, .capacity = 16},
         {.width = SHMSEQ_WIDTH_MAX + 1u, .capacity = 16},
@@ -235,7 +173,7 @@ static void test_writer_bad_config(void **state)
 static void test_missing(void **state)
 {
     (void)state;
-    const char *n = rname(0, "missing");
+    const char *n = rname("missing");
     shmseq_reader r;
     shmseq_region_info info;
     assert_int_equal(shmseq_reader_open(&r, n, 0), -ENOENT);
@@ -249,11 +187,10 @@ static void test_missing(void **state)
 static void test_open_publish_read(void **state)
 {
     (void)state;
-    const char *n = rname(0, "basic");
     shmseq_config cfg = {.width = 6, .capacity = 16};
     shmseq_writer w;
     shmseq_reader oldest, latest;
-    assert_int_equal(shmseq_writer_open(&w, n, &cfg), 0);
+    const char *n = open_test_writer(&w, "basic", &cfg);
     assert_int_equal(shmseq_writer_epoch(&w), 1);
     assert_int_equal(shmseq_writer_next(&w), 0);
     assert_int_equal(shmseq_reader_open(&oldest, n, SHMSEQ_START_OLDEST), 0);
@@ -313,7 +250,7 @@ static void test_open_publish_read(void **state)
 static void test_second_writer_busy(void **state)
 {
     (void)state;
-    const char *n = rname(0, "busy");
+    const char *n = rname("busy");
     shmseq_config cfg = {.width = 2, .capacity = 8};
     shmseq_writer w1, w2;
     assert_int_equal(shmseq_writer_open(&w1, n, &cfg), 0);
@@ -367,7 +304,7 @@ static void child_writer(const char *n, const shmseq_config *cfg,
 static void test_killed_writer_takeover(void **state)
 {
     (void)state;
-    const char *n = rname(0, "kill");
+    const char *n = rname("kill");
     shmseq_config cfg = {.width = 3, .capacity = 16};
     int fds[2];
     assert_int_equal(pipe(fds), 0);
@@ -460,10 +397,9 @@ static void child_flat_out(const char *n, const shmseq_config *cfg)
 static void test_killed_midstream(void **state)
 {
     (void)state;
-    const char *n = rname(0, "midkill");
     shmseq_config cfg = {.width = 5, .capacity = 8};
     shmseq_writer w;
-    assert_int_equal(shmseq_writer_open(&w, n, &cfg), 0);
+    const char *n = open_test_writer(&w, "midkill", &cfg);
     shmseq_writer_close(&w);
     shmseq_reader r;
     assert_int_equal(shmseq_reader_open(&r, n, SHMSEQ_START_OLDEST | SHMSEQ_READER_POLL), 0);
@@ -544,10 +480,9 @@ static void test_killed_midstream(void **state)
 static void test_other_geometry(void **state)
 {
     (void)state;
-    const char *n = rname(0, "geom");
     shmseq_config cfg = {.width = 2, .capacity = 16};
     shmseq_writer w;
-    assert_int_equal(shmseq_writer_open(&w, n, &cfg), 0);
+    const char *n = open_test_writer(&w, "geom", &cfg);
     publish_n(&w, 0, 2);
     shmseq_writer_close(&w);
 
@@ -578,7 +513,7 @@ static void test_other_geometry(void **state)
 static void test_truncated_region(void **state)
 {
     (void)state;
-    const char *n = rname(0, "trunc");
+    const char *n = rname("trunc");
     char path[SHMSEQ_NAME_MAX + 16];
     snprintf(path, sizeof path, "/shmseq.%s", n);
     int fd = shm_open(path, O_CREAT | O_EXCL | O_RDWR, 0600);
@@ -632,10 +567,9 @@ static void patch_word(const char *n, size_t offset, uint32_t value)
 static void test_other_version(void **state)
 {
     (void)state;
-    const char *n = rname(0, "version");
     shmseq_config cfg = {.width = 2, .capacity = 16};
     shmseq_writer w;
-    assert_int_equal(shmseq_writer_open(&w, n, &cfg), 0);
+    const char *n = open_test_writer(&w, "version", &cfg);
     shmseq_writer_close(&w);
     patch_word(n, 4, SHMSEQ_LAYOUT_VERSION + 1u); /* layout version word */
 
@@ -667,10 +601,9 @@ static void test_other_version(void **state)
 static void test_unlink(void **state)
 {
     (void)state;
-    const char *n = rname(0, "unlink");
     shmseq_config cfg = {.width = 1, .capacity = 2};
     shmseq_writer w;
-    assert_int_equal(shmseq_writer_open(&w, n, &cfg), 0);
+    const char *n = open_test_writer(&w, "unlink", &cfg);
     shmseq_reader r;
     assert_int_equal(shmseq_reader_open(&r, n, SHMSEQ_START_OLDEST), 0);
     assert_int_equal(shmseq_unlink(n), -EBUSY);
@@ -691,11 +624,10 @@ static void test_unlink(void **state)
 static void test_recreated_under_reader(void **state)
 {
     (void)state;
-    const char *n = rname(0, "recreated");
     shmseq_config cfg = {.width = 2, .capacity = 8};
     shmseq_writer w;
     shmseq_reader r;
-    assert_int_equal(shmseq_writer_open(&w, n, &cfg), 0);
+    const char *n = open_test_writer(&w, "recreated", &cfg);
     assert_int_equal(shmseq_reader_open(&r, n, SHMSEQ_START_OLDEST), 0);
     assert_int_equal(shmseq_reader_writer_alive(&r), 1);
     publish_n(&w, 0, 2);
@@ -729,7 +661,7 @@ static void test_recreated_under_reader(void **state)
 static void test_info(void **state)
 {
     (void)state;
-    const char *n = rname(0, "info");
+    const char *n = rname("info");
     shmseq_config cfg = {.width = 3, .capacity = 32};
     uint64_t before_mono = shmseq_now_ns();
     struct timespec rt;
@@ -805,10 +737,9 @@ static void test_strerror(void **state)
 static void test_read_wait_cross_process(void **state)
 {
     (void)state;
-    const char *n = rname(0, "wait");
     shmseq_config cfg = {.width = 4, .capacity = 8};
     shmseq_writer w;
-    assert_int_equal(shmseq_writer_open(&w, n, &cfg), 0);
+    const char *n = open_test_writer(&w, "wait", &cfg);
     shmseq_writer_close(&w);
 
     shmseq_reader r;
@@ -883,7 +814,7 @@ static long voluntary_switches(void)
 static void test_no_wake_takeover(void **state)
 {
     (void)state;
-    const char *n = rname(0, "nowake");
+    const char *n = rname("nowake");
     shmseq_config cfg = {.width = 2, .capacity = 16};
     shmseq_config quiet = {.width = 2, .capacity = 16,
                            .flags = SHMSEQ_WRITER_NO_WAKE};
@@ -948,14 +879,13 @@ static void test_no_wake_takeover(void **state)
 static void test_spin_then_sleep(void **state)
 {
     (void)state;
-    const char *n = rname(0, "spin");
     shmseq_config cfg = {.width = 1, .capacity = 8};
     shmseq_writer w;
     shmseq_reader r;
     shmseq_sample m;
     double v[1];
 
-    assert_int_equal(shmseq_writer_open(&w, n, &cfg), 0);
+    const char *n = open_test_writer(&w, "spin", &cfg);
     shmseq_writer_close(&w);
     assert_int_equal(shmseq_reader_open(&r, n, SHMSEQ_START_LATEST), 0);
 
