@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# Mixed-ABI test (DESIGN.md invariant 6). abi_peer is built in every build,
+# Mixed-ABI test (README.md, invariant 6). abi_peer is built in every build,
 # native and cross, as <build>/tests/abi_peer: tests/abi/run.sh takes the
 # binaries of several builds and makes them share one region at the same
 # time (foreign ones under qemu-user). It is a tool, not a test by itself;

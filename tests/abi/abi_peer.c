@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * abi_peer: one side of the mixed-ABI test (DESIGN.md invariant 6). The
+ * abi_peer: one side of the mixed-ABI test (README.md, invariant 6). The
  * same source is built for every target (x86_64, aarch64, armhf, riscv64);
  * tests/abi/run.sh starts a writer of one ABI and readers of others, the
  * foreign ones under qemu-user, all on one region at the same time. If any

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Mixed-ABI test (DESIGN.md invariant 6): processes of different ABIs share
+# Mixed-ABI test (README.md, invariant 6): processes of different ABIs share
 # one region at the same time. Each scenario starts its readers first (they
 # wait for the region to appear, attach from the oldest sample, and say so
 # with a ready file), then one writer that waits for those files and

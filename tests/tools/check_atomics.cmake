@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# No 64-bit atomic in shared memory (DESIGN.md, seqlock protocol), run by
+# No 64-bit atomic in shared memory (docs/protocol.md), run by
 # ctest as a CMake script (tests/unit/atomics.cmake):
 #   cmake -DREADELF=<readelf> -DOBJDUMP=<objdump> -DNM=<nm> -DPROCESSOR=<p>
 #         -DDEBUG_OBJECTS=<a.o|...> -DOBJECTS=<a.o|...> -P this

@@ -3,7 +3,7 @@
 #   cmake -DNM=<nm> -DOBJECTS=<a.o|b.o|...> -DCORE_DIR=<core/> -P this
 #
 # core/ must stay pure C11 so it can move to an RTOS and be tested on a
-# plain array (DESIGN.md, Layers): its objects may only reference the
+# plain array (README.md, Repository): its objects may only reference the
 # symbols a freestanding compiler itself emits (mem* helpers, assert,
 # atomic and arithmetic helpers, sanitizer and stack-protector hooks).
 # Anything else (malloc, free, open, mmap, syscall, clock_gettime, printf)

@@ -3,7 +3,7 @@
 #   cmake -DSOURCE_DIR=<repo root> -P this
 #
 # Draws the structure from the code's own #include lines and fails when an
-# arrow points up (DESIGN.md, Layers):
+# arrow points up (README.md, Repository):
 #
 #   rank 0  core/ (pure C11)  and  port/ (OS primitives), beside each other:
 #           neither includes the other

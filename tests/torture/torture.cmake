@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# Invariant torture tests (DESIGN.md invariants 2-5, 9), pass/fail, never
+# Invariant torture tests (README.md, invariants 2-5 and 9), pass/fail, never
 # timed: each program prints per-reader counts and a "N passed, M failed"
 # line and exits non-zero on any torn sample or accounting error.
 #
