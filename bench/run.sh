@@ -18,7 +18,7 @@
 # then neither (sensor_reader, cyclictest --laptop).
 #
 #   bench/run.sh [--runs N] [--quick] [--no-build] [--no-deps]
-#                [--skip latency,publish,throughput,footprint,jitter]
+#                [--skip latency,publish,throughput,footprint,jitter,python]
 #
 #   --runs N    repetitions of each measurement (default 3)
 #   --quick     about a minute: 1 run, smaller counts, 2 s jitter runs
@@ -70,7 +70,7 @@ fi
 out=bench/out
 bin=build/release/bench
 mkdir -p "$out"
-rm -f "$out"/*.csv "$out"/*.png "$out"/table.txt "$out"/*.log
+rm -f "$out"/*.csv "$out"/*.png "$out"/table.txt "$out"/python.txt "$out"/*.log
 want() { case $skip in *",$1,"*) return 1 ;; esac; return 0; }
 t_start=$(date +%s)
 
@@ -318,12 +318,21 @@ if want footprint; then
   done
 fi
 
+# ---- python: the package's calls beside the C calls (bench/python.sh) --
+if want python; then
+  if [ "$quick" = 1 ]; then py_n=300000; else py_n=2000000; fi
+  say "python: the package's read, read_many and publish vs the C calls ($runs run(s))"
+  bash bench/python.sh "$out" "$runs" "$py_n" build/release >/dev/null ||
+    say "python: failed (python3 with numpy? see bench/python.sh): skipped"
+fi
+
 # ---- the table ----------------------------------------------------------
 {
   echo "shmseq benchmarks: $runs run(s), median [min..max over runs]; writer CPU $wcpu, reader CPU $rcpu"
   echo "machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1), Linux $(uname -r)"
   echo
   bash bench/table.sh "$out" "$runs" "$rate"
+  if [ -f "$out/python.txt" ]; then echo; cat "$out/python.txt"; fi
 } | tee "$out/table.txt"
 
 # ---- the plot ------------------------------------------------------------

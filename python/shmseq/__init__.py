@@ -57,6 +57,8 @@ __version__ = "0.1.0"
 
 _monotonic_ns = time.monotonic_ns  # CLOCK_MONOTONIC: the samples' clock
 _SAMPLE = struct.Struct("=QQQII")  # struct shmseq_sample
+_c_uint64 = ctypes.c_uint64
+_tuple_new = tuple.__new__  # a NamedTuple without its Python-level __new__
 _NAME_MAX = 64
 
 ArrayLike = Union[Sequence[float], np.ndarray]
@@ -220,6 +222,7 @@ class Writer:
         _lib.check(_lib.writer_open(ctypes.addressof(self._handle), _name(name),
                                     ctypes.byref(cfg)), name)
         self._hp = ctypes.addressof(self._handle)
+        self._chp = ctypes.c_void_p(self._hp)  # what the fast calls take
         self.name: str = name
         """The region's name."""
         self.width: int = width
@@ -228,6 +231,7 @@ class Writer:
         """Slots in the ring."""
         self._buf = (ctypes.c_double * width)()
         self._bufp = ctypes.addressof(self._buf)
+        self._cbufp = ctypes.c_void_p(self._bufp)
         self._npbuf = np.frombuffer(self._buf, dtype=np.float64)
         self._pack = struct.Struct(f"={width}d").pack_into
         self._next = _lib.writer_next(self._hp)
@@ -245,19 +249,17 @@ class Writer:
         hp = self._hp
         if hp is None:
             raise self._closed()
-        if type(values) is np.ndarray:
-            if values.shape != (self.width,):
-                raise ValueError(f"values has shape {values.shape}, the region "
-                                 f"wants ({self.width},)")
-            self._npbuf[:] = values  # converts any dtype to float64
-        else:
-            try:
-                self._pack(self._buf, 0, *values)
-            except struct.error:
-                raise ValueError(f"{len(values)} values, the region wants "
-                                 f"{self.width}") from None
-        _lib.publish(hp, self._bufp,
-                     _monotonic_ns() if timestamp_ns is None else timestamp_ns)
+        try:
+            if type(values) is np.ndarray:
+                if values.ndim != 1:
+                    raise struct.error
+                values = values.tolist()  # Python floats: the fastest to pack
+            self._pack(self._buf, 0, *values)
+        except (struct.error, TypeError):
+            raise ValueError(f"values must be {self.width} floats, not "
+                             f"{values!r:.60}") from None
+        _lib.publish(self._chp, self._cbufp, _c_uint64(
+            _monotonic_ns() if timestamp_ns is None else timestamp_ns))
         n = self._next
         self._next = n + 1
         return n
@@ -286,11 +288,11 @@ class Writer:
             ts = ts.tolist()
         base = arr.__array_interface__["data"][0]
         row = 8 * self.width
-        publish = _lib.publish
+        publish, chp, ptr = _lib.publish, self._chp, ctypes.c_void_p
         first = self._next
         for i in range(n):
-            publish(hp, base + i * row,
-                    _monotonic_ns() if timestamps is None else ts[i])
+            publish(chp, ptr(base + i * row),
+                    _c_uint64(_monotonic_ns() if timestamps is None else ts[i]))
         self._next = first + n
         return first
 
@@ -368,13 +370,17 @@ class Reader:
         self._metap = ctypes.addressof(self._meta)
         self._vals = np.empty(self.width, dtype=np.float64)
         self._valsp = self._vals.__array_interface__["data"][0]
+        # prebuilt arguments of the fast calls
+        self._fast_args = (ctypes.c_void_p(self._hp), ctypes.c_void_p(self._metap),
+                           ctypes.c_void_p(self._valsp), ctypes.c_uint32(self.width))
+        self._cwidth = ctypes.c_uint32(self.width)
 
     def _closed(self) -> ValueError:
         return ValueError(f"shmseq.Reader {self.name!r} is closed")
 
     def _sample(self) -> Sample:
         seq, ts, lost, epoch, _ = _SAMPLE.unpack_from(self._meta)
-        return Sample(seq, ts, epoch, lost, self._vals.copy())
+        return _tuple_new(Sample, (seq, ts, epoch, lost, self._vals.copy()))
 
     def read(self, timeout: Optional[float] = None) -> Sample:
         """The next sample, waiting up to *timeout* seconds for it.
@@ -389,7 +395,7 @@ class Reader:
         if hp is None:
             raise self._closed()
         if timeout == 0:
-            rc = _lib.read(hp, self._metap, self._valsp, self.width)
+            rc = _lib.read(*self._fast_args)
         else:
             rc = self._wait(_lib.read_wait, timeout, hp, self._metap,
                             self._valsp, self.width)
@@ -430,7 +436,9 @@ class Reader:
         mp = meta.__array_interface__["data"][0]
         vp = values.__array_interface__["data"][0]
         if timeout == 0:
-            rc = _lib.read_many(hp, mp, vp, self.width, max_n)
+            rc = _lib.read_many(self._fast_args[0], ctypes.c_void_p(mp),
+                                ctypes.c_void_p(vp), self._cwidth,
+                                ctypes.c_uint32(max_n))
         else:
             rc = self._wait(_lib.read_many_wait, timeout, hp, mp, vp,
                             self.width, max_n)
@@ -447,7 +455,7 @@ class Reader:
         hp = self._hp
         if hp is None:
             raise self._closed()
-        rc = _lib.read_latest(hp, self._metap, self._valsp, self.width)
+        rc = _lib.read_latest(*self._fast_args)
         if rc == -errno.EAGAIN:
             return None
         if rc < 0:

@@ -114,6 +114,16 @@ def _declare(dll: ctypes.CDLL, name: str, restype, *argtypes):
     return f
 
 
+def _fast(name: str):
+    """A non-blocking call without argtypes: ctypes' per-argument conversion
+    would cost three times the call itself. Callers pass ctypes objects
+    only (c_void_p for pointers, c_uint32/c_uint64 for integers); every
+    such function returns int."""
+    f = _declare(_pydll, name, c_int)
+    f.argtypes = None
+    return f
+
+
 # Calls that may sleep (GIL released) ...
 read_wait = _declare(_cdll, "shmseq_read_wait", c_int, c_void_p, c_void_p, c_void_p, c_uint32, c_int64)
 read_many_wait = _declare(_cdll, "shmseq_read_many_wait", c_int,
@@ -124,11 +134,11 @@ info = _declare(_cdll, "shmseq_info", c_int, c_char_p, c_void_p)
 remove = _declare(_cdll, "shmseq_remove", c_int, c_char_p, c_uint)
 list_regions = _declare(_cdll, "shmseq_list", c_int, LIST_FN, c_void_p)
 writer_alive = _declare(_cdll, "shmseq_reader_writer_alive", c_int, c_void_p)
-# ... and the fast ones, which never block (GIL kept).
-publish = _declare(_pydll, "shmseq_publish", c_int, c_void_p, c_void_p, c_uint64)
-read = _declare(_pydll, "shmseq_read", c_int, c_void_p, c_void_p, c_void_p, c_uint32)
-read_many = _declare(_pydll, "shmseq_read_many", c_int, c_void_p, c_void_p, c_void_p, c_uint32, c_uint32)
-read_latest = _declare(_pydll, "shmseq_read_latest", c_int, c_void_p, c_void_p, c_void_p, c_uint32)
+# ... and the ones that never block (GIL kept); the hot ones unchecked.
+publish = _fast("shmseq_publish")      # (w, values, c_uint64 timestamp)
+read = _fast("shmseq_read")            # (r, meta, values, c_uint32 max)
+read_many = _fast("shmseq_read_many")  # (r, meta, values, c_uint32 stride, c_uint32 n)
+read_latest = _fast("shmseq_read_latest")
 writer_close = _declare(_pydll, "shmseq_writer_close", None, c_void_p)
 writer_next = _declare(_pydll, "shmseq_writer_next", c_uint64, c_void_p)
 writer_epoch = _declare(_pydll, "shmseq_writer_epoch", c_uint32, c_void_p)
