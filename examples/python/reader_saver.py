@@ -54,7 +54,9 @@ def saver(name: str, count: int, db_path: str, started) -> None:
     cols = ", ".join(f"v{i} REAL" for i in range(WIDTH))
     db.execute(f"CREATE TABLE IF NOT EXISTS doubled (seq INTEGER PRIMARY KEY, "
                f"timestamp_ns INTEGER, epoch INTEGER, lost_before INTEGER, {cols})")
-    insert = f"INSERT INTO doubled VALUES ({', '.join('?' * (WIDTH + 4))})"
+    # OR IGNORE: the key is the sample number, so a restarted Saver
+    # (oldest=True) never stores an array twice.
+    insert = f"INSERT OR IGNORE INTO doubled VALUES ({', '.join('?' * (WIDTH + 4))})"
     with shmseq.Reader(name, oldest=True) as r:  # from the region's first array
         started.wait()
         expect = 0

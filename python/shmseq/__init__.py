@@ -401,7 +401,8 @@ class Reader:
                             self._valsp, self.width)
         if rc < 0:
             raise _lib.error(rc, self.name)
-        return self._sample()
+        seq, ts, lost, epoch, _ = _SAMPLE.unpack_from(self._meta)  # inlined _sample()
+        return _tuple_new(Sample, (seq, ts, epoch, lost, self._vals.copy()))
 
     def _wait(self, fn, timeout, *args) -> int:
         # A signal interrupts the C wait (-EINTR); its Python handler runs
