@@ -25,6 +25,8 @@
 
 #include <shmseq/shmseq.h>
 
+#include "shmseq_test.h"
+
 #ifndef TEST_REGION_PREFIX
 #error "define TEST_REGION_PREFIX before including shmseq_test_region.h"
 #endif
@@ -50,6 +52,20 @@ static inline const char *open_test_writer(shmseq_writer *w, const char *tag,
     const char *n = rname(tag);
     assert_int_equal(shmseq_writer_open(w, n, cfg), 0);
     return n;
+}
+
+/* Publish @count samples of @width values from the writer's next number
+ * on, each derived from its number (shmseq_test_fill), so any reader can
+ * check every copy. */
+static inline void publish_next(shmseq_writer *w, uint32_t width,
+                                uint64_t count)
+{
+    double v[SHMSEQ_WIDTH_MAX];
+    for (uint64_t i = 0; i < count; i++) {
+        uint64_t k = shmseq_writer_next(w);
+        shmseq_test_fill(v, width, k);
+        assert_int_equal(shmseq_publish(w, v, shmseq_test_ts(k)), 0);
+    }
 }
 
 /* Children alive right now, killed by the teardown if a test fails. */

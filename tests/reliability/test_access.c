@@ -66,16 +66,6 @@ static void become_nobody(void)
     CHILD_CHECK(setgroups(0, NULL) == 0, "setgroups: %s", strerror(errno));
 }
 
-static void publish_n(shmseq_writer *w, uint64_t n)
-{
-    double v[WIDTH];
-    for (uint64_t i = 0; i < n; i++) {
-        uint64_t k = shmseq_writer_next(w);
-        shmseq_test_fill(v, WIDTH, k);
-        assert_int_equal(shmseq_publish(w, v, shmseq_test_ts(k)), 0);
-    }
-}
-
 /* ---- a read-only reader as another user ---------------------------------- */
 
 static void nobody_reader(const char *n, int ready, int go)
@@ -167,7 +157,7 @@ static void test_read_only_reader(void **state)
     shmseq_config cfg = {.width = WIDTH, .capacity = CAPACITY, .mode = 0644};
     shmseq_writer w;
     const char *n = open_test_writer(&w, "ro", &cfg);
-    publish_n(&w, 5);
+    publish_next(&w, WIDTH, 5);
 
     int ready, go;
     pid_t pid = fork_with_pipes(&ready, &go);
@@ -176,11 +166,11 @@ static void test_read_only_reader(void **state)
         nobody_reader(n, ready, go);
     char c;
     assert_int_equal(read(ready, &c, 1), 1);
-    publish_n(&w, 15);
+    publish_next(&w, WIDTH, 15);
     c = 1;
     assert_int_equal(write(go, &c, 1), 1);
     if (read(ready, &c, 1) == 1) { /* it is in read_wait now */
-        publish_n(&w, 1);
+        publish_next(&w, WIDTH, 1);
     }
     int status = wait_child(pid);
     close(ready);

@@ -55,16 +55,6 @@ static void nap_ms(long ms)
     }
 }
 
-static void publish_n(shmseq_writer *w, uint64_t n)
-{
-    double v[WIDTH];
-    for (uint64_t i = 0; i < n; i++) {
-        uint64_t k = shmseq_writer_next(w);
-        shmseq_test_fill(v, WIDTH, k);
-        assert_int_equal(shmseq_publish(w, v, shmseq_test_ts(k)), 0);
-    }
-}
-
 /* Read until -EAGAIN, checking each sample; returns how many. */
 static uint64_t child_drain(shmseq_reader *r)
 {
@@ -156,7 +146,7 @@ static int run(enum how how, off_t cut)
     shmseq_config cfg = {.width = WIDTH, .capacity = CAPACITY};
     shmseq_writer w;
     const char *n = open_test_writer(&w, "trunc", &cfg);
-    publish_n(&w, how == SIGBUS_POLL ? 300 : 10);
+    publish_next(&w, WIDTH, how == SIGBUS_POLL ? 300 : 10);
 
     int ready, go;
     pid_t pid = fork_with_pipes(&ready, &go);
