@@ -459,6 +459,31 @@ static void test_bit_flips(void **state)
     print_message("caught %zu single-bit flips\n", flips);
 }
 
+/* A version 1 log (no run id, unseeded record CRCs) reads as before. */
+static void test_version1_log(void **state)
+{
+    shmseq_log_header h;
+    shmseq_log_record r;
+    shmseq_log_scan s;
+    collect c;
+    size_t off = SHMSEQ_LOG_HEADER_SIZE;
+    uint64_t i;
+
+    (void)state;
+    make_header(&h);
+    h.version = 1;
+    shmseq_log_header_encode(&h, work);
+    for (i = 0; i < NREC; i++) {
+        make_record(&r, i);
+        off += shmseq_log_record_encode(&r, 0, work + off);
+    }
+    assert_int_equal(scan_prefix(work, off, &s, &c), SHMSEQ_LOG_OK);
+    assert_int_equal(s.header.version, 1);
+    assert_int_equal(s.records, NREC);
+    assert_int_equal(c.mismatch, 0);
+    assert_int_equal(s.skips + s.gaps + s.backwards + s.torn_bytes, 0);
+}
+
 static void test_continuity(void **state)
 {
     shmseq_log_scan s;
@@ -502,6 +527,7 @@ int main(void)
         cmocka_unit_test(test_csv_reader),
         cmocka_unit_test(test_recover_every_cut),
         cmocka_unit_test(test_bit_flips),
+        cmocka_unit_test(test_version1_log),
         cmocka_unit_test(test_continuity),
     };
 
