@@ -58,7 +58,7 @@ def main() -> int:
                         publish(v)
                     t += clock() - t0
                     done += k
-                    while len(r.read_many(a.batch)):  # keep the reader up
+                    while len(r.read_many(a.batch, timeout=0)):  # keep the reader up
                         pass
                 row(op, 1, a.count, t)
 
@@ -82,7 +82,7 @@ def main() -> int:
                 got = 0
                 t0 = clock()
                 while got < k:
-                    got += len(r.read_many(a.batch))
+                    got += len(r.read_many(a.batch, timeout=0))
                 t += clock() - t0
                 done += k
             row("read_many", a.batch, a.count, t)

@@ -176,6 +176,22 @@ memcheck_stage() {
   [ "$bad" = 0 ] || exit 1
 }
 
+# The Python package's tests (pytest through python/tests/run.sh), each
+# pytest test counted; a run that fails without a count counts as one.
+python_stage() {
+  local rc=0 p f
+  bash python/tests/run.sh "$1" 2>&1 | tee "$ctest_log" || rc=$?
+  # pytest's last line: "N passed in Ts" or "F failed, N passed in Ts"
+  local last
+  last=$(grep -E ' in [0-9.]+s' "$ctest_log" | tail -n1 || true)
+  p=$(grep -oE '[0-9]+ passed' <<< "$last" | cut -d' ' -f1 || true)
+  f=$(grep -oE '[0-9]+ (failed|error)' <<< "$last" | cut -d' ' -f1 | head -n1 || true)
+  tests_passed=$((tests_passed + ${p:-0}))
+  if [ "$rc" != 0 ] && [ -z "$f" ]; then f=1; fi
+  tests_failed=$((tests_failed + ${f:-0}))
+  [ "$rc" = 0 ] || exit 1
+}
+
 # A static checker: one test, passes when the command exits 0.
 static_stage() {
   if "$@"; then
@@ -227,7 +243,7 @@ for stage in "${stages[@]}"; do
     python)
       [ -d build/dev ] || build dev
       cmake --build --preset dev --parallel "$jobs"
-      script_stage python/tests/run.sh build/dev
+      python_stage build/dev
       ;;
     aarch64|armhf|riscv64)
       build "$stage"

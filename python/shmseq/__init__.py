@@ -26,6 +26,7 @@ Reading::
     with shmseq.Reader("imu", oldest=True) as r:
         s = r.read(timeout=1.0)        # Sample(seq, timestamp_ns, epoch, lost, values)
         b = r.read_many(4096)          # numpy arrays: b.seq, b.values (n x 3), ...
+                                       # (waits for the first; timeout=0: never)
         for s in r:                    # each sample as it comes
             print(s.seq, s.values)
 
@@ -417,13 +418,13 @@ class Reader:
             if ns >= 0:
                 ns = max(0, deadline - _monotonic_ns())
 
-    def read_many(self, max_n: int, timeout: Optional[float] = 0) -> Batch:
+    def read_many(self, max_n: int, timeout: Optional[float] = None) -> Batch:
         """Up to *max_n* samples in one C call, into numpy arrays.
 
-        Waits up to *timeout* seconds (None: as long as it takes; 0, the
-        default: not at all) until at least one sample is there, then
-        takes what is there, up to max_n. Returns a Batch, empty if
-        nothing came in time. The loss accounting is that of max_n single
+        Waits up to *timeout* seconds (None: as long as it takes; 0: not
+        at all) until at least one sample is there, then takes what is
+        there, up to max_n, without waiting for more. Returns a Batch,
+        empty if nothing came in time. The loss accounting is that of max_n single
         reads: batch.lost[i] counts the samples lost just before sample i.
         """
         hp = self._hp
@@ -479,7 +480,7 @@ class Reader:
             except TimeoutError:
                 rc = self._alive()
                 gone = rc in (-errno.ENOENT, -errno.ESTALE) or (got and rc == 0)
-                if gone and len(self.read_many(1)) == 0:
+                if gone and len(self.read_many(1, timeout=0)) == 0:
                     return
                 continue
             got = True

@@ -123,7 +123,7 @@ def main(argv: Optional[List[str]] = None) -> int:
 
         def update(_frame):
             while True:  # everything there is, in batches
-                b = reader.read_many(BATCH)
+                b = reader.read_many(BATCH, timeout=0)
                 win.add(b)
                 if len(b) < BATCH:
                     break

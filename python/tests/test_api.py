@@ -53,7 +53,7 @@ def test_publish_many_and_read_many(region):
         assert b2.seq.tolist() == list(range(4, 10))
         assert b2.timestamp_ns.tolist() == list(range(104, 110))
         assert b2.epoch.tolist() == [1] * 6 and b2.lost.tolist() == [0] * 6
-        assert len(r.read_many(8)) == 0  # nothing: an empty batch
+        assert len(r.read_many(8, timeout=0)) == 0  # nothing: an empty batch
         assert len(r.read_many(8, timeout=0.01)) == 0
         assert w.publish_many(data[:2]) == 10  # stamped as published
 
@@ -120,7 +120,7 @@ def test_closed_handles_and_pickling(region):
     r.close()
     assert w.closed and r.closed
     for call in (lambda: w.publish([1, 2]), lambda: w.publish_many(np.zeros((1, 2))),
-                 lambda: w.epoch, lambda: r.read(0), lambda: r.read_many(1),
+                 lambda: w.epoch, lambda: r.read(0), lambda: r.read_many(1, 0),
                  lambda: r.latest(), lambda: r.stats, lambda: r.writer_alive):
         with pytest.raises(ValueError, match="closed"):
             call()
