@@ -60,7 +60,6 @@ _monotonic_ns = time.monotonic_ns  # CLOCK_MONOTONIC: the samples' clock
 _SAMPLE = struct.Struct("=QQQII")  # struct shmseq_sample
 _c_uint64 = ctypes.c_uint64
 _tuple_new = tuple.__new__  # a NamedTuple without its Python-level __new__
-_NAME_MAX = 64
 
 ArrayLike = Union[Sequence[float], np.ndarray]
 
@@ -209,7 +208,8 @@ class Writer:
     slow, stopped or dead change nothing here.
 
     Open it in the process that publishes (not before a fork: a forked
-    child would share the writer lock).
+    child would share the writer lock), and publish from one thread at a
+    time, as in C.
     """
 
     __reduce__ = _no_pickle
@@ -233,7 +233,6 @@ class Writer:
         self._buf = (ctypes.c_double * width)()
         self._bufp = ctypes.addressof(self._buf)
         self._cbufp = ctypes.c_void_p(self._bufp)
-        self._npbuf = np.frombuffer(self._buf, dtype=np.float64)
         self._pack = struct.Struct(f"={width}d").pack_into
         self._next = _lib.writer_next(self._hp)
 
@@ -247,8 +246,7 @@ class Writer:
         timestamp_ns  CLOCK_MONOTONIC ns; None: now (time.monotonic_ns())
         Never blocks. ValueError if values has the wrong length.
         """
-        hp = self._hp
-        if hp is None:
+        if self._hp is None:
             raise self._closed()
         try:
             if type(values) is np.ndarray:
@@ -274,8 +272,7 @@ class Writer:
         Returns the sample number of the first row (the rows get
         consecutive numbers). Never blocks.
         """
-        hp = self._hp
-        if hp is None:
+        if self._hp is None:
             raise self._closed()
         arr = np.ascontiguousarray(values, dtype=np.float64)
         if arr.ndim != 2 or arr.shape[1] != self.width:
@@ -350,7 +347,8 @@ class Reader:
     FileNotFoundError if there is no such region (yet). Reading never
     disturbs the writer or other readers. A reader that falls more than
     the ring's capacity behind skips ahead; each sample's `lost` says how
-    many were skipped just before it.
+    many were skipped just before it. One thread at a time per Reader
+    (each thread may have its own).
     """
 
     __reduce__ = _no_pickle
@@ -424,15 +422,16 @@ class Reader:
         Waits up to *timeout* seconds (None: as long as it takes; 0: not
         at all) until at least one sample is there, then takes what is
         there, up to max_n, without waiting for more. Returns a Batch,
-        empty if nothing came in time. The loss accounting is that of max_n single
-        reads: batch.lost[i] counts the samples lost just before sample i.
+        empty if nothing came in time. The loss accounting is that of
+        max_n single reads: batch.lost[i] counts the samples lost just
+        before sample i. Batches of a few thousand are the fastest.
         """
         hp = self._hp
         if hp is None:
             raise self._closed()
         max_n = int(max_n)
-        if max_n < 1:
-            raise ValueError("max_n must be at least 1")
+        if not 1 <= max_n <= 0x7FFFFFFF:
+            raise ValueError("max_n must be 1 .. 2**31 - 1")
         meta = np.empty(max_n, dtype=_lib.SAMPLE_DTYPE)
         values = np.empty((max_n, self.width), dtype=np.float64)
         mp = meta.__array_interface__["data"][0]

@@ -8,6 +8,7 @@ import pydoc
 import signal
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -141,6 +142,8 @@ def test_shape_errors(region):
             w.publish_many(np.zeros((2, 3)), timestamps=[1])
         with pytest.raises(ValueError):
             r.read_many(0)
+        with pytest.raises(ValueError):
+            r.read_many(2 ** 31)
         with pytest.raises(ValueError):
             r.read(timeout=-1)
         with pytest.raises(TypeError):
@@ -311,6 +314,38 @@ def test_writer_killed_under_reader(region):
         assert r.stats.epoch_changes == 1
         assert r.writer_alive
     r.close()
+
+
+def test_ctrl_c_interrupts_a_wait(region):
+    """SIGINT during read() (the C wait returns -EINTR): KeyboardInterrupt,
+    not a hang and not an OSError."""
+    name = region()
+    shmseq.Writer(name, 1).close()
+    child = subprocess.Popen(
+        [sys.executable, "-c",
+         "import shmseq\n"
+         f"r = shmseq.Reader({name!r})\n"
+         "try:\n"
+         "    print('ready', flush=True)\n"
+         "    r.read()\n"
+         "except KeyboardInterrupt:\n"
+         "    print('interrupted', flush=True)\n"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline() == "ready\n"
+        # Signal only once it sleeps in the kernel's futex wait, so the
+        # C call's -EINTR path is the one taken.
+        deadline = time.monotonic() + 30
+        while "futex" not in open(f"/proc/{child.pid}/wchan").read():
+            assert time.monotonic() < deadline, "the reader never slept"
+            time.sleep(0.01)
+        child.send_signal(signal.SIGINT)
+        out, _ = child.communicate(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    assert out == "interrupted\n" and child.returncode == 0
 
 
 def test_help_reads_well():
