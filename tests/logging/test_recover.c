@@ -25,7 +25,7 @@
 #include <shmseq/logfmt.h>
 
 #define W 2u
-#define N 40u
+#define N 20u
 #define RS SHMSEQ_LOG_RECORD_SIZE(W)
 #define HS SHMSEQ_LOG_HEADER_SIZE
 #define LEN (HS + N * RS)
