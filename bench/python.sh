@@ -11,8 +11,10 @@
 # and writes OUT_DIR/python.txt: per operation the median ns per sample
 # [min..max over the runs] of each, and Python / C. Width 4; read_many in
 # batches of 4096 samples (a batch's numpy arrays then stay in cache: much
-# larger batches write fresh memory and run slower). Nothing asserts on
-# time; the targets are printed beside the figures.
+# larger batches write fresh memory and run slower). Both measure the
+# process's CPU time per pass, so time preempted by other work on a shared
+# machine is not counted. Nothing asserts on time; the targets are printed
+# beside the figures.
 set -euo pipefail
 
 out=${1:?usage: bench/python.sh OUT_DIR RUNS COUNT [BUILD_DIR]}
