@@ -4,8 +4,8 @@
 #
 #   make demo     install what is missing, build, run the sensor + logger demo
 #   make test     install what is missing, then every build and test stage
-#   make test-X   one stage (X: dev clang asan tsan install aarch64 armhf
-#                 riscv64 abi system), or test-cross for the last five
+#   make test-X   one stage (X: dev clang asan tsan install python aarch64
+#                 armhf riscv64 abi system), or test-cross for the last five
 #   make bench    benchmarks against pipe, UDS, mq, condvar, iceoryx (bench/run.sh)
 #   make build    Debug build (build/dev)
 #   make install  Release build installed under PREFIX (default /usr/local)
@@ -20,7 +20,7 @@ PREFIX ?= /usr/local
 export JOBS
 
 .PHONY: all build deps demo test test-dev test-clang test-asan test-tsan \
-        test-install test-aarch64 test-armhf test-riscv64 test-abi \
+        test-install test-python test-aarch64 test-armhf test-riscv64 test-abi \
         test-system test-cross bench install clean help
 
 all: build
@@ -40,15 +40,16 @@ demo: deps
 	cmake --build --preset release --parallel $(JOBS)
 	bash scripts/demo.sh build/release
 
-# Stages: dev, clang, asan, tsan, install, then the cross ones aarch64,
+# Stages: dev, clang, asan, tsan, install, python (the Python package's
+# pytest over the dev build's libshmseq.so), then the cross ones aarch64,
 # armhf, riscv64 (qemu-user), abi (mixed ABIs on one region) and system
 # (the emulated arm64 board); scripts/check.sh says what each does. It
 # stops at the first failure and prints a summary with each stage's time.
 test: deps
 	bash scripts/check.sh
 
-test-dev test-clang test-asan test-tsan test-install test-aarch64 \
-test-armhf test-riscv64 test-abi test-system: deps
+test-dev test-clang test-asan test-tsan test-install test-python \
+test-aarch64 test-armhf test-riscv64 test-abi test-system: deps
 	bash scripts/check.sh $(@:test-%=%)
 
 # Only what issue 3 added: the three cross builds, mixed ABIs, the board.
@@ -65,6 +66,8 @@ install: deps
 	cmake --preset release -DCMAKE_INSTALL_PREFIX="$(PREFIX)"
 	cmake --build --preset release --parallel $(JOBS)
 	cmake --install build/release
+	@# the loader's cache, so libshmseq.so.0.1 is found (the Python package)
+	@if [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then ldconfig; fi
 
 clean:
 	rm -rf build
