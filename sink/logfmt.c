@@ -12,6 +12,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The reflected CRC-32 table for polynomial 0xEDB88320, a constant so the
@@ -268,12 +269,17 @@ int shmseq_log_header_decode(const unsigned char *buf, size_t len,
     return SHMSEQ_LOG_OK;
 }
 
+/* One step of the CRC register over a zero byte: how a difference in the
+ * register travels through the bytes after it. */
+static uint32_t crc_step(uint32_t r)
+{
+    return crc_table[r & 0xffu] ^ (r >> 8);
+}
+
 int shmseq_log_header_repair(unsigned char *buf, uint32_t *bit)
 {
-    static uint32_t deltas[H_CRC * 8u];
-    static int deltas_built;
     uint32_t want = get32(buf + H_CRC), got = shmseq_log_crc32(0, buf, H_CRC);
-    uint32_t diff = want ^ got, i;
+    uint32_t diff = want ^ got, i, b, d;
 
     /* The bit is in the stored CRC itself: the bytes it covers are fine. */
     if (diff != 0 && (diff & (diff - 1u)) == 0) {
@@ -283,28 +289,20 @@ int shmseq_log_header_repair(unsigned char *buf, uint32_t *bit)
         *bit = H_CRC * 8u + i;
         return 0;
     }
-    /* CRC-32 is linear: flipping bit i changes the CRC by a value that
-     * depends on i alone (built once), and those values all differ for a
-     * message this short, so at most one flip makes it match. */
-    if (!deltas_built) {
-        unsigned char zero[H_CRC];
-        uint32_t base;
-
-        memset(zero, 0, sizeof zero);
-        base = shmseq_log_crc32(0, zero, H_CRC);
-        for (i = 0; i < H_CRC * 8u; i++) {
-            zero[i / 8u] = (unsigned char)(1u << (i % 8u));
-            deltas[i] = shmseq_log_crc32(0, zero, H_CRC) ^ base;
-            zero[i / 8u] = 0;
-        }
-        deltas_built = 1;
+    /* CRC-32 is linear: flipping bit b of byte k changes the CRC by
+     * crc_table[1 << b] carried through the bytes after k, a value that
+     * depends on (k, b) alone; those values all differ for a message this
+     * short, so at most one flip makes the CRC match. From the last byte
+     * back, each byte's value is one more step of the next one's. */
+    for (b = 0; b < 8u && diff != 0; b++) {
+        d = crc_table[1u << b];
+        for (i = H_CRC; i-- > 0; d = crc_step(d))
+            if (d == diff) {
+                buf[i] ^= (unsigned char)(1u << b);
+                *bit = i * 8u + b;
+                return 0;
+            }
     }
-    for (i = 0; i < H_CRC * 8u; i++)
-        if (deltas[i] == diff) {
-            buf[i / 8u] ^= (unsigned char)(1u << (i % 8u));
-            *bit = i;
-            return 0;
-        }
     return -EBADMSG;
 }
 
@@ -444,21 +442,29 @@ static uint32_t infer_count(const unsigned char *p, size_t avail, size_t off,
     return n;
 }
 
-/* One step of the CRC register over a zero byte, undone: the CRC-32
- * table's top bytes are all different, so the top byte of the result
- * names the table entry used, which gives the register back. */
-static uint32_t crc_unstep(uint32_t r)
+/* What the header rebuild computes once per call (no state is kept
+ * between calls: the scanner may run in several threads at once). */
+typedef struct rebuild_ctx {
+    uint8_t by_top[256];  /* table entry whose top byte is the index */
+    uint32_t cols[SHMSEQ_LOG_WIDTH_MAX + 1][32]; /* seed_of()'s maps */
+    unsigned char built[SHMSEQ_LOG_WIDTH_MAX + 1];
+} rebuild_ctx;
+
+static void rebuild_ctx_init(rebuild_ctx *x)
 {
-    static uint8_t by_top[256];
-    static int ready;
     uint32_t i;
 
-    if (!ready) {
-        for (i = 0; i < 256u; i++)
-            by_top[crc_table[i] >> 24] = (uint8_t)i;
-        ready = 1;
-    }
-    i = by_top[r >> 24];
+    for (i = 0; i < 256u; i++)
+        x->by_top[crc_table[i] >> 24] = (uint8_t)i;
+    memset(x->built, 0, sizeof x->built);
+}
+
+/* crc_step() undone: the CRC-32 table's top bytes are all different, so
+ * the top byte of the result names the table entry used. */
+static uint32_t crc_unstep(const rebuild_ctx *x, uint32_t r)
+{
+    uint32_t i = x->by_top[r >> 24];
+
     return ((r ^ crc_table[i]) << 8) | i;
 }
 
@@ -467,25 +473,24 @@ static uint32_t crc_unstep(uint32_t r)
  * len(B) zero-byte steps, a linear map; undoing those steps gives the
  * seed. The undoing is itself linear, so it is kept per width as 32
  * columns (built on first use) and applied in 32 steps. */
-static uint32_t seed_of(const unsigned char *rec, uint32_t width)
+static uint32_t seed_of(rebuild_ctx *x, const unsigned char *rec,
+                        uint32_t width)
 {
-    static uint32_t cols[SHMSEQ_LOG_WIDTH_MAX + 1][32];
-    static unsigned char built[SHMSEQ_LOG_WIDTH_MAX + 1];
     uint32_t crc_at = R_VALUES + 8u * width, i, j, r, seed = 0;
 
-    if (!built[width]) {
+    if (!x->built[width]) {
         for (j = 0; j < 32u; j++) {
             r = 1u << j;
             for (i = 0; i < crc_at; i++)
-                r = crc_unstep(r);
-            cols[width][j] = r;
+                r = crc_unstep(x, r);
+            x->cols[width][j] = r;
         }
-        built[width] = 1;
+        x->built[width] = 1;
     }
     r = get32(rec + crc_at) ^ shmseq_log_crc32(0, rec, crc_at);
     for (j = 0; r != 0; j++, r >>= 1)
         if (r & 1u)
-            seed ^= cols[width][j];
+            seed ^= x->cols[width][j];
     return seed;
 }
 
@@ -507,6 +512,7 @@ static int header_rebuild(const unsigned char *p, size_t avail,
     shmseq_log_header found;
     uint32_t w, best_w = 0, best_n = 0, best_seed = 0, v, n, seed, d, rs;
     size_t best_off = 0, off;
+    rebuild_ctx *x = NULL;
     int side;
 
     header_fields(p, &found);
@@ -523,6 +529,12 @@ static int header_rebuild(const unsigned char *p, size_t avail,
                 best_off = SHMSEQ_LOG_HEADER_SIZE;
             }
         }
+    if (best_n == 0) {
+        x = malloc(sizeof *x);
+        if (x == NULL)
+            return -ENOMEM;
+        rebuild_ctx_init(x);
+    }
     for (d = 0; best_n == 0 && d <= REBUILD_REACH; d++)
         for (side = -1; side <= 1; side += 2) {
             if ((d == 0 && side < 0) ||
@@ -534,7 +546,7 @@ static int header_rebuild(const unsigned char *p, size_t avail,
                 rs = SHMSEQ_LOG_RECORD_SIZE(w);
                 if (off + 2u * rs > avail)
                     continue;
-                seed = seed_of(p + off, w);
+                seed = seed_of(x, p + off, w);
                 if (!record_crc_ok(p + off + rs, w, seed))
                     continue;
                 n = infer_count(p, avail, off, w, seed);
@@ -546,6 +558,7 @@ static int header_rebuild(const unsigned char *p, size_t avail,
                 }
             }
         }
+    free(x);
     if (best_n == 0)
         return SHMSEQ_LOG_BAD_CRC;
     /* A hole of whole records' size in the header puts a record where
@@ -625,11 +638,10 @@ static int scan_first_header(win *w, shmseq_log_scan *s, uint64_t *start)
         s->seed = shmseq_log_record_seed(&s->header);
         return s->header_rc = SHMSEQ_LOG_OK;
     }
-    if (header_rebuild(p, got, &s->header, &s->seed, start) == 0) {
+    rc = header_rebuild(p, got, &s->header, &s->seed, start);
+    if (rc == SHMSEQ_LOG_OK)
         s->header_state = SHMSEQ_LOG_HEADER_REBUILT;
-        return s->header_rc = SHMSEQ_LOG_OK;
-    }
-    return s->header_rc = SHMSEQ_LOG_BAD_CRC;
+    return s->header_rc = rc;
 }
 
 /* A good record: continuity, counters, the callback. */
@@ -684,10 +696,9 @@ static int header_here(const unsigned char *p, size_t got,
            shmseq_log_header_decode(p, got, h) == SHMSEQ_LOG_OK;
 }
 
-int shmseq_log_scan_file(FILE *in, shmseq_log_scan *s, shmseq_log_scan_fn fn,
-                         void *ctx)
+static int scan_body(win *w, FILE *in, shmseq_log_scan *s,
+                     shmseq_log_scan_fn fn, void *ctx)
 {
-    static win w; /* 64 KiB: not on the stack; one thread scans */
     shmseq_log_record rec;
     shmseq_log_header h;
     const unsigned char *p;
@@ -706,10 +717,10 @@ int shmseq_log_scan_file(FILE *in, shmseq_log_scan *s, shmseq_log_scan_fn fn,
     s->first_seq = s->last_seq = s->lost_before = 0;
     s->gaps = s->missing = s->backwards = 0;
     s->epochs = 0;
-    memset(&w, 0, offsetof(win, buf));
-    w.in = in;
+    memset(w, 0, offsetof(win, buf));
+    w->in = in;
 
-    rc = scan_first_header(&w, s, &off);
+    rc = scan_first_header(w, s, &off);
     if (rc != SHMSEQ_LOG_OK)
         return rc;
     if (s->width == 0)
@@ -732,7 +743,7 @@ int shmseq_log_scan_file(FILE *in, shmseq_log_scan *s, shmseq_log_scan_fn fn,
             return rc;
     }
     for (;;) {
-        p = win_at(&w, off, SHMSEQ_LOG_HEADER_SIZE > size
+        p = win_at(w, off, SHMSEQ_LOG_HEADER_SIZE > size
                                 ? SHMSEQ_LOG_HEADER_SIZE : size, &got);
         if (got == 0)
             break;
@@ -762,7 +773,7 @@ int shmseq_log_scan_file(FILE *in, shmseq_log_scan *s, shmseq_log_scan_fn fn,
         start = off;
         found = 0;
         for (off = start + 1;; off++) {
-            p = win_at(&w, off, SHMSEQ_LOG_HEADER_SIZE > size
+            p = win_at(w, off, SHMSEQ_LOG_HEADER_SIZE > size
                                     ? SHMSEQ_LOG_HEADER_SIZE : size, &got);
             if (got < size && got < SHMSEQ_LOG_HEADER_SIZE)
                 break;
@@ -773,8 +784,8 @@ int shmseq_log_scan_file(FILE *in, shmseq_log_scan *s, shmseq_log_scan_fn fn,
             }
         }
         if (!found) {
-            (void)win_at(&w, start, 0, &got);
-            off = w.base + w.len; /* the end of the file */
+            (void)win_at(w, start, 0, &got);
+            off = w->base + w->len; /* the end of the file */
         }
         if (!found && off - start < size) {
             /* A record cut short: what a crash or a full disk leaves. */
@@ -795,9 +806,25 @@ int shmseq_log_scan_file(FILE *in, shmseq_log_scan *s, shmseq_log_scan_fn fn,
             break;
     }
     s->file_bytes = off;
-    if (w.err != 0)
-        return w.err;
+    if (w->err != 0)
+        return w->err;
     return SHMSEQ_LOG_OK;
+}
+
+int shmseq_log_scan_file(FILE *in, shmseq_log_scan *s, shmseq_log_scan_fn fn,
+                         void *ctx)
+{
+    /* The window is the caller's own for the scan (64 KiB: not on the
+     * stack), so scans in several threads never share state. */
+    win *w = malloc(sizeof *w);
+    int rc;
+
+    assert(in != NULL && s != NULL);
+    if (w == NULL)
+        return -ENOMEM;
+    rc = scan_body(w, in, s, fn, ctx);
+    free(w);
+    return rc;
 }
 
 /* ---- recovery ----------------------------------------------------------- */

@@ -318,8 +318,12 @@ typedef int (*shmseq_log_scan_fn)(void *ctx, const shmseq_log_scan *s,
  * @retval SHMSEQ_LOG_SHORT, SHMSEQ_LOG_BAD_MAGIC, SHMSEQ_LOG_BAD_CRC,
  *         SHMSEQ_LOG_BAD_VERSION, SHMSEQ_LOG_BAD_FIELD  the header is torn,
  *         not a log's, or beyond repair (s->header_rc): no records
+ * @retval -ENOMEM         no memory for the scan's 64 KiB window
  * @retval -errno          a read error (s->header_rc too if in the header)
  * @retval other           what @p fn returned (nonzero)
+ *
+ * The scan keeps no state outside @p s and its own allocation: scans of
+ * different files may run in different threads at once.
  */
 int shmseq_log_scan_file(FILE *in, shmseq_log_scan *s, shmseq_log_scan_fn fn,
                          void *ctx);
