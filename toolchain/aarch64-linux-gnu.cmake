@@ -1,30 +1,27 @@
 # SPDX-License-Identifier: MIT
 # Toolchain file: cross-compile shmseq for 64-bit ARM Linux (Debian arm64,
 # ARMv8-A) with Debian's cross GCC (gcc-aarch64-linux-gnu and
-# libc6-dev-arm64-cross). It describes the target and nothing else; the
-# project sets its own compile flags per target (STYLE.md, Build).
+# libc6-dev-arm64-cross). It describes the target and nothing else: the
+# system, the compiler, where the target's libraries are for find_* and
+# pkg-config, and qemu-aarch64 as the emulator (the shared part is
+# toolchain/debian-cross.cmake). It sets no compile flag; the project sets
+# its own per target (STYLE.md, Build).
 #
-#   cmake --preset aarch64                   (CMakePresets.json), or
+# On its own, with no other variable, from a fresh build directory:
 #   cmake -S . -B build/aarch64 --toolchain toolchain/aarch64-linux-gnu.cmake
+#   cmake --build build/aarch64
+#   ctest --test-dir build/aarch64
+# ctest runs every test under qemu-aarch64, the CMocka unit tests with
+# CMocka from libcmocka-dev:arm64.
+# Libraries come from Debian multiarch (arm64), or from a board's sysroot
+# with -DSHMSEQ_SYSROOT=DIR or -DCMAKE_SYSROOT=DIR (docs/porting.md).
+# `cmake --preset aarch64` is the same with Release, -Werror, CMocka
+# required and the system tests (docs/boards.md).
 set(CMAKE_SYSTEM_NAME Linux)
 set(CMAKE_SYSTEM_PROCESSOR aarch64)
 
 set(CMAKE_C_COMPILER aarch64-linux-gnu-gcc)
 
-# Debian multiarch: the cross libc is under /usr/aarch64-linux-gnu, target
-# packages (libcmocka-dev:arm64) under /usr/lib/aarch64-linux-gnu of the
-# host root. Programs (pkg-config, sh, qemu) are the host's.
-set(CMAKE_FIND_ROOT_PATH /usr/aarch64-linux-gnu /)
-set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
-set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
-set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
-set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
-
-# ctest runs every test target through qemu-user (package qemu-user). -L
-# makes qemu take the dynamic loader from the cross libc; -E makes that
-# loader take libc.so.6 from the same place too. Without it the loader
-# follows the host's ld.so.cache to a multiarch libc6:<arch> of another
-# Debian revision (pulled in by libcmocka-dev:<arch>), and ld.so and libc
-# must match exactly: such a child hangs or crashes in fork().
-set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64 -L /usr/aarch64-linux-gnu
-    -E LD_LIBRARY_PATH=/usr/aarch64-linux-gnu/lib)
+set(_shmseq_triplet aarch64-linux-gnu)
+set(_shmseq_qemu qemu-aarch64)
+include("${CMAKE_CURRENT_LIST_DIR}/debian-cross.cmake")

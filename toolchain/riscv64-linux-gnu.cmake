@@ -1,34 +1,27 @@
 # SPDX-License-Identifier: MIT
 # Toolchain file: cross-compile shmseq for 64-bit RISC-V Linux (Debian
 # riscv64, RV64GC) with Debian's cross GCC (gcc-riscv64-linux-gnu and
-# libc6-dev-riscv64-cross). It describes the target and nothing else; the
-# project sets its own compile flags per target (STYLE.md, Build).
+# libc6-dev-riscv64-cross). It describes the target and nothing else: the
+# system, the compiler, where the target's libraries are for find_* and
+# pkg-config, and qemu-riscv64 as the emulator (the shared part is
+# toolchain/debian-cross.cmake). It sets no compile flag; the project sets
+# its own per target (STYLE.md, Build).
 #
-#   cmake --preset riscv64                   (CMakePresets.json), or
+# On its own, with no other variable, from a fresh build directory:
 #   cmake -S . -B build/riscv64 --toolchain toolchain/riscv64-linux-gnu.cmake
-#
-# Debian 12 ships no riscv64 CMocka for multiarch, so this build has the
-# torture, end-to-end and cross-ABI tests but not the CMocka unit tests
-# (docs/porting.md).
+#   cmake --build build/riscv64
+#   ctest --test-dir build/riscv64
+# ctest runs every test under qemu-riscv64. Debian 12 ships no riscv64
+# CMocka: configure warns that the CMocka unit tests are left out, and the
+# torture, end-to-end and cross-ABI tests are built and run.
+# Libraries come from Debian multiarch (riscv64), or from a board's sysroot
+# with -DSHMSEQ_SYSROOT=DIR or -DCMAKE_SYSROOT=DIR (docs/porting.md).
+# `cmake --preset riscv64` is the same with Release and -Werror.
 set(CMAKE_SYSTEM_NAME Linux)
 set(CMAKE_SYSTEM_PROCESSOR riscv64)
 
 set(CMAKE_C_COMPILER riscv64-linux-gnu-gcc)
 
-# Debian multiarch: the cross libc is under /usr/riscv64-linux-gnu, target
-# packages (if any) under /usr/lib/riscv64-linux-gnu of the host root.
-# Programs (pkg-config, sh, qemu) are the host's.
-set(CMAKE_FIND_ROOT_PATH /usr/riscv64-linux-gnu /)
-set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
-set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
-set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
-set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
-
-# ctest runs every test target through qemu-user (package qemu-user). -L
-# makes qemu take the dynamic loader from the cross libc; -E makes that
-# loader take libc.so.6 from the same place too. Without it the loader
-# follows the host's ld.so.cache to a multiarch libc6:<arch> of another
-# Debian revision (pulled in by libcmocka-dev:<arch>), and ld.so and libc
-# must match exactly: such a child hangs or crashes in fork().
-set(CMAKE_CROSSCOMPILING_EMULATOR qemu-riscv64 -L /usr/riscv64-linux-gnu
-    -E LD_LIBRARY_PATH=/usr/riscv64-linux-gnu/lib)
+set(_shmseq_triplet riscv64-linux-gnu)
+set(_shmseq_qemu qemu-riscv64)
+include("${CMAKE_CURRENT_LIST_DIR}/debian-cross.cmake")
