@@ -6,8 +6,12 @@
 #   clang    clang, Debug, -Werror, every test
 #   asan     AddressSanitizer + UBSan, every test
 #   tsan     ThreadSanitizer, the tests labelled tsan
-#   install  install the dev build into a temporary prefix and build a
-#            consumer project against it (tests/install/run.sh)
+#   install  install the dev build and the aarch64 build into temporary
+#            prefixes and build a consumer against each (find_package and
+#            pkg-config; the aarch64 one cross, run under qemu-aarch64:
+#            tests/install/run.sh); each cross target built and run
+#            against a board sysroot instead of multiarch
+#            (tests/install/sysroot.sh)
 #   python   the Python package's tests (python/tests/run.sh: pytest with
 #            the in-tree package over the dev build's libshmseq.so)
 #   aarch64  cross build (Release, -Werror) for arm64, every test except
@@ -233,12 +237,12 @@ for stage in "${stages[@]}"; do
     install)
       [ -d build/dev ] || build dev
       cmake --build --preset dev --parallel "$jobs"
-      if bash tests/install/run.sh build/dev; then
-        tests_passed=$((tests_passed + 1))
-      else
-        tests_failed=$((tests_failed + 1))
-        exit 1
-      fi
+      script_stage tests/install/run.sh build/dev
+      ensure_built aarch64
+      script_stage tests/install/run.sh build/aarch64
+      for t in aarch64-linux-gnu arm-linux-gnueabihf riscv64-linux-gnu; do
+        script_stage tests/install/sysroot.sh "$t"
+      done
       ;;
     python)
       [ -d build/dev ] || build dev
