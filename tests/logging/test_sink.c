@@ -6,7 +6,10 @@
  * file holds exactly the writer's rows; an existing target is refused
  * without force; a sink closed before begin leaves no file; rotation
  * splits a binary log into segments that each scan clean and continue
- * each other; the record-count sync policy leaves nothing pending; and a
+ * each other; --force replaces a file (or a symbolic link, never its
+ * target) by rename at begin and leaves it untouched if the run never
+ * begins; a FIFO and /dev/null are written as they are, never synced; the
+ * record-count sync policy leaves nothing pending; and a
  * write error (ENOSPC from /dev/full) is sticky and counts every record
  * given, then and later, as lost: given == written + lost_io.
  */
@@ -19,6 +22,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,6 +164,110 @@ static void test_close_before_begin(void **state)
     assert_int_equal(shmseq_sink_close(&k), 0); /* twice is fine */
 }
 
+/* --force: the new file is made under a temporary name and renamed over
+ * the old one at begin; a run that never begins leaves the old one as it
+ * was; a symbolic link is replaced, its target never written. */
+static void test_force_replaces_by_rename(void **state)
+{
+    shmseq_sink_config cfg = {.target = path, .force = 1};
+    shmseq_log_header h;
+    shmseq_log_record r;
+    char got[256], target[160];
+    FILE *f;
+
+    (void)state;
+    unlink(path);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("old\n", f);
+    fclose(f);
+    assert_int_equal(shmseq_sink_open(&k, "csv", &cfg), 0);
+    assert_int_equal(shmseq_sink_close(&k), 0); /* never began */
+    slurp(path, got, sizeof got);
+    assert_string_equal(got, "old\n");
+    assert_int_equal(shmseq_sink_open(&k, "csv", &cfg), 0);
+    slurp(path, got, sizeof got);
+    assert_string_equal(got, "old\n"); /* not truncated at open */
+    make_header(&h, 1);
+    assert_int_equal(shmseq_sink_begin(&k, &h, 0), 0);
+    make_record(&r, 10, 1);
+    assert_int_equal(shmseq_sink_write(&k, &r, 1, 0), 0);
+    assert_int_equal(shmseq_sink_close(&k), 0);
+    slurp(path, got, sizeof got);
+    assert_string_equal(got, "seq,timestamp_ns,epoch,v0\n10,10000,1,10\n");
+
+    /* A symbolic link: refused without force, replaced with it. */
+    snprintf(target, sizeof target, "%s/target", dir);
+    f = fopen(target, "w");
+    assert_non_null(f);
+    fputs("keep\n", f);
+    fclose(f);
+    unlink(path);
+    assert_int_equal(symlink(target, path), 0);
+    cfg.force = 0;
+    assert_int_equal(shmseq_sink_open(&k, "csv", &cfg), -EEXIST);
+    cfg.force = 1;
+    assert_int_equal(shmseq_sink_open(&k, "csv", &cfg), 0);
+    assert_int_equal(shmseq_sink_begin(&k, &h, 0), 0);
+    assert_int_equal(shmseq_sink_close(&k), 0);
+    slurp(target, got, sizeof got);
+    assert_string_equal(got, "keep\n");
+    slurp(path, got, sizeof got);
+    assert_string_equal(got, "seq,timestamp_ns,epoch,v0\n");
+}
+
+/* An existing FIFO or character device is written as it is: no "exists"
+ * refusal, nothing to sync, no rotation. */
+static void test_fifo_and_device(void **state)
+{
+    shmseq_sink_config cfg = {.target = path};
+    shmseq_log_header h;
+    shmseq_log_record r;
+    char got[256];
+    ssize_t n;
+    int rd;
+
+    (void)state;
+    unlink(path);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    /* A reader first, so the sink's open does not wait for one. */
+    rd = open(path, O_RDONLY | O_NONBLOCK);
+    assert_true(rd >= 0);
+    assert_int_equal(shmseq_sink_open(&k, "csv", &cfg), 0);
+    assert_string_equal(k.kind, "FIFO");
+    assert_int_equal(k.durable, 0);
+    make_header(&h, 1);
+    assert_int_equal(shmseq_sink_begin(&k, &h, 0), 0);
+    make_record(&r, 10, 1);
+    assert_int_equal(shmseq_sink_write(&k, &r, 1, 0), 0);
+    assert_int_equal(shmseq_sink_close(&k), 0);
+    assert_int_equal(k.written, 1);
+    n = read(rd, got, sizeof got - 1);
+    close(rd);
+    assert_true(n > 0);
+    got[n] = '\0';
+    assert_string_equal(got, "seq,timestamp_ns,epoch,v0\n10,10000,1,10\n");
+    assert_int_equal(access(path, F_OK), 0); /* never removed */
+    cfg.max_bytes = 1000;
+    rd = open(path, O_RDONLY | O_NONBLOCK);
+    assert_true(rd >= 0);
+    assert_int_equal(shmseq_sink_open(&k, "csv", &cfg), -EINVAL);
+    assert_non_null(strstr(k.why, "rotation needs a regular file"));
+    close(rd);
+    unlink(path);
+
+    cfg.target = "/dev/null";
+    cfg.max_bytes = 0;
+    assert_int_equal(shmseq_sink_open(&k, "bin", &cfg), 0);
+    assert_string_equal(k.kind, "character device");
+    assert_int_equal(shmseq_sink_begin(&k, &h, 0), 0);
+    assert_int_equal(shmseq_sink_write(&k, &r, 1, 0), 0);
+    assert_int_equal(shmseq_sink_sync(&k, 0), 0); /* no fsync: no EINVAL */
+    assert_int_equal(shmseq_sink_close(&k), 0);
+    assert_int_equal(k.written, 1);
+    assert_int_equal(k.lost_io, 0);
+}
+
 static void test_bin_rotation(void **state)
 {
     const uint32_t w = 2, per_file = 3, total = 10;
@@ -240,6 +348,8 @@ int main(void)
         cmocka_unit_test(test_open_refusals),
         cmocka_unit_test(test_csv_file),
         cmocka_unit_test(test_close_before_begin),
+        cmocka_unit_test(test_force_replaces_by_rename),
+        cmocka_unit_test(test_fifo_and_device),
         cmocka_unit_test(test_bin_rotation),
         cmocka_unit_test(test_write_error_is_sticky),
     };
