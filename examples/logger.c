@@ -2,7 +2,7 @@
 /*
  * logger: the logger task. Attaches to a named shmseq region as a reader
  * (waiting for it to appear), hands every sample to a sink (shmseq/sink.h:
- * a CSV or binary log file, docs/logging.md), reports its rate and losses
+ * a CSV or binary log file or a SQLite database, docs/logging.md), reports its rate and losses
  * once a second on stderr, and stops on a signal, after --count samples, or
  * when the region has gone idle with no writer.
  *
@@ -25,6 +25,13 @@ static const char *prog = "logger";
 
 /* Exit status: the region was replaced under the logger (see --help). */
 #define EX_REPLACED 4
+
+/* The database sink's options (--commit-ms ...), as its parameters. */
+typedef struct sqlite_opts {
+    uint64_t commit_ms, commit_rows, keep_rows, keep_seconds, busy_ms;
+    const char *on_full;
+    int given; /* any of them on the command line */
+} sqlite_opts;
 
 /* --fsync: "exit", N (records) or T followed by "ms" or "s". */
 static int parse_fsync(const char *s, shmseq_sink_config *k)
@@ -85,7 +92,8 @@ static void usage(void)
 {
     printf(
 "Usage: %s [OPTION]...\n"
-"Read every sample of a shmseq region and store it as CSV or a binary log.\n"
+"Read every sample of a shmseq region and store it as CSV, a binary log or\n"
+"a SQLite database.\n"
 "\n"
 "  -n, --name REGION   region to read                          (default %s)\n"
 "      --wait S        wait up to S seconds for the region to appear\n"
@@ -93,8 +101,9 @@ static void usage(void)
 "  -o, --out FILE      output file, '-' = stdout (CSV only)    (default -);\n"
 "                      an existing FIFO or character device (/dev/null) is\n"
 "                      written as it is: never synced, no rotation\n"
-"  -F, --format FMT    csv or bin (the binary log of docs/logging.md, read\n"
-"                      it with shmseq-log)                     (default csv)\n"
+"  -F, --format FMT    csv, bin (the binary log of docs/logging.md, read\n"
+"                      it with shmseq-log) or sqlite (a database: FILE is\n"
+"                      created or continued; needs libsqlite3)  (default csv)\n"
 "  -f, --force         replace existing output files (default: refuse): the\n"
 "                      new file is written under a temporary name and\n"
 "                      renamed over the old one once the region is found;\n"
@@ -102,13 +111,32 @@ static void usage(void)
 "      --fsync WHEN    make the file durable (fsync) every N records ('N'),\n"
 "                      every T milliseconds or seconds ('Tms', 'Ts'), or\n"
 "                      only at exit ('exit'); always also at exit and\n"
-"                      before each rotation                 (default 1000ms)\n"
+"                      before each rotation (sqlite: a durable commit and a\n"
+"                      checkpoint; see docs/logging.md)     (default 1000ms)\n"
 "  -M, --max-bytes B   start a new file before one would exceed B bytes\n"
 "                      (k, M, G suffixes: powers of 1024): FILE, then\n"
 "                      FILE.000001, FILE.000002, ...; each begins with its\n"
-"                      own header; 0 = one file             (default 0)\n"
+"                      own header; 0 = one file (sqlite: the database's\n"
+"                      size limit, see --on-full)           (default 0)\n"
+"      --commit-ms MS  sqlite: commit a batch every MS ms   (default 100)\n",
+        prog, EXAMPLE_DEFAULT_REGION);
+    printf(
+"      --commit-rows N sqlite: ... or every N rows, whichever first\n"
+"                                                           (default 4096)\n"
+"      --keep-rows N   sqlite: keep only the newest N rows of the region\n"
+"                      (deleted in the commit); 0 = all     (default 0)\n"
+"      --keep-seconds S  sqlite: keep only the last S seconds; 0 = all\n"
+"      --on-full WHAT  sqlite, database full: 'stop' (record the batch as a\n"
+"                      gap, exit 1) or 'drop-oldest' (delete the oldest\n"
+"                      rows and go on)                      (default stop)\n"
+"      --busy-ms MS    sqlite: wait at most MS ms per commit for another\n"
+"                      connection's write lock, then retry later\n"
+"                                                           (default 250)\n"
+"      --channels LIST sqlite: column names of the channels, comma-separated\n"
+"                      (default v0,v1,...)\n"
 "  -O, --oldest        start with the oldest sample in the ring\n"
-"                      (default: with the next sample published)\n"
+"                      (default: with the next sample published); sqlite:\n"
+"                      continue where the database ends (exactly once)\n"
 "  -A, --any-owner     read a region created by another user (e.g. a sensor\n"
 "                      task running under its own account, region mode 0640)\n"
 "  -I, --idle S        stop once no sample arrived for S seconds and no\n"
@@ -130,13 +158,16 @@ static void usage(void)
 "After a write or fsync error (disk full, I/O error) it says so once, cuts\n"
 "the file back to its last complete record, keeps reading and counts every\n"
 "further sample as lost to I/O, and exits with status 1.\n"
+"With --format sqlite, a sink failure (database full, locked too long)\n"
+"stops the logger (status 1); a restart with --oldest continues where the\n"
+"database ends. A second logger of the same region into the same database\n"
+"is refused.\n"
 "If a writer replaces the region (sensor_reader --recreate with another\n"
 "width or capacity, or `shmseq rm` and a new writer), this logger's mapping\n"
 "can never see a new sample: after a second without one it says so and\n"
 "stops with status 4, so a supervisor can start it on the new region.\n"
 "Exit status: 0 ok, 1 runtime failure (I/O error included), 2 usage error,\n"
-"3 samples lost with --no-loss, 4 the region was replaced.\n",
-        prog, EXAMPLE_DEFAULT_REGION);
+"3 samples lost with --no-loss, 4 the region was replaced.\n");
 }
 
 /* Attach, retrying while the region does not exist yet or is being made. */
@@ -160,8 +191,9 @@ static int open_waiting(shmseq_reader *r, const char *name, unsigned flags,
 /* What the command line asks for. */
 typedef struct logger_opts {
     const char *name;
-    const char *format;     /* a sink name: csv, bin */
+    const char *format;     /* a sink name: csv, bin, sqlite */
     shmseq_sink_config out; /* --out, --force, --fsync, --max-bytes */
+    sqlite_opts sq;         /* --commit-ms ... (the sqlite sink's params) */
     double wait_s, idle_s;
     uint64_t count, spin_us;
     int oldest, any_owner, no_loss, quiet;
@@ -170,6 +202,10 @@ typedef struct logger_opts {
 /* What the read loop saw. */
 typedef struct logger_run {
     uint64_t received, lost, first_seq, last_seq;
+    uint64_t resume_next;  /* the sink already holds what is below this */
+    uint64_t skipped;      /* samples the sink already held: read or lost */
+    uint64_t lost_held;    /* of those, overwritten before read */
+    int resumed;
     uint32_t last_epoch, epochs;
     const char *why;       /* why it stopped */
     int status;            /* EX_OK, EX_FAIL, EX_REPLACED */
@@ -181,7 +217,39 @@ static shmseq_sink out_sink;
 
 /* getopt_long's values for the options without a short letter (docs/cli.md,
  * OPTION LETTERS: -w is --width and -s --sensor in every program). */
-enum { OPT_WAIT = 0x100, OPT_FSYNC };
+enum { OPT_WAIT = 0x100, OPT_FSYNC, OPT_COMMIT_MS, OPT_COMMIT_ROWS,
+       OPT_KEEP_ROWS, OPT_KEEP_SECONDS, OPT_ON_FULL, OPT_BUSY_MS,
+       OPT_CHANNELS };
+
+/* The sqlite sink's parameter string from its options. */
+static void sqlite_params(logger_opts *o)
+{
+    static char params[256];
+
+    snprintf(params, sizeof params, "commit_ms=%" PRIu64 ",commit_rows=%"
+             PRIu64 ",keep_rows=%" PRIu64 ",keep_seconds=%" PRIu64
+             ",on_full=%s,busy_ms=%" PRIu64, o->sq.commit_ms,
+             o->sq.commit_rows, o->sq.keep_rows, o->sq.keep_seconds,
+             o->sq.on_full, o->sq.busy_ms);
+    o->out.params = params;
+}
+
+/* A number option of the sqlite sink, within [lo, hi]. */
+static uint64_t sq_opt(const char *name, const char *arg, uint64_t lo,
+                       uint64_t hi, sqlite_opts *sq)
+{
+    uint64_t v;
+
+    if (shmseq_parse_u64(arg, &v) < 0 || v < lo || v > hi) {
+        char why[160];
+
+        snprintf(why, sizeof why, "%s '%.40s': want a number %" PRIu64 "..%"
+                 PRIu64, name, arg, lo, hi);
+        example_usage_error(prog, "%s", why);
+    }
+    sq->given = 1;
+    return v;
+}
 
 static void parse_args(int argc, char **argv, logger_opts *o)
 {
@@ -192,6 +260,13 @@ static void parse_args(int argc, char **argv, logger_opts *o)
         {"format", required_argument, NULL, 'F'},
         {"force", no_argument, NULL, 'f'},
         {"fsync", required_argument, NULL, OPT_FSYNC},
+        {"commit-ms", required_argument, NULL, OPT_COMMIT_MS},
+        {"commit-rows", required_argument, NULL, OPT_COMMIT_ROWS},
+        {"keep-rows", required_argument, NULL, OPT_KEEP_ROWS},
+        {"keep-seconds", required_argument, NULL, OPT_KEEP_SECONDS},
+        {"on-full", required_argument, NULL, OPT_ON_FULL},
+        {"busy-ms", required_argument, NULL, OPT_BUSY_MS},
+        {"channels", required_argument, NULL, OPT_CHANNELS},
         {"max-bytes", required_argument, NULL, 'M'},
         {"oldest", no_argument, NULL, 'O'},
         {"any-owner", no_argument, NULL, 'A'},
@@ -213,6 +288,10 @@ static void parse_args(int argc, char **argv, logger_opts *o)
     o->out.sync_ns = 1000000000u; /* --fsync 1000ms */
     o->wait_s = 5.0;
     o->idle_s = 2.0;
+    o->sq.commit_ms = 100;
+    o->sq.commit_rows = 4096;
+    o->sq.busy_ms = 250;
+    o->sq.on_full = "stop";
     example_begin(argv, prog);
     while ((opt = getopt_long(argc, argv, "n:o:F:fM:OAI:NS:c:qhV", opts,
                               NULL)) != -1) {
@@ -225,10 +304,49 @@ static void parse_args(int argc, char **argv, logger_opts *o)
             break;
         case 'o': o->out.target = optarg; break;
         case 'F':
-            if (strcmp(optarg, "bin") != 0 && strcmp(optarg, "csv") != 0)
-                example_usage_error(prog, "--format '%s': want csv or bin",
-                                    optarg);
+            if (strcmp(optarg, "bin") != 0 && strcmp(optarg, "csv") != 0 &&
+                strcmp(optarg, "sqlite") != 0)
+                example_usage_error(prog, "--format '%s': want csv, bin or "
+                                    "sqlite", optarg);
+            if (shmseq_sink_find(optarg) == NULL) {
+                fprintf(stderr, "%s: --format %s needs libsqlite3, and this "
+                        "logger was built without it: install it (Debian: "
+                        "apt-get install libsqlite3-dev) and rebuild\n",
+                        prog, optarg);
+                exit(EX_FAIL);
+            }
             o->format = optarg;
+            break;
+        case OPT_COMMIT_MS:
+            o->sq.commit_ms = sq_opt("--commit-ms", optarg, 0, 3600000u,
+                                     &o->sq);
+            break;
+        case OPT_COMMIT_ROWS:
+            o->sq.commit_rows = sq_opt("--commit-rows", optarg, 1, 1000000u,
+                                       &o->sq);
+            break;
+        case OPT_KEEP_ROWS:
+            o->sq.keep_rows = sq_opt("--keep-rows", optarg, 0, INT64_MAX,
+                                     &o->sq);
+            break;
+        case OPT_KEEP_SECONDS:
+            o->sq.keep_seconds = sq_opt("--keep-seconds", optarg, 0,
+                                        100ull * 365u * 86400u, &o->sq);
+            break;
+        case OPT_BUSY_MS:
+            o->sq.busy_ms = sq_opt("--busy-ms", optarg, 0, 600000u, &o->sq);
+            break;
+        case OPT_ON_FULL:
+            if (strcmp(optarg, "stop") != 0 &&
+                strcmp(optarg, "drop-oldest") != 0)
+                example_usage_error(prog, "--on-full '%s': want stop or "
+                                    "drop-oldest", optarg);
+            o->sq.on_full = optarg;
+            o->sq.given = 1;
+            break;
+        case OPT_CHANNELS:
+            o->out.channels = optarg;
+            o->sq.given = 1;
             break;
         case 'f': o->out.force = 1; break;
         case OPT_FSYNC:
@@ -271,6 +389,12 @@ static void parse_args(int argc, char **argv, logger_opts *o)
     }
     if (optind < argc)
         example_usage_error(prog, "unexpected argument '%s'", argv[optind]);
+    if (strcmp(o->format, "sqlite") == 0)
+        sqlite_params(o);
+    else if (o->sq.given)
+        example_usage_error(prog, "%s", "--commit-ms, --commit-rows, "
+                            "--keep-rows, --keep-seconds, --on-full, "
+                            "--busy-ms and --channels need --format sqlite");
 }
 
 /* Open the output before the region is attached, so a refused --out fails
@@ -320,6 +444,14 @@ static void check_sink(shmseq_sink *k, logger_run *run)
     }
 }
 
+/* A database outlives the run: after its failure, stopping loses nothing
+ * more (a restart with --oldest continues where it ends), while reading
+ * on would count every further sample as lost. */
+static int stop_on_failure(const logger_opts *o)
+{
+    return strcmp(o->format, "sqlite") == 0;
+}
+
 /* One sample read: count it, store it (the sample after a gap too, so the
  * output holds exactly the samples counted as received). 1: stop. */
 static int take_sample(shmseq_sink *k, const logger_opts *o, logger_run *run,
@@ -327,7 +459,19 @@ static int take_sample(shmseq_sink *k, const logger_opts *o, logger_run *run,
                        uint64_t now)
 {
     shmseq_log_record rec;
+    uint64_t lost = meta->lost;
 
+    if (run->resumed && lost != 0 && meta->seq - lost < run->resume_next) {
+        /* Overrun while catching up: the part of the loss the sink had
+         * stored before the restart is not lost. */
+        uint64_t held = (meta->seq < run->resume_next ? meta->seq
+                                                      : run->resume_next) -
+                        (meta->seq - lost);
+
+        run->skipped += held;
+        run->lost_held += held;
+        lost -= held;
+    }
     if (run->received == 0)
         run->first_seq = meta->seq;
     run->last_seq = meta->seq;
@@ -336,22 +480,34 @@ static int take_sample(shmseq_sink *k, const logger_opts *o, logger_run *run,
         run->epochs++;
         run->last_epoch = meta->epoch;
     }
+    if (run->resumed && meta->seq < run->resume_next) {
+        /* The sink stored it before a restart: exactly once. */
+        run->skipped++;
+        return 0;
+    }
     shmseq_log_record_from_sample(&rec, meta, v);
+    rec.lost_before = lost;
     (void)shmseq_sink_write(k, &rec, 1, now);
     check_sink(k, run);
-    if (meta->lost != 0) {
-        run->lost += meta->lost;
+    if (k->error != 0 && stop_on_failure(o)) {
+        run->status = EX_FAIL;
+        run->why = "output failed";
+        return 1;
+    }
+    if (lost != 0) {
+        run->lost += lost;
         if (o->no_loss) {
             fprintf(stderr, "%s: lost %" PRIu64 " samples before sample %"
                     PRIu64 " (the logger fell more than the ring's capacity "
-                    "behind); stopping (--no-loss)\n", prog, meta->lost,
+                    "behind); stopping (--no-loss)\n", prog, lost,
                     meta->seq);
             run->loss_failed = 1;
             run->why = "loss";
             return 1;
         }
     }
-    if (o->count != 0 && run->received >= o->count) {
+    if (o->count != 0 &&
+        run->received - (run->skipped - run->lost_held) >= o->count) {
         run->why = "count reached";
         return 1;
     }
@@ -416,17 +572,29 @@ static void read_loop(shmseq_reader *r, shmseq_sink *k, const logger_opts *o,
         }
         (void)shmseq_sink_tick(k, now);
         check_sink(k, run);
+        if (k->error != 0 && stop_on_failure(o)) {
+            run->status = EX_FAIL;
+            run->why = "output failed";
+            break;
+        }
         if (now >= next_status) {
+            char extra[256];
+            shmseq_reader_stats st;
+
             (void)shmseq_sink_flush(k);
             check_sink(k, run);
+            shmseq_reader_get_stats(r, &st);
+            shmseq_sink_status(k, extra, sizeof extra);
             if (!o->quiet)
                 fprintf(stderr,
                         "%s: rate %.1f/s received %" PRIu64 " lost %" PRIu64
-                        " bytes %" PRIu64 "%s\n",
+                        " bytes %" PRIu64 " lag %" PRIu64 "%s%s%s\n",
                         prog,
                         (double)(run->received - prev_received) * 1e9 /
                             (double)(now - prev_status),
                         run->received, run->lost, k->bytes,
+                        shmseq_reader_head(r) - st.next,
+                        extra[0] != '\0' ? " " : "", extra,
                         k->error != 0 ? " (output failed)" : "");
             prev_received = run->received;
             prev_status = now;
@@ -439,8 +607,9 @@ static void read_loop(shmseq_reader *r, shmseq_sink *k, const logger_opts *o,
  * from the logger's first sample to the region's head at the end, read
  * through the logger's own mapping, so it is exact even if the region's
  * name was removed meanwhile. */
-static int report(shmseq_reader *r, const shmseq_sink *k, const logger_opts *o,
-                  const logger_run *run)
+static int report(shmseq_reader *r, const shmseq_sink *k,
+                  const logger_opts *o, const logger_run *run,
+                  const char *sink_status)
 {
     shmseq_reader_stats st;
     uint64_t head_end, published, unread;
@@ -461,12 +630,15 @@ static int report(shmseq_reader *r, const shmseq_sink *k, const logger_opts *o,
         fprintf(stderr, " first seq - last seq -");
     fprintf(stderr, " epochs seen %u bytes %" PRIu64 "\n",
             (unsigned)run->epochs, k->bytes);
-    balanced = published == k->written + run->lost + k->lost_io + unread;
+    balanced = published == k->written + run->lost + k->lost_io + unread +
+                                run->skipped;
     fprintf(stderr, "%s: accounting: published %" PRIu64 " = written %"
             PRIu64 " + lost-to-overrun %" PRIu64 " + lost-to-I/O %" PRIu64
-            " + unread %" PRIu64 ": %s", prog, published, k->written,
-            run->lost, k->lost_io, unread,
-            balanced ? "balanced" : "MISMATCH");
+            " + unread %" PRIu64, prog, published, k->written, run->lost,
+            k->lost_io, unread);
+    if (run->resumed)
+        fprintf(stderr, " + already-stored %" PRIu64, run->skipped);
+    fprintf(stderr, ": %s", balanced ? "balanced" : "MISMATCH");
     /* Where "written" went: files made durable, or a target that cannot
      * be synced (stdout, a FIFO, a character device such as /dev/null). */
     if (k->durable)
@@ -478,10 +650,13 @@ static int report(shmseq_reader *r, const shmseq_sink *k, const logger_opts *o,
                 strcmp(k->where, "stdout") == 0 ? "" : " '",
                 strcmp(k->where, "stdout") == 0 ? "" : k->where,
                 strcmp(k->where, "stdout") == 0 ? "" : "'");
-    if (st.received != run->received || st.lost != run->lost)
+    if (sink_status[0] != '\0')
+        fprintf(stderr, "%s: %s: %s\n", prog, o->format, sink_status);
+    if (st.received != run->received || st.lost != run->lost + run->lost_held)
         fprintf(stderr, "%s: warning: library counters disagree: received %"
                 PRIu64 " lost %" PRIu64 "\n", prog, st.received, st.lost);
-    if (!balanced || run->received != k->written + k->lost_io)
+    if (!balanced || run->received - (run->skipped - run->lost_held) !=
+                        k->written + k->lost_io)
         status = EX_FAIL;
     if (k->error != 0 || k->lost_io != 0) {
         fprintf(stderr, "%s: %" PRIu64 " samples could not be stored in '%s'"
@@ -500,6 +675,7 @@ static int report(shmseq_reader *r, const shmseq_sink *k, const logger_opts *o,
 int main(int argc, char **argv)
 {
     shmseq_sink *k = &out_sink;
+    char sink_status[256];
     shmseq_log_header hdr;
     logger_opts o;
     logger_run run;
@@ -529,19 +705,43 @@ int main(int argc, char **argv)
     }
     shmseq_reader_set_spin(&r, o.spin_us * 1000u);
     run_header(&hdr, &r, o.name);
-    shmseq_sink_begin(k, &hdr, shmseq_now_ns());
+    memset(&run, 0, sizeof run);
+    /* A database may already hold this region (a restart): where it ends.
+     * With --oldest the samples below that still in the ring are skipped;
+     * a break before the first new one is recorded as a gap. */
+    rc = shmseq_sink_resume(k, &hdr, &run.resume_next);
+    if (rc < 0) {
+        fprintf(stderr, "%s: %s\n", prog, k->why);
+        shmseq_sink_close(k);
+        shmseq_reader_close(&r);
+        return EX_FAIL;
+    }
+    run.resumed = rc == 1;
+    if (shmseq_sink_begin(k, &hdr, shmseq_now_ns()) < 0 &&
+        stop_on_failure(&o)) {
+        fprintf(stderr, "%s: %s\n", prog, k->why);
+        shmseq_sink_close(k);
+        shmseq_reader_close(&r);
+        return EX_FAIL;
+    }
     if (!o.quiet)
         fprintf(stderr, "%s: reading region '%s' (width %u) from the %s "
                 "sample into %s (%s)\n", prog, o.name, (unsigned)hdr.width,
                 o.oldest ? "oldest" : "next", k->where,
-                strcmp(o.format, "bin") == 0 ? "binary log" : "CSV");
-
-    memset(&run, 0, sizeof run);
+                strcmp(o.format, "bin") == 0      ? "binary log"
+                : strcmp(o.format, "sqlite") == 0 ? "SQLite database"
+                                                  : "CSV");
+    if (!o.quiet && run.resumed)
+        fprintf(stderr, "%s: the database holds region '%s' up to sample %"
+                PRIu64 "; continuing with sample %" PRIu64 "\n", prog,
+                o.name, run.resume_next - 1u, run.resume_next);
     run.why = "signal";
     read_loop(&r, k, &o, &run);
+    (void)shmseq_sink_flush(k);
+    shmseq_sink_status(k, sink_status, sizeof sink_status);
     shmseq_sink_close(k);
     check_sink(k, &run);
-    rc = report(&r, k, &o, &run);
+    rc = report(&r, k, &o, &run, sink_status);
     shmseq_reader_close(&r);
     return rc;
 }

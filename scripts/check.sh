@@ -17,8 +17,9 @@
 #   aarch64  cross build (Release, -Werror) for arm64, every test except
 #            the label system, run under qemu-aarch64
 #   armhf    the same for 32-bit ARM hard-float, under qemu-arm
-#   riscv64  the same for riscv64 under qemu-riscv64 (no CMocka tests:
-#            Debian 12 has no riscv64 CMocka)
+#   riscv64  the same for riscv64 under qemu-riscv64 (no CMocka tests
+#            and no sqlite sink: Debian 12 has no riscv64 CMocka or
+#            libsqlite3-dev; its configure step says so)
 #   abi      one region shared at once by native, aarch64, armhf and
 #            riscv64 processes (tests/abi/run.sh; builds what is missing)
 #   system   boot Debian's arm64 kernels (generic and PREEMPT_RT) under

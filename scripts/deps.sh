@@ -28,6 +28,14 @@ set -euo pipefail
 # stages (valgrind, cppcheck, clang-tidy) need those three tools. The
 # python stage needs Debian's python3 with numpy, matplotlib and pytest,
 # and pip, setuptools and wheel for its offline `pip install ./python`.
+#
+# SQLite: libsqlite3-dev for the logger's sqlite sink (found by CMake with
+# pkg-config; without it the sink is left out and `logger --format sqlite`
+# says so), the sqlite3 shell for `make demo`'s query and the tests, and
+# libsqlite3-dev:arm64 / :armhf for the cross stages. Debian 12 has no
+# libsqlite3-dev:riscv64 (riscv64 is not a release architecture of Debian
+# 12, only of its ports), so the riscv64 stage builds without the sink and
+# its configure step says so.
 needs=(
   cmake:cmake
   make:make
@@ -46,6 +54,10 @@ needs=(
   qemu-system-arm:qemu-system-aarch64
   libcmocka-dev:arm64:
   libcmocka-dev:armhf:
+  libsqlite3-dev:
+  sqlite3:sqlite3
+  libsqlite3-dev:arm64:
+  libsqlite3-dev:armhf:
   cpio:cpio
   valgrind:valgrind
   cppcheck:cppcheck
@@ -146,7 +158,8 @@ if [ -z "$missing" ]; then
   echo "deps: all present (cmake make gcc clang pkg-config nm cmocka," \
        "cross gcc+libc for arm64 armhf riscv64, qemu-user, qemu-system-arm," \
        "cmocka:arm64 cmocka:armhf, cpio, valgrind, cppcheck, clang-tidy," \
-       "python3 with numpy, matplotlib, pytest, pip, setuptools, wheel)"
+       "python3 with numpy, matplotlib, pytest, pip, setuptools, wheel," \
+       "libsqlite3-dev (+ :arm64 :armhf), sqlite3)"
   exit 0
 fi
 

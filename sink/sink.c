@@ -20,6 +20,9 @@
 static const shmseq_sink_ops *const sinks[] = {
     &shmseq__sink_csv,
     &shmseq__sink_bin,
+#ifdef SHMSEQ_SINK_SQLITE
+    &shmseq__sink_sqlite,
+#endif
 };
 
 const shmseq_sink_ops *shmseq_sink_at(size_t i)
@@ -150,9 +153,38 @@ int shmseq_sink_write(shmseq_sink *k, const shmseq_log_record *r, size_t n,
     return 0;
 }
 
+int shmseq_sink_resume(shmseq_sink *k, const shmseq_log_header *h,
+                       uint64_t *next_seq)
+{
+    int rc;
+
+    assert(k->ops != NULL && !k->begun && h != NULL && next_seq != NULL);
+    if (k->error != 0)
+        return k->error;
+    if (k->ops->resume == NULL)
+        return 0;
+    rc = k->ops->resume(k, h, next_seq);
+    return rc < 0 ? after_op(k, rc) : rc;
+}
+
+const char *shmseq_sink_status(shmseq_sink *k, char *buf, size_t cap)
+{
+    assert(buf != NULL && cap > 0);
+    buf[0] = '\0';
+    if (k->ops != NULL && k->ops->status != NULL)
+        k->ops->status(k, buf, cap);
+    return buf;
+}
+
 int shmseq_sink_tick(shmseq_sink *k, uint64_t now_ns)
 {
     assert(k->ops != NULL);
+    if (k->error == 0 && k->begun && k->ops->tick != NULL) {
+        int rc = after_op(k, k->ops->tick(k, now_ns));
+
+        if (rc < 0)
+            return rc;
+    }
     if (k->error == 0 && k->begun && k->cfg.sync_ns != 0 &&
         now_ns - k->last_sync_ns >= k->cfg.sync_ns)
         return shmseq_sink_sync(k, now_ns);

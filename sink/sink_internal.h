@@ -12,4 +12,9 @@
 extern const shmseq_sink_ops shmseq__sink_csv;
 extern const shmseq_sink_ops shmseq__sink_bin;
 
+#ifdef SHMSEQ_SINK_SQLITE
+/* sqlite.c: the database sink, built when CMake found libsqlite3. */
+extern const shmseq_sink_ops shmseq__sink_sqlite;
+#endif
+
 #endif /* SHMSEQ_SINK_INTERNAL_H */

@@ -27,3 +27,26 @@ if(TARGET logger AND TARGET sensor_reader AND TARGET shmseq-log AND
     LABELS e2e TIMEOUT 120
     ENVIRONMENT "SHMSEQ_EMULATOR=${SHMSEQ_LOGGING_EMULATOR}")
 endif()
+
+# The SQLite sink (sink/sqlite.c), when the build found libsqlite3:
+# check_sqlite reads a database back (integrity, duplicates, every value
+# against the sim waveform, rows + gaps covering the range) and holds a
+# user's write lock for the busy test. sqlite_kill is the 100-SIGKILL
+# test (SHMSEQ_SQLITE_KILLS overrides the count); sqlite_failures the
+# full, busy, refused-target and restart cases.
+if(SHMSEQ_HAVE_SQLITE AND TARGET logger AND TARGET sensor_reader)
+  add_executable(check_sqlite logging/check_sqlite.c)
+  shmseq_c11(check_sqlite)
+  target_link_libraries(check_sqlite PRIVATE shmseq_bsp PkgConfig::SQLITE3)
+
+  list(JOIN CMAKE_CROSSCOMPILING_EMULATOR " " SHMSEQ_SQLITE_EMULATOR)
+  foreach(mode kill failures)
+    add_test(NAME sqlite_${mode}
+      COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/logging/sqlite_e2e.sh ${mode}
+              $<TARGET_FILE:sensor_reader> $<TARGET_FILE:logger>
+              $<TARGET_FILE:check_sqlite> $<TARGET_FILE:shmseq-log>)
+    set_tests_properties(sqlite_${mode} PROPERTIES
+      LABELS e2e TIMEOUT 240
+      ENVIRONMENT "SHMSEQ_EMULATOR=${SHMSEQ_SQLITE_EMULATOR}")
+  endforeach()
+endif()

@@ -5,7 +5,8 @@
  * drivers are (Zephyr's sensor API is the model); the caller holds a
  * shmseq_sink handle that carries the exact accounting of every record it
  * was given. Built in: "csv" and "bin" (files in the formats of
- * shmseq/logfmt.h, with buffering, rotation and a durability policy).
+ * shmseq/logfmt.h, with buffering, rotation and a durability policy), and
+ * "sqlite" (a database, sink/sqlite.c) when the build found libsqlite3.
  * The database and broker sinks plug into the same table, so the logger's
  * read loop and the fleet ingest never know which one they feed.
  *
@@ -78,18 +79,28 @@ typedef struct shmseq_sink_config {
     /** Nonzero: replace an existing target; zero: refuse it (-EEXIST). */
     int force;
     /** File sinks: start a new file before one would exceed this many
-     *  bytes; 0 never. Other sinks refuse a nonzero value (-EINVAL). */
+     *  bytes; the sqlite sink: the most the database may hold (then
+     *  SQLITE_FULL); 0 never. Other sinks refuse a nonzero value
+     *  (-EINVAL). */
     uint64_t max_bytes;
     /** Make the stored records durable every N records; 0 off. */
     uint64_t sync_records;
     /** Make them durable every T nanoseconds (shmseq_sink_tick()); 0 off.
      *  Whatever the policy, close makes everything durable. */
     uint64_t sync_ns;
+    /** The region's channel names, comma-separated ("ax,ay,az"), for
+     *  sinks that name columns (sqlite); NULL or "": v0, v1, ... File
+     *  sinks ignore it (their formats fix the names). */
+    const char *channels;
+    /** The node (host) the region's writer runs on, for sinks that record
+     *  where records came from (sqlite); NULL: this host's name. */
+    const char *node;
 } shmseq_sink_config;
 
 /**
- * A sink. Every op but @c summary is required (shmseq_sink_open() returns
- * -ENOSYS for a table that lacks one). The wrapper functions below call
+ * A sink. Every op but @c summary and the three optional ones at the end
+ * (@c resume, @c tick, @c status: NULL allowed) is required
+ * (shmseq_sink_open() returns -ENOSYS for a table that lacks one). The wrapper functions below call
  * the ops; callers never call an op directly. Every op is called from the
  * one thread that owns the sink, in a normal (non-real-time) context; any
  * op may block on I/O.
@@ -144,6 +155,38 @@ typedef struct shmseq_sink_ops {
      * when it can, so a run that never started leaves nothing behind.
      */
     int (*close)(shmseq_sink *k);
+
+    /* Optional ops (NULL: the wrapper does without). A file holds one run
+     * and is never appended to, so the file sinks need none of them; a
+     * database outlives its writers, so the sqlite sink needs all three. */
+
+    /**
+     * Where the stored data of the region @p h names (h->name and
+     * h->created_realtime_ns) ends, so a restarted logger continues
+     * exactly there: no record stored twice, no gap for records still in
+     * the ring. Called at most once, after open and before begin; the
+     * sink may take its claim on that region here (a second logger of
+     * the same region into the same target is refused here).
+     * @param[out] next_seq  the first sample number not yet accounted for
+     *                       (stored or recorded as a gap)
+     * @retval 1 found (@p next_seq set), 0 nothing stored for that region,
+     *         or -errno (-EBUSY: another writer holds that region's claim)
+     */
+    int (*resume)(shmseq_sink *k, const shmseq_log_header *h,
+                  uint64_t *next_seq);
+    /**
+     * Time passes (shmseq_sink_tick(), every loop turn, before the time
+     * sync policy): a sink that batches by time (a transaction committed
+     * every T milliseconds) hands its batch on here even when no record
+     * arrives.
+     */
+    int (*tick)(shmseq_sink *k, uint64_t now_ns);
+    /**
+     * One line of sink-specific state for the caller's status line
+     * ("commit p50 0.4 ms p99 1.1 ms, db 2.1 MiB"): at most @p cap bytes,
+     * NUL-terminated, no newline. May run a cheap query.
+     */
+    void (*status)(shmseq_sink *k, char *buf, size_t cap);
 } shmseq_sink_ops;
 
 /**
@@ -219,8 +262,30 @@ int shmseq_sink_begin(shmseq_sink *k, const shmseq_log_header *h,
 int shmseq_sink_write(shmseq_sink *k, const shmseq_log_record *r, size_t n,
                       uint64_t now_ns);
 
-/** @brief The time-based sync policy; call it every loop turn. */
+/**
+ * @brief Where the stored data of region @p h ends (the optional op
+ *        @c resume; for a sink without it: nothing stored). Call it after
+ *        open and before begin, when starting from the oldest sample, and
+ *        give the sink no record numbered below @p next_seq.
+ * @retval 1  the sink holds data of that region; @p next_seq is the first
+ *            sample number it does not account for
+ * @retval 0  nothing stored for that region (or the sink cannot say)
+ * @retval -errno  the sink's failure (k->why; sticky); -EBUSY: another
+ *            writer holds the region in that target
+ */
+int shmseq_sink_resume(shmseq_sink *k, const shmseq_log_header *h,
+                       uint64_t *next_seq);
+
+/** @brief The sink's timed work (the optional op @c tick) and the
+ *         time-based sync policy; call it every loop turn. */
 int shmseq_sink_tick(shmseq_sink *k, uint64_t now_ns);
+
+/**
+ * @brief One line of the sink's own state for a status line, "" for a
+ *        sink without the optional op @c status.
+ * @return @p buf
+ */
+const char *shmseq_sink_status(shmseq_sink *k, char *buf, size_t cap);
 
 /** @brief Hand every buffered record to the output. */
 int shmseq_sink_flush(shmseq_sink *k);

@@ -1,0 +1,318 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# End-to-end tests of the logger's SQLite sink (docs/logging.md, "The
+# SQLite sink"), with the sim sensor so check_sqlite can recompute every
+# stored value. Two modes:
+#
+#   kill      a sensor task writes at 5 kHz while a logger --oldest into
+#             one database is SIGKILLed at a random moment 100-300 ms after
+#             each start, SHMSEQ_SQLITE_KILLS times (100), each followed by
+#             a restart; a last logger drains the ring. Then: integrity ok,
+#             no duplicate (region, seq), every value is the sim waveform,
+#             rows + gaps cover 0 .. published-1 exactly.
+#   failures  a clean run; a database full under --max-bytes (stop: exit 1
+#             with the count not stored and a 'full' gap; drop-oldest:
+#             goes on); a user's write transaction holding the database
+#             (busy: retried, shown, nothing lost); a damaged database, a
+#             non-database, another program's database and a database of
+#             another width at --out (refused, the file untouched); a second
+#             logger of the same region (refused); a restart that continues
+#             exactly where the database ends. Each checks that nothing
+#             already stored is lost.
+#
+# usage: sqlite_e2e.sh MODE SENSOR_READER LOGGER CHECK_SQLITE [SHMSEQ_LOG]
+# SHMSEQ_EMULATOR, if set, prefixes every program (qemu-user).
+set -u
+
+if [ $# -lt 4 ]; then
+    echo "usage: $0 kill|failures SENSOR_READER LOGGER CHECK_SQLITE [SHMSEQ_LOG]" >&2
+    exit 2
+fi
+mode=$1
+sensor=$2
+logger=$3
+check=$4
+slog=${5:-}
+emu=${SHMSEQ_EMULATOR:-}
+name="e2e-sq-$$"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/shmseq-sq-e2e.XXXXXX") || exit 1
+pids=""
+
+cleanup() {
+    for p in $pids; do kill -9 "$p" 2>/dev/null; done
+    rm -rf "$tmp"
+    for r in "$name" "$name-2" "$name-8"; do
+        rm -f "/dev/shm/shmseq.$r"
+    done
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+fail() {
+    echo "sqlite_e2e ($mode): FAIL: $*" >&2
+    for f in "$tmp"/*.err "$tmp"/*.out; do
+        [ -f "$f" ] && { echo "--- $(basename "$f")"; tail -n 30 "$f"; }
+    done >&2
+    exit 1
+}
+
+# last FILE: the last sample number sensor_reader's summary says it
+# published ("published N samples (seq F..L)").
+last() {
+    sed -n 's/^sensor_reader: published [0-9]* samples (seq [0-9]*\.\.\([0-9]*\)).*/\1/p' "$1"
+}
+
+# rand_ms LO HI: a random number of milliseconds in [LO, HI].
+rand_ms() {
+    r=$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')
+    echo $(($1 + r % ($2 - $1 + 1)))
+}
+
+# ms N: N milliseconds as seconds for sleep(1).
+ms() {
+    printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000))
+}
+
+# rows DB: "count sum-of-seq" of every stored row: what must never change.
+rows() {
+    $emu "$check" "$1" 2>/dev/null | sed -n 's/^rows \([0-9]*\) .*/\1/p'
+}
+
+# sum FILE: a checksum of the file's bytes.
+sum() {
+    cksum <"$1"
+}
+
+# A background sensor task: sensor_start NAME RATE [ARGS]; stop with
+# sensor_stop (SIGTERM: it prints its summary to $tmp/sensor.err).
+sensor_start() {
+    sname=$1 srate=$2
+    shift 2
+    $emu "$sensor" --name "$sname" --board desktop --rate "$srate" \
+        --quiet "$@" 2>"$tmp/sensor.err" &
+    pid_sensor=$!
+    pids="$pids $pid_sensor"
+}
+sensor_stop() {
+    kill -TERM "$pid_sensor" 2>/dev/null
+    wait "$pid_sensor"
+}
+
+if [ "$mode" = kill ]; then
+    kills=${SHMSEQ_SQLITE_KILLS:-100}
+    db=$tmp/kill.db
+    sensor_start "$name" 5000
+    i=0
+    gone=0
+    while [ "$i" -lt "$kills" ]; do
+        $emu "$logger" --name "$name" --wait 20 --oldest --idle 0 --quiet \
+            --format sqlite --out "$db" 2>>"$tmp/kill.err" &
+        pid_log=$!
+        sleep "$(ms "$(rand_ms 100 300)")"
+        if ! kill -9 "$pid_log" 2>/dev/null; then
+            gone=$((gone + 1))
+        fi
+        wait "$pid_log" 2>/dev/null
+        i=$((i + 1))
+    done
+    # Samples keep coming while the last logger starts: it drains the ring
+    # once the sensor stops (idle, no writer).
+    $emu "$logger" --name "$name" --wait 20 --oldest --idle 1 --quiet \
+        --format sqlite --out "$db" 2>"$tmp/last.err" &
+    pid_last=$!
+    pids="$pids $pid_last"
+    sleep 0.5
+    sensor_stop
+    wait "$pid_last" || fail "the last logger exited with status $?"
+    pids=""
+    end=$(last "$tmp/sensor.err")
+    [ -n "$end" ] || fail "no sensor_reader summary"
+    [ "$gone" -eq 0 ] || fail "$gone loggers had exited before their SIGKILL"
+    grep -q '^logger: accounting: .*already-stored [0-9]*: balanced' \
+        "$tmp/last.err" || fail "the last logger did not resume, or its accounting does not balance"
+    $emu "$check" --rate 5000 --region "$name" --from 0 --to $end \
+        "$db" >"$tmp/check.out" 2>&1 || fail "check_sqlite failed"
+    echo "sqlite_e2e (kill): PASS: $kills SIGKILLs at 5 kHz, published 0..$end;" \
+         "$(head -n1 "$tmp/check.out")"
+    exit 0
+fi
+
+[ "$mode" = failures ] || { echo "unknown mode '$mode'" >&2; exit 2; }
+
+# 1. A clean run from sample 0, then a restart on the same database that
+# continues exactly where it ends (the region keeps its samples).
+db=$tmp/run.db
+sensor_start "$name" 2000 --duration 1
+$emu "$logger" --name "$name" --wait 20 --oldest --idle 1 --quiet \
+    --format sqlite --out "$db" --count 100 2>"$tmp/run1.err" ||
+    fail "first logger exited with status $?"
+wait "$pid_sensor" || fail "sensor_reader exited with status $?"
+pids=""
+end=$(last "$tmp/sensor.err")
+$emu "$logger" --name "$name" --wait 20 --oldest --idle 0.5 --quiet \
+    --format sqlite --out "$db" 2>"$tmp/run2.err" ||
+    fail "restarted logger exited with status $?"
+grep -q "already-stored [0-9]*: balanced" "$tmp/run2.err" ||
+    fail "restarted logger: no resume, or unbalanced"
+$emu "$check" --rate 2000 --region "$name" --from 0 --to $end "$db" \
+    >"$tmp/check1.out" 2>&1 || fail "check after the restart"
+grep -q ' gaps 0 ' "$tmp/check1.out" ||
+    fail "a restart with the samples still in the ring recorded a gap"
+stored=$(rows "$db")
+[ "$stored" = $((end + 1)) ] || fail "stored $stored rows of $((end + 1))"
+
+# 2. A second logger of the same region into the same database: refused.
+sensor_start "$name" 1000 --duration 3
+$emu "$logger" --name "$name" --wait 20 --idle 1 --quiet --format sqlite \
+    --out "$db" 2>"$tmp/first.err" &
+pid_first=$!
+pids="$pids $pid_first"
+sleep 0.5
+$emu "$logger" --name "$name" --wait 20 --idle 1 --quiet --format sqlite \
+    --out "$db" 2>"$tmp/second.err"
+rc=$?
+[ "$rc" -eq 1 ] || fail "a second logger of the same region exited $rc, want 1"
+grep -q "another logger is storing region '$name' into" "$tmp/second.err" ||
+    fail "the second logger did not say why it was refused"
+wait "$pid_first" || fail "the first logger exited with status $?"
+wait "$pid_sensor"
+pids=""
+
+# 3. Busy: a user's write transaction holds the database for 1.5 s while
+# the logger commits every 100 ms with --busy-ms 100: it retries, shows
+# it, and loses nothing.
+rm -f "/dev/shm/shmseq.$name"
+db=$tmp/busy.db
+sensor_start "$name" 2000 --duration 3
+$emu "$logger" --name "$name" --wait 20 --oldest --idle 1 --format sqlite \
+    --out "$db" --busy-ms 100 2>"$tmp/busy.err" &
+pid_log=$!
+pids="$pids $pid_log"
+sleep 1
+[ -s "$db" ] || fail "no database after a second"
+$emu "$check" --hold-write 1500 "$db" >"$tmp/hold.out" 2>&1 ||
+    fail "could not hold the write lock"
+wait "$pid_log" || fail "busy logger exited with status $?"
+wait "$pid_sensor"
+pids=""
+end=$(last "$tmp/sensor.err")
+grep -q 'busy [1-9]' "$tmp/busy.err" || fail "the logger did not show the busy database"
+$emu "$check" --rate 2000 --region "$name" --from 0 --to $end "$db" \
+    >"$tmp/check3.out" 2>&1 || fail "check after the busy database"
+grep -q ' gaps 0 ' "$tmp/check3.out" || fail "the busy database cost samples"
+
+# 4. Full: --max-bytes 192k. stop: exit 1, says how many samples could not
+# be stored, records them as a 'full' gap; what was stored is intact.
+rm -f "/dev/shm/shmseq.$name"
+db=$tmp/full.db
+sensor_start "$name" 5000 --duration 3 --width 8
+$emu "$logger" --name "$name" --wait 20 --oldest --idle 1 --quiet \
+    --format sqlite --out "$db" --max-bytes 192k 2>"$tmp/full.err"
+rc=$?
+sensor_stop
+pids=""
+[ "$rc" -eq 1 ] || fail "a full database: logger exited $rc, want 1"
+grep -q "full.db' is full (.*): [1-9][0-9]* samples could not be stored (recorded as a 'full' gap)" \
+    "$tmp/full.err" || fail "the full database's message"
+$emu "$check" --rate 5000 --region "$name" --from 0 "$db" \
+    >"$tmp/check4.out" 2>&1 || fail "check of the full database"
+grep -q 'full [1-9]' "$tmp/check4.out" || fail "no 'full' gap recorded"
+[ "$(wc -c <"$db")" -le $((192 * 1024)) ] || fail "the database outgrew --max-bytes"
+# A restart with room continues after the gap, and stores nothing twice.
+before=$(rows "$db")
+sensor_start "$name" 5000 --duration 1 --width 8
+$emu "$logger" --name "$name" --wait 20 --oldest --idle 1 --quiet \
+    --format sqlite --out "$db" 2>"$tmp/full2.err" ||
+    fail "restart after full exited $?"
+wait "$pid_sensor"
+pids=""
+end=$(last "$tmp/sensor.err")
+$emu "$check" --rate 5000 --region "$name" --from 0 --to $end "$db" \
+    >"$tmp/check4b.out" 2>&1 || fail "check after the restart with room"
+[ "$(rows "$db")" -gt "$before" ] || fail "nothing stored after the restart"
+
+# drop-oldest: goes on, deleting the oldest rows; what is left is exact.
+rm -f "/dev/shm/shmseq.$name"
+db=$tmp/drop.db
+sensor_start "$name" 5000 --duration 2 --width 8
+$emu "$logger" --name "$name" --wait 20 --oldest --idle 1 --format sqlite \
+    --out "$db" --max-bytes 192k --on-full drop-oldest 2>"$tmp/drop.err" ||
+    fail "drop-oldest logger exited with status $?"
+wait "$pid_sensor"
+pids=""
+end=$(last "$tmp/sensor.err")
+grep -q 'dropped-for-space [1-9]' "$tmp/drop.err" || fail "nothing dropped for space"
+$emu "$check" --rate 5000 --region "$name" --to $end "$db" \
+    >"$tmp/check5.out" 2>&1 || fail "check of the drop-oldest database"
+[ "$(wc -c <"$db")" -le $((192 * 1024)) ] || fail "the database outgrew --max-bytes"
+
+# 5. Retention: --keep-rows keeps exactly the newest N rows.
+rm -f "/dev/shm/shmseq.$name"
+db=$tmp/keep.db
+sensor_start "$name" 2000 --duration 1
+$emu "$logger" --name "$name" --wait 20 --oldest --idle 1 --quiet \
+    --format sqlite --out "$db" --keep-rows 500 2>"$tmp/keep.err" ||
+    fail "keep-rows logger exited with status $?"
+wait "$pid_sensor"
+pids=""
+end=$(last "$tmp/sensor.err")
+$emu "$check" --rate 2000 --region "$name" --from $((end - 499)) \
+    --to $end "$db" >"$tmp/check6.out" 2>&1 ||
+    fail "check of the retained rows"
+[ "$(rows "$db")" = 500 ] || fail "--keep-rows 500 kept $(rows "$db")"
+
+# 6. Refused before anything is written; the file is untouched.
+# refuse FILE WANT [LOGGER ARGS]: the logger exits 1 saying WANT.
+refuse() {
+    f=$1 want=$2
+    shift 2
+    s0=$(sum "$f")
+    $emu "$logger" --name "$name" --wait 5 --idle 1 --quiet --format sqlite \
+        --out "$f" "$@" 2>"$tmp/refuse.err"
+    rc=$?
+    [ "$rc" -eq 1 ] || fail "$(basename "$f"): exited $rc, want 1"
+    grep -q "$want" "$tmp/refuse.err" ||
+        fail "$(basename "$f"): no '$want' in: $(cat "$tmp/refuse.err")"
+    [ "$(sum "$f")" = "$s0" ] || fail "$(basename "$f") was changed"
+}
+sensor_start "$name" 1000 --duration 8
+printf 'not a database, somebody else\047s notes\n' >"$tmp/notes.txt"
+refuse "$tmp/notes.txt" "is not a SQLite database: refusing"
+# A damaged copy of the clean database: garbage over its second page.
+cp "$tmp/run.db" "$tmp/bad.db"
+dd if=/dev/urandom of="$tmp/bad.db" bs=4096 seek=1 count=2 conv=notrunc \
+    2>/dev/null
+refuse "$tmp/bad.db" "is a damaged SQLite database"
+cp "$tmp/keep.db" "$tmp/keep.copy"
+stored=$(rows "$tmp/keep.db")
+if command -v sqlite3 >/dev/null 2>&1; then
+    sqlite3 "$tmp/other.db" "CREATE TABLE t (x); INSERT INTO t VALUES (1);"
+    refuse "$tmp/other.db" "database of another program"
+fi
+sensor_stop
+pids=""
+# Another width: the region is 8 wide, the database holds width 4.
+sensor_start "$name-8" 1000 --duration 8 --width 8
+cp "$tmp/run.db" "$tmp/w4.db"
+s0=$(sum "$tmp/w4.db")
+$emu "$logger" --name "$name-8" --wait 5 --idle 1 --quiet --format sqlite \
+    --out "$tmp/w4.db" 2>"$tmp/width.err"
+rc=$?
+sensor_stop
+pids=""
+[ "$rc" -eq 1 ] || fail "another width: exited $rc, want 1"
+grep -q "holds samples of width 4 (v0,v1,v2,v3), this region has width 8" \
+    "$tmp/width.err" || fail "another width: $(cat "$tmp/width.err")"
+[ "$(sum "$tmp/w4.db")" = "$s0" ] || fail "the width-4 database was changed"
+[ "$(rows "$tmp/w4.db")" = "$(rows "$tmp/run.db")" ] || fail "rows lost"
+
+# A build without libsqlite3 says what to install (checked by the build
+# itself: this binary has the sink). Usage errors: the sqlite options need
+# --format sqlite.
+$emu "$logger" --keep-rows 5 >/dev/null 2>"$tmp/usage.err"
+[ $? -eq 2 ] || fail "--keep-rows without --format sqlite is not a usage error"
+
+echo "sqlite_e2e (failures): PASS: restart exact ($(head -n1 "$tmp/check1.out"));" \
+     "second logger refused; busy retried; full: stop exit 1 + 'full' gap," \
+     "drop-oldest goes on; keep-rows 500; non-database, damaged, foreign," \
+     "other width refused untouched"
