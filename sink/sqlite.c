@@ -828,6 +828,13 @@ static int sq_begin(shmseq_sink *k, const shmseq_log_header *h)
         s->page_size = (uint64_t)v;
     if (k->cfg.max_bytes != 0 && s->page_size != 0) {
         uint64_t pages = k->cfg.max_bytes / s->page_size;
+        /* A batch never needs more than a quarter of the limit (a row is
+         * about 9 bytes per column and 16 of b-tree cell overhead), so
+         * drop-oldest always has older batches to make room with. */
+        uint64_t fit = k->cfg.max_bytes / (4u * (16u + 9u * (h->width + 4u)));
+
+        if (s->commit_rows > fit)
+            s->commit_rows = fit != 0 ? (uint32_t)fit : 1u;
 
         snprintf(sql, sizeof sql, "PRAGMA max_page_count = %" PRIu64,
                  pages > SQ_RESERVE_PAGES * 2 ? pages - SQ_RESERVE_PAGES

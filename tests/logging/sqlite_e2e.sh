@@ -6,8 +6,9 @@
 #
 #   kill      a sensor task writes at 5 kHz while a logger --oldest into
 #             one database is SIGKILLed at a random moment 100-300 ms after
-#             each start, SHMSEQ_SQLITE_KILLS times (100), each followed by
-#             a restart; a last logger drains the ring. Then: integrity ok,
+#             each start, SHMSEQ_SQLITE_KILLS times (100; under an emulator
+#             25 kills, 400-1200 ms), each followed by a restart; a last
+#             logger drains the ring. Then: integrity ok,
 #             no duplicate (region, seq), every value is the sim waveform,
 #             rows + gaps cover 0 .. published-1 exactly.
 #   failures  a clean run; a database full under --max-bytes (stop: exit 1
@@ -99,7 +100,14 @@ sensor_stop() {
 }
 
 if [ "$mode" = kill ]; then
-    kills=${SHMSEQ_SQLITE_KILLS:-100}
+    # Under an emulator a logger takes hundreds of milliseconds to start:
+    # a longer window (so most kills land after it stored something) and
+    # fewer kills keep the test's time bounded.
+    if [ -n "$emu" ]; then
+        kills=${SHMSEQ_SQLITE_KILLS:-25} lo=400 hi=1200
+    else
+        kills=${SHMSEQ_SQLITE_KILLS:-100} lo=100 hi=300
+    fi
     db=$tmp/kill.db
     sensor_start "$name" 5000
     i=0
@@ -108,7 +116,7 @@ if [ "$mode" = kill ]; then
         $emu "$logger" --name "$name" --wait 20 --oldest --idle 0 --quiet \
             --format sqlite --out "$db" 2>>"$tmp/kill.err" &
         pid_log=$!
-        sleep "$(ms "$(rand_ms 100 300)")"
+        sleep "$(ms "$(rand_ms "$lo" "$hi")")"
         if ! kill -9 "$pid_log" 2>/dev/null; then
             gone=$((gone + 1))
         fi
