@@ -30,6 +30,8 @@
 
 #include <shmseq/logfmt.h>
 
+#include "log_sqlite.h"
+
 /* Exit statuses (--help and docs/logging.md). When several apply, the
  * first of this list that applies wins. */
 #define EXIT_OK 0         /* intact */
@@ -53,6 +55,7 @@ static void usage(FILE *to)
 "Usage: %s verify FILE...\n"
 "       %s csv [-o OUT] [--force] FILE...\n"
 "       %s recover [-o OUT] [--force] FILE\n"
+"       %s sqlite -o DB [--force] FILE...\n"
 "       %s COMMAND --help\n"
 "Read the binary logs of 'logger --format bin'.\n"
 "\n"
@@ -68,6 +71,8 @@ static void usage(FILE *to)
 "           after them; records that go back in sequence (another log or a\n"
 "           segment out of order inside FILE) go to OUT.000001, ...; without\n"
 "           -o it only reports\n"
+"  sqlite   store the intact records in the SQLite database DB as\n"
+"           'logger --format sqlite' does (exactly once, gaps as rows)\n"
 "\n"
 "  -o, --out OUT   output file (written under a temporary name, then\n"
 "                  renamed); never replaces one without --force, and never\n"
@@ -85,7 +90,7 @@ static void usage(FILE *to)
 "2 usage error, 3 a file cannot be read, 4 not a shmseq log or its header\n"
 "is torn or beyond repair (nothing recoverable), 5 the files are not the\n"
 "segments of one log in order, 6 OUT refused or could not be written.\n",
-        prog, prog, prog, prog, prog);
+        prog, prog, prog, prog, prog, prog);
 }
 
 /* The command being run, for its own --help. */
@@ -840,7 +845,7 @@ int main(int argc, char **argv)
     const char *cmd;
 
     if (argc < 2) {
-        fprintf(stderr, "%s: missing COMMAND (verify, csv, recover)\n"
+        fprintf(stderr, "%s: missing COMMAND (verify, csv, recover, sqlite)\n"
                 "Try '%s --help'.\n", prog, prog);
         return EXIT_USAGE;
     }
@@ -864,6 +869,8 @@ int main(int argc, char **argv)
         return cmd_csv(argc - 2, argv + 2);
     if (strcmp(cmd, "recover") == 0)
         return cmd_recover(argc - 2, argv + 2);
+    if (strcmp(cmd, "sqlite") == 0)
+        return shmseq_log_cmd_sqlite(argc - 2, argv + 2);
     fprintf(stderr, "%s: unknown command '%s'\nTry '%s --help'.\n", prog, cmd,
             prog);
     return EXIT_USAGE;

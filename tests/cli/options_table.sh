@@ -46,7 +46,7 @@ bin() {
 
 # Every program and command that has a --help of its own.
 units="shmseq|shmseq ls|shmseq stat|shmseq watch|shmseq dump|shmseq rm|\
-shmseq-log|shmseq-log verify|shmseq-log csv|shmseq-log recover|\
+shmseq-log|shmseq-log verify|shmseq-log csv|shmseq-log recover|shmseq-log sqlite|\
 logger|sensor_reader|reader_saver"
 
 # The table: "UNIT<TAB>SHORT<TAB>LONG" per program it names (SHORT "-" for

@@ -152,9 +152,14 @@ fi
 db=$tmp/run.db
 sensor_start "$name" 2000 --duration 1
 $emu "$logger" --name "$name" --wait 20 --oldest --idle 1 --quiet \
+    --format bin --out "$tmp/run.bin" 2>"$tmp/bin.err" &
+pid_bin=$!
+pids="$pids $pid_bin"
+$emu "$logger" --name "$name" --wait 20 --oldest --idle 1 --quiet \
     --format sqlite --out "$db" --count 100 2>"$tmp/run1.err" ||
     fail "first logger exited with status $?"
 wait "$pid_sensor" || fail "sensor_reader exited with status $?"
+wait "$pid_bin" || fail "bin logger exited with status $?"
 pids=""
 end=$(last "$tmp/sensor.err")
 $emu "$logger" --name "$name" --wait 20 --oldest --idle 0.5 --quiet \
@@ -168,6 +173,33 @@ grep -q ' gaps 0 ' "$tmp/check1.out" ||
     fail "a restart with the samples still in the ring recorded a gap"
 stored=$(rows "$db")
 [ "$stored" = $((end + 1)) ] || fail "stored $stored rows of $((end + 1))"
+
+# shmseq-log sqlite: the binary log of the same run into a new database
+# holds the same rows; importing it again, or into the database the
+# logger filled, stores nothing twice; a log cut inside a record (as a
+# crash leaves it) imports its intact records and says it was damaged.
+if [ -n "$slog" ]; then
+    $emu "$slog" sqlite -o "$tmp/imp.db" "$tmp/run.bin" >"$tmp/imp.out" \
+        2>&1 || fail "import exited with status $?"
+    $emu "$check" --rate 2000 --region "$name" --from 0 --to "$end" \
+        "$tmp/imp.db" >"$tmp/checkimp.out" 2>&1 || fail "check of the import"
+    [ "$(rows "$tmp/imp.db")" = $((end + 1)) ] || fail "import stored $(rows "$tmp/imp.db")"
+    $emu "$slog" sqlite -o "$tmp/imp.db" "$tmp/run.bin" >"$tmp/imp2.out" \
+        2>&1 || fail "second import exited with status $?"
+    grep -q "stored 0 records, skipped $((end + 1)) already stored" \
+        "$tmp/imp2.out" || fail "second import: $(cat "$tmp/imp2.out")"
+    $emu "$slog" sqlite -o "$db" "$tmp/run.bin" >"$tmp/imp3.out" 2>&1 ||
+        fail "import into the logger's database exited with status $?"
+    grep -q "stored 0 records" "$tmp/imp3.out" ||
+        fail "import into the logger's database: $(cat "$tmp/imp3.out")"
+    size=$(wc -c <"$tmp/run.bin")
+    head -c $((size - 7)) "$tmp/run.bin" >"$tmp/cut.bin"
+    $emu "$slog" sqlite -o "$tmp/cut.db" "$tmp/cut.bin" >"$tmp/imp4.out" 2>&1
+    rc=$?
+    [ "$rc" -eq 1 ] || fail "import of a cut log exited $rc, want 1"
+    $emu "$check" --rate 2000 --region "$name" --from 0 --to $((end - 1)) \
+        "$tmp/cut.db" >"$tmp/checkcut.out" 2>&1 || fail "check of the cut import"
+fi
 
 # 2. A second logger of the same region into the same database: refused.
 sensor_start "$name" 1000 --duration 3
