@@ -975,8 +975,9 @@ static void sq_rollback(sq_sink *s)
 }
 
 /* Full: make room by deleting the oldest rows of this region (as many as
- * the batch holds, at least 1/16 of them), in their own transaction. */
-static int sq_drop_oldest(sq_sink *s)
+ * the batch holds, at least 1/16 of them, times 2^@p round: freed rows
+ * are not always whole free pages), in their own transaction. */
+static int sq_drop_oldest(sq_sink *s, int round)
 {
     sqlite3_stmt *st;
     int64_t rows = 0;
@@ -990,6 +991,7 @@ static int sq_drop_oldest(sq_sink *s)
     drop = (uint64_t)rows / 16u;
     if (drop < s->n)
         drop = s->n;
+    drop <<= round;
     if (rows <= 0)
         return SQLITE_FULL;
     rc = sq_exec(s, "BEGIN IMMEDIATE");
@@ -1125,8 +1127,8 @@ static int sq_commit(shmseq_sink *k, sq_sink *s, int durable)
         if (rc == SQLITE_OK)
             break;
         sq_rollback(s);
-        if (rc == SQLITE_FULL && s->drop_oldest && tries == 0 &&
-            sq_drop_oldest(s) == SQLITE_OK)
+        if (rc == SQLITE_FULL && s->drop_oldest && tries < 6 &&
+            sq_drop_oldest(s, tries) == SQLITE_OK)
             continue;
         break;
     }

@@ -286,20 +286,23 @@ $emu "$check" --rate 5000 --region "$name" --to $end "$db" \
     >"$tmp/check5.out" 2>&1 || fail "check of the drop-oldest database"
 [ "$(wc -c <"$db")" -le $((192 * 1024)) ] || fail "the database outgrew --max-bytes"
 
-# 5. Retention: --keep-rows keeps exactly the newest N rows.
+# 5. Retention: --keep-rows keeps exactly the newest N rows (commits every
+# 10 rows, so retention runs many times).
 rm -f "/dev/shm/shmseq.$name"
 db=$tmp/keep.db
 sensor_start "$name" 2000 --duration 1
 $emu "$logger" --name "$name" --wait 20 --oldest --idle 1 --quiet \
-    --format sqlite --out "$db" --keep-rows 500 2>"$tmp/keep.err" ||
+    --format sqlite --out "$db" --keep-rows 20 --commit-rows 10 \
+    2>"$tmp/keep.err" ||
     fail "keep-rows logger exited with status $?"
 wait "$pid_sensor"
 pids=""
 end=$(last "$tmp/sensor.err")
-$emu "$check" --rate 2000 --region "$name" --from $((end - 499)) \
+[ "$end" -ge 40 ] || fail "only $((end + 1)) samples published"
+$emu "$check" --rate 2000 --region "$name" --from $((end - 19)) \
     --to $end "$db" >"$tmp/check6.out" 2>&1 ||
     fail "check of the retained rows"
-[ "$(rows "$db")" = 500 ] || fail "--keep-rows 500 kept $(rows "$db")"
+[ "$(rows "$db")" = 20 ] || fail "--keep-rows 20 kept $(rows "$db")"
 
 # 6. Refused before anything is written; the file is untouched.
 # refuse FILE WANT [LOGGER ARGS]: the logger exits 1 saying WANT.
@@ -354,5 +357,5 @@ $emu "$logger" --keep-rows 5 >/dev/null 2>"$tmp/usage.err"
 
 echo "sqlite_e2e (failures): PASS: restart exact ($(head -n1 "$tmp/check1.out"));" \
      "second logger refused; busy retried; full: stop exit 1 + 'full' gap," \
-     "drop-oldest goes on; keep-rows 500; non-database, damaged, foreign," \
+     "drop-oldest goes on; keep-rows 20; non-database, damaged, foreign," \
      "other width refused untouched"
