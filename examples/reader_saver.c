@@ -10,6 +10,11 @@
  * that writer (so it is the region's first and only writer: epoch 1),
  * publishes N seeded random samples and exits. The parent waits for both
  * and removes the region on every path, failures included.
+ *
+ * With --db FILE the Saver also stores what it computed, the doubled
+ * values, in a SQLite database (the logger's sqlite sink, the sketch's
+ * "stores the processed data in a database" made real), and at the end
+ * prints them back with a query, so what was stored is seen, not assumed.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -20,6 +25,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <shmseq/sink.h>
+
+#ifdef SHMSEQ_HAVE_SQLITE
+#include <sqlite3.h>
+#endif
+
 #include "example_util.h"
 
 static const char *prog = "reader_saver";
@@ -27,12 +38,14 @@ static const char *prog = "reader_saver";
 /* getopt_long's value for --seed, which has no short letter (docs/cli.md,
  * OPTION LETTERS: -s is --sensor). */
 #define OPT_SEED 0x100
+#define OPT_DB 0x101
 
 struct settings {
     char name[SHMSEQ_NAME_MAX + 1];
     uint32_t count, width, capacity;
     uint64_t seed;
     double timeout_s;
+    const char *db;   /* --db: the Saver's database, or NULL */
     shmseq_writer *w; /* the parent's writer, inherited by the Reader */
 };
 
@@ -53,11 +66,17 @@ static void usage(void)
 "      --seed N        seed of the Reader's random numbers    (default 1)\n"
 "  -t, --timeout S     the Saver gives up after S seconds without a sample\n"
 "                                                             (default 5)\n"
+"      --db FILE       the Saver also stores the doubled values in the\n"
+"                      SQLite database FILE (created or continued; the\n"
+"                      logger's schema) and prints them back with a query\n"
+"                      (needs libsqlite3)\n"
 "  -h, --help          this text\n"
 "  -V, --version       print the version\n"
 "\n"
 "stdout: one line per sample from the Saver:\n"
 "  SEQ original V0,V1,... doubled 2*V0,2*V1,...\n"
+"and with --db, after them, one line per row the query read back:\n"
+"  SEQ stored 2*V0,2*V1,...\n"
 "stderr: what each process did.\n"
 "Exit status: 0 ok, 1 runtime failure (a child failed), 2 usage error.\n",
         prog, (unsigned)SHMSEQ_WIDTH_MAX);
@@ -114,19 +133,109 @@ static int saver_open(shmseq_reader *r, const struct settings *st)
     }
 }
 
+/* --db: the region's identity for the database's regions row. */
+static void saver_header(shmseq_log_header *h, const char *name,
+                         uint32_t width)
+{
+    shmseq_region_info info;
+
+    if (shmseq_info(name, &info) != 0)
+        memset(&info, 0, sizeof info);
+    memset(h, 0, sizeof *h);
+    h->width = width;
+    h->capacity = info.capacity;
+    h->epoch = info.epoch;
+    h->writer_pid = info.writer_pid;
+    h->created_realtime_ns = info.created_realtime_ns;
+    h->created_monotonic_ns = info.created_monotonic_ns;
+    h->head = info.head;
+    snprintf(h->name, sizeof h->name, "%s", name);
+}
+
+/* --db: read back what the database holds of this region, in order. */
+static int saver_print_db(const struct settings *st)
+{
+#ifdef SHMSEQ_HAVE_SQLITE
+    sqlite3 *db;
+    sqlite3_stmt *q;
+    int rc, c, n = 0;
+
+    if (sqlite3_open_v2(st->db, &db, SQLITE_OPEN_READONLY, NULL) !=
+        SQLITE_OK) {
+        fprintf(stderr, "Saver: cannot open '%s': %s\n", st->db,
+                sqlite3_errmsg(db));
+        sqlite3_close(db);
+        return EX_FAIL;
+    }
+    /* The newest regions row of this name: this run's region. */
+    rc = sqlite3_prepare_v2(db, "SELECT * FROM samples WHERE region = "
+                            "(SELECT max(id) FROM regions WHERE name = ?1) "
+                            "ORDER BY seq", -1, &q, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(q, 1, st->name, -1, SQLITE_STATIC);
+        while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+            printf("%lld stored", (long long)sqlite3_column_int64(q, 1));
+            for (c = 4; c < sqlite3_column_count(q); c++)
+                printf("%c%.17g", c > 4 ? ',' : ' ',
+                       sqlite3_column_double(q, c));
+            printf("\n");
+            n++;
+        }
+        sqlite3_finalize(q);
+    }
+    if (rc != SQLITE_DONE) {
+        fprintf(stderr, "Saver: query of '%s' failed: %s\n", st->db,
+                sqlite3_errmsg(db));
+        sqlite3_close(db);
+        return EX_FAIL;
+    }
+    sqlite3_close(db);
+    fprintf(stderr, "Saver: read back %d rows from '%s'\n", n, st->db);
+    return EX_OK;
+#else
+    (void)st;
+    return EX_FAIL; /* main refused --db in this build */
+#endif
+}
+
 /* The Saver child: a shmseq reader. Returns its exit status. */
 static int run_saver(const struct settings *st)
 {
+    static shmseq_sink k; /* --db */
+    shmseq_sink_config kc;
+    shmseq_log_record rec;
+    shmseq_log_header h;
     shmseq_reader r;
     shmseq_sample m;
     double v[SHMSEQ_WIDTH_MAX];
     uint32_t i, c;
     int rc;
 
+    if (st->db != NULL) {
+        /* Before waiting for the region: a refused database fails now. */
+        memset(&kc, 0, sizeof kc);
+        kc.target = st->db;
+        kc.sync_ns = 1000000000u;
+        if (shmseq_sink_open(&k, "sqlite", &kc) < 0) {
+            fprintf(stderr, "Saver: %s\n", k.why);
+            return EX_FAIL;
+        }
+    }
     rc = saver_open(&r, st);
     if (rc < 0) {
+        if (st->db != NULL)
+            shmseq_sink_close(&k);
         example_region_error("reader_saver: Saver", st->name, rc, 0);
         return EX_FAIL;
+    }
+    if (st->db != NULL) {
+        saver_header(&h, st->name, shmseq_reader_width(&r));
+        if (shmseq_sink_begin(&k, &h, shmseq_now_ns()) < 0) {
+            fprintf(stderr, "Saver: %s\n", k.why);
+            shmseq_sink_close(&k);
+            shmseq_reader_close(&r);
+            return EX_FAIL;
+        }
     }
     for (i = 0; i < st->count; i++) {
         rc = shmseq_read_wait(&r, &m, v, SHMSEQ_WIDTH_MAX,
@@ -157,8 +266,30 @@ static int run_saver(const struct settings *st)
         for (c = 0; c < m.width; c++)
             printf("%c%.17g", c ? ',' : ' ', 2.0 * v[c]);
         printf("\n");
+        if (st->db != NULL) {
+            rec.seq = m.seq;
+            rec.timestamp_ns = m.timestamp_ns;
+            rec.lost_before = m.lost;
+            rec.epoch = m.epoch;
+            rec.width = m.width;
+            for (c = 0; c < m.width; c++)
+                rec.values[c] = 2.0 * v[c];
+            (void)shmseq_sink_write(&k, &rec, 1, shmseq_now_ns());
+            (void)shmseq_sink_tick(&k, shmseq_now_ns());
+        }
     }
     shmseq_reader_close(&r);
+    if (st->db != NULL) {
+        if (shmseq_sink_close(&k) < 0) {
+            fprintf(stderr, "Saver: %s; %" PRIu64 " of %u stored\n", k.why,
+                    k.written, (unsigned)st->count);
+            return EX_FAIL;
+        }
+        fprintf(stderr, "Saver: stored %" PRIu64 " rows in '%s'\n",
+                k.written, st->db);
+        if (fflush(stdout) != 0 || saver_print_db(st) != EX_OK)
+            return EX_FAIL;
+    }
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "Saver: cannot write the output: %s\n",
                 strerror(errno));
@@ -226,6 +357,7 @@ int main(int argc, char **argv)
         {"capacity", required_argument, NULL, 'C'},
         {"seed", required_argument, NULL, OPT_SEED},
         {"timeout", required_argument, NULL, 't'},
+        {"db", required_argument, NULL, OPT_DB},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -242,6 +374,7 @@ int main(int argc, char **argv)
     st.capacity = 64;
     st.seed = 1;
     st.timeout_s = 5.0;
+    st.db = NULL;
     st.w = &w;
     example_begin(argv, prog);
     while ((opt = getopt_long(argc, argv, "n:c:w:C:t:hV", opts, NULL)) != -1) {
@@ -274,6 +407,16 @@ int main(int argc, char **argv)
             if (shmseq_parse_seconds(optarg, &st.timeout_s) < 0)
                 example_usage_error(prog, "--timeout '%s': want seconds >= 0",
                                     optarg);
+            break;
+        case OPT_DB:
+            if (shmseq_sink_find("sqlite") == NULL) {
+                fprintf(stderr, "%s: --db needs libsqlite3, and this "
+                        "program was built without it: install it (Debian: "
+                        "apt-get install libsqlite3-dev) and rebuild\n",
+                        prog);
+                return EX_FAIL;
+            }
+            st.db = optarg;
             break;
         case 'h': usage(); return EX_OK;
         case 'V': example_version(prog); return EX_OK;

@@ -33,7 +33,8 @@ endif()
 # against the sim waveform, rows + gaps covering the range) and holds a
 # user's write lock for the busy test. sqlite_kill is the 100-SIGKILL
 # test (SHMSEQ_SQLITE_KILLS overrides the count); sqlite_failures the
-# full, busy, refused-target and restart cases.
+# full, busy, refused-target, restart and import cases; sqlite_saver
+# reader_saver --db.
 if(SHMSEQ_HAVE_SQLITE AND TARGET logger AND TARGET sensor_reader)
   add_executable(check_sqlite logging/check_sqlite.c)
   shmseq_c11(check_sqlite)
@@ -49,4 +50,13 @@ if(SHMSEQ_HAVE_SQLITE AND TARGET logger AND TARGET sensor_reader)
       LABELS e2e TIMEOUT 240
       ENVIRONMENT "SHMSEQ_EMULATOR=${SHMSEQ_SQLITE_EMULATOR}")
   endforeach()
+  if(TARGET reader_saver)
+    add_test(NAME sqlite_saver
+      COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/logging/sqlite_e2e.sh saver
+              $<TARGET_FILE:reader_saver> $<TARGET_FILE:logger>
+              $<TARGET_FILE:check_sqlite>)
+    set_tests_properties(sqlite_saver PROPERTIES
+      LABELS e2e TIMEOUT 120
+      ENVIRONMENT "SHMSEQ_EMULATOR=${SHMSEQ_SQLITE_EMULATOR}")
+  endif()
 endif()

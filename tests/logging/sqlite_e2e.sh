@@ -19,9 +19,13 @@
 #             another width at --out (refused, the file untouched); a second
 #             logger of the same region (refused); a restart that continues
 #             exactly where the database ends. Each checks that nothing
-#             already stored is lost.
+#             already stored is lost. Also shmseq-log sqlite (the import).
+#   saver     reader_saver --db twice into one database: each run's rows
+#             read back by its query equal, bit for bit, the doubled
+#             values the Saver printed; the two runs are two regions.
 #
-# usage: sqlite_e2e.sh MODE SENSOR_READER LOGGER CHECK_SQLITE [SHMSEQ_LOG]
+# usage: sqlite_e2e.sh MODE PROGRAM LOGGER CHECK_SQLITE [SHMSEQ_LOG]
+# PROGRAM is sensor_reader (kill, failures) or reader_saver (saver).
 # SHMSEQ_EMULATOR, if set, prefixes every program (qemu-user).
 set -u
 
@@ -142,6 +146,30 @@ if [ "$mode" = kill ]; then
         "$db" >"$tmp/check.out" 2>&1 || fail "check_sqlite failed"
     echo "sqlite_e2e (kill): PASS: $kills SIGKILLs at 5 kHz, published 0..$end;" \
          "$(head -n1 "$tmp/check.out")"
+    exit 0
+fi
+
+if [ "$mode" = saver ]; then
+    saver=$sensor
+    for run in 1 2; do
+        $emu "$saver" --count 50 --width 3 --seed "$run" --db "$tmp/saver.db" \
+            >"$tmp/saver$run.out" 2>"$tmp/saver$run.err" ||
+            fail "reader_saver --db exited with status $?"
+        sed -n 's/^\([0-9]*\) original .* doubled \(.*\)$/\1 \2/p' \
+            "$tmp/saver$run.out" >"$tmp/doubled$run"
+        sed -n 's/^\([0-9]*\) stored \(.*\)$/\1 \2/p' \
+            "$tmp/saver$run.out" >"$tmp/stored$run"
+        [ "$(wc -l <"$tmp/doubled$run")" -eq 50 ] || fail "run $run: not 50 samples"
+        cmp -s "$tmp/doubled$run" "$tmp/stored$run" ||
+            fail "run $run: the rows read back differ from the doubled values"
+    done
+    cmp -s "$tmp/stored1" "$tmp/stored2" && fail "two seeds stored the same rows"
+    if command -v sqlite3 >/dev/null 2>&1; then
+        [ "$(sqlite3 "$tmp/saver.db" 'SELECT count(*) FROM regions')" = 2 ] ||
+            fail "two runs are not two regions"
+    fi
+    echo "sqlite_e2e (saver): PASS: 2 runs x 50 rows read back equal to the" \
+         "Saver's doubled values"
     exit 0
 fi
 
