@@ -11,7 +11,8 @@
 #
 # usage: boot.sh --kernel generic|rt --aarch64 BUILD_DIR --armhf BUILD_DIR
 #                [--cache DIR] [--timeout S] [--torture N] [--abi N]
-#                [--checks LIST] [--keep] [--shell]
+#                [--checks LIST] [--iio-rate HZ] [--iio-sweep LIST]
+#                [--keep] [--shell]
 #
 #   --kernel      generic: linux-image-arm64; rt: linux-image-rt-arm64 (the
 #                 Debian meta-packages, resolved to today's kernel package)
@@ -22,7 +23,12 @@
 #   --timeout S   kill qemu after S seconds; counts as a failure   (600)
 #   --torture N   samples for torture_mp inside the VM         (1000000)
 #   --abi N       samples for each abi_peer run inside the VM   (100000)
-#   --checks LIST comma list of demo,torture,abi to run          (all)
+#   --checks LIST comma list of demo,torture,abi,iio to run      (all)
+#   --iio-rate HZ the test module's scan rate for the iio check   (1000)
+#   --iio-sweep LIST  instead of the checks: for each rate in the comma
+#                 list, load the module at that rate and measure the
+#                 buffered and sysfs modes for 10 s (tests/system/
+#                 iio_sweep.sh runs this); markers iio-rate-*
 #   --keep        keep the initramfs tree (CACHE/initramfs-KERNEL/)
 #   --shell       interactive: after the checks /init starts a shell on the
 #                 console instead of powering off; no timeout, no verdict
@@ -46,10 +52,11 @@ usage() { # the usage block of the comment above, to stderr; exit $1
 }
 
 kernel='' a64='' a32='' cache='' timeout_s=600 torture=1000000 abi=100000 checks=''
+iio_rate=1000 iio_sweep=''
 keep=0 shell=0
 while [ $# -gt 0 ]; do
   case $1 in
-    --kernel|--aarch64|--armhf|--cache|--timeout|--torture|--abi|--checks)
+    --kernel|--aarch64|--armhf|--cache|--timeout|--torture|--abi|--checks|--iio-rate|--iio-sweep)
       [ $# -ge 2 ] || { echo "$prog: $1 needs a value" >&2; usage 2; } ;;
   esac
   case $1 in
@@ -61,6 +68,8 @@ while [ $# -gt 0 ]; do
     --torture) torture=${2:-}; shift 2 ;;
     --abi) abi=${2:-}; shift 2 ;;
     --checks) checks=${2:-}; shift 2 ;;
+    --iio-rate) iio_rate=${2:-}; shift 2 ;;
+    --iio-sweep) iio_sweep=${2:-}; shift 2 ;;
     --keep) keep=1; shift ;;
     --shell) shell=1; shift ;;
     -h|--help) usage 0 ;;
@@ -79,7 +88,16 @@ fi
 [[ $timeout_s =~ ^[0-9]+$ ]] || die "--timeout '$timeout_s': want seconds"
 [[ $torture =~ ^[1-9][0-9]*$ ]] || die "--torture '$torture': want a sample count"
 [[ $abi =~ ^[1-9][0-9]*$ ]] || die "--abi '$abi': want a sample count"
-[[ -z $checks || $checks =~ ^[a-z,]+$ ]] || die "--checks '$checks': want e.g. demo,torture,abi"
+[[ -z $checks || $checks =~ ^[a-z,]+$ ]] || die "--checks '$checks': want e.g. demo,torture,abi,iio"
+[[ $iio_rate =~ ^[1-9][0-9]*$ ]] && [ "$iio_rate" -le 200000 ] ||
+  die "--iio-rate '$iio_rate': want 1..200000 Hz"
+[[ -z $iio_sweep || $iio_sweep =~ ^[1-9][0-9]*(,[1-9][0-9]*)*$ ]] ||
+  die "--iio-sweep '$iio_sweep': want rates like 1000,5000,20000"
+# The sweep replaces the checks.
+[ -z "$iio_sweep" ] || checks=none
+want_check() { [ -z "$checks" ] || [[ ",$checks," == *",$1,"* ]]; }
+need_kmod=0
+{ want_check iio || [ -n "$iio_sweep" ]; } && need_kmod=1
 [ -d "$a64" ] || die "--aarch64 $a64: no such directory (configure and build the aarch64 preset first)"
 [ -d "$a32" ] || die "--armhf $a32: no such directory (configure and build the armhf preset first)"
 a64=$(cd "$a64" && pwd)
@@ -95,7 +113,7 @@ done
 
 # ---- the project's binaries ----------------------------------------------
 # name:required, from each build. abi_peer is used when both builds have it.
-a64_bins="examples/sensor_reader:1 examples/logger:1 tests/check_csv:1 tests/torture_mp:1 tests/abi_peer:0"
+a64_bins="examples/sensor_reader:1 examples/logger:1 tests/check_csv:1 tests/torture_mp:1 tests/abi_peer:0 tests/check_iio:$need_kmod"
 a32_bins="examples/sensor_reader:1 examples/logger:1 tests/check_csv:1 tests/abi_peer:0"
 check_build() { # DIR MACHINE(readelf) LIST
   local dir=$1 machine=$2 b f
@@ -119,17 +137,21 @@ apt_opts=()
 [ "$(id -u)" = 0 ] && apt_opts=(-o APT::Sandbox::User=root)
 
 # The newest cached .deb of PACKAGE, downloading it if there is none.
+# ARCH: arm64 (default), all (architecture-independent) or the host's
+# (the kernel build tools run on the host).
 fetch() {
-  local pkg=$1 deb
+  local pkg=$1 arch=${2:-arm64} spec deb
+  spec=$pkg
+  [ "$arch" = arm64 ] && spec=$pkg:arm64
   # shellcheck disable=SC2012 # Debian file names: no spaces or newlines
-  deb=$(ls -t "$cache/debs/${pkg}_"*_arm64.deb 2>/dev/null | head -n1 || true)
+  deb=$(ls -t "$cache/debs/${pkg}_"*_"$arch".deb 2>/dev/null | head -n1 || true)
   if [ -z "$deb" ]; then
-    echo "$prog: downloading $pkg:arm64" >&2
-    (cd "$cache/debs" && apt-get "${apt_opts[@]}" -q download "$pkg:arm64" >&2) ||
-      die "apt-get download $pkg:arm64 failed"
+    echo "$prog: downloading $spec" >&2
+    (cd "$cache/debs" && apt-get "${apt_opts[@]}" -q download "$spec" >&2) ||
+      die "apt-get download $spec failed"
     # shellcheck disable=SC2012
-    deb=$(ls -t "$cache/debs/${pkg}_"*_arm64.deb 2>/dev/null | head -n1 || true)
-    [ -n "$deb" ] || die "apt-get download $pkg:arm64 left no .deb in $cache/debs"
+    deb=$(ls -t "$cache/debs/${pkg}_"*_"$arch".deb 2>/dev/null | head -n1 || true)
+    [ -n "$deb" ] || die "apt-get download $spec left no .deb in $cache/debs"
   fi
   echo "$deb"
 }
@@ -178,6 +200,53 @@ if [ ! -s "$busybox" ]; then
   chmod 755 "$busybox.tmp"
   mv "$busybox.tmp" "$busybox"
 fi
+
+# ---- the IIO test module (tests/system/kmod), built for this kernel -------
+# Debian's linux-headers-<kver> (arm64), the -common headers it includes
+# and the host's linux-kbuild (fixdep, modpost), unpacked for the build;
+# the IIO core modules the fixture depends on, from the kernel package.
+kver=${kpkg#linux-image-}
+kmoddir=$cache/kmod-$kver
+if [ "$need_kmod" = 1 ]; then
+  command -v aarch64-linux-gnu-gcc-12 >/dev/null 2>&1 && command -v make >/dev/null 2>&1 ||
+    die "building the IIO test module needs make and aarch64-linux-gnu-gcc-12 (gcc-aarch64-linux-gnu)"
+  # The kernel build tree lives only while the module builds: tens of
+  # thousands of headers left in the build directory would slow every
+  # tool that walks the source tree. The .debs stay cached.
+  kb=$cache/kbuild-$kver
+  rm -rf "$kb" && mkdir -p "$kb"
+  deps=$(apt-cache depends "linux-headers-$kver:arm64" 2>/dev/null || true)
+  common=$(sed -n 's/^ *Depends: <\{0,1\}\(linux-headers-[^:>]*-common[^:>]*\).*/\1/p' <<<"$deps" | head -n1)
+  kbuild=$(sed -n 's/^ *Depends: \(linux-kbuild-[^:]*\).*/\1/p' <<<"$deps" | head -n1)
+  [ -n "$common" ] && [ -n "$kbuild" ] ||
+    die "cannot resolve linux-headers-$kver:arm64 to its -common and linux-kbuild packages"
+  dpkg-deb -x "$(fetch "linux-headers-$kver")" "$kb"
+  dpkg-deb -x "$(fetch "$common" all)" "$kb"
+  dpkg-deb -x "$(fetch "$kbuild" "$(dpkg --print-architecture)")" "$kb"
+  # Its Makefile includes the -common tree by absolute path: here instead.
+  sed -i "s#^include /usr/src/#include $kb/usr/src/#" "$kb/usr/src/linux-headers-$kver/Makefile"
+  if [ ! -f "$kmoddir/.done" ]; then
+    kdeb=$(fetch "$kpkg")
+    rm -rf "$kmoddir" && mkdir -p "$kmoddir/core"
+    dpkg-deb --fsys-tarfile "$kdeb" |
+      tar -x -C "$kmoddir/core" --strip-components=6 --wildcards \
+        "./lib/modules/$kver/kernel/drivers/iio/*.ko"
+    touch "$kmoddir/.done"
+  fi
+  # The fixture itself, rebuilt each time (a few seconds): its source may
+  # have changed since the last boot.
+  build=$kb/kmod
+  mkdir -p "$build"
+  cp "$here/kmod/Kbuild" "$here/kmod/shmseq_iio_test.c" "$build/"
+  make -s -C "$kb/usr/src/linux-headers-$kver" M="$build" ARCH=arm64 \
+      CROSS_COMPILE=aarch64-linux-gnu- modules >"$kmoddir/build.log" 2>&1 || {
+    cat "$kmoddir/build.log" >&2
+    rm -rf "$kb"
+    die "building tests/system/kmod for $kver failed"
+  }
+  cp "$build/shmseq_iio_test.ko" "$kmoddir/shmseq_iio_test.ko"
+  rm -rf "$kb"
+fi
 flock -u 9
 
 # ---- the initramfs ----------------------------------------------------------
@@ -222,6 +291,28 @@ stage() { # BUILD_DIR ABI TRIPLET LIST
   done
 }
 stage "$a64" aarch64 aarch64-linux-gnu "$a64_bins"
+# The module and, in load order, the modules it depends on (the depends=
+# of each .ko's .modinfo), into /lib/modules/; /init loads them in the
+# order of /lib/modules/order.
+modinfo_depends() {
+  readelf -p .modinfo "$1" | sed -n 's/.*depends=\(.*\)$/\1/p' | tr ',' ' '
+}
+add_module() { # PATH: its dependencies first, each once
+  local ko=$1 dep f
+  for dep in $(modinfo_depends "$ko"); do
+    f=$(find "$kmoddir/core" -name "$(tr _ - <<<"$dep").ko" -o -name "$(tr - _ <<<"$dep").ko" | head -n1)
+    [ -n "$f" ] || die "module $dep (needed by $(basename "$ko")) is not in the kernel package's drivers/iio"
+    add_module "$f"
+  done
+  grep -qx "$(basename "$ko")" "$root/lib/modules/order" 2>/dev/null && return
+  cp "$ko" "$root/lib/modules/"
+  basename "$ko" >>"$root/lib/modules/order"
+}
+if [ "$need_kmod" = 1 ]; then
+  mkdir -p "$root/lib/modules"
+  : >"$root/lib/modules/order"
+  add_module "$kmoddir/shmseq_iio_test.ko"
+fi
 stage "$a32" armhf arm-linux-gnueabihf "$a32_bins"
 have_abi_peer=0
 [ -x "$root/shmseq/aarch64/abi_peer" ] && [ -x "$root/shmseq/armhf/abi_peer" ] && have_abi_peer=1
@@ -251,6 +342,8 @@ mv "$initrd.tmp" "$initrd"
 # ---- boot -------------------------------------------------------------------
 append="console=ttyAMA0 panic=-1 quiet rdinit=/init shmseq.kernel=$kernel shmseq.torture=$torture shmseq.abi=$abi"
 [ -z "$checks" ] || append="$append shmseq.checks=$checks"
+append="$append shmseq.iio_rate=$iio_rate"
+[ -z "$iio_sweep" ] || append="$append shmseq.iio_sweep=$iio_sweep"
 [ "$shell" = 0 ] || append="$append shmseq.shell=1"
 qemu=(qemu-system-aarch64 -M virt -cpu cortex-a53 -smp 2 -m 1024
       -nographic -nic none -no-reboot
@@ -277,13 +370,16 @@ secs=$(( $(date +%s) - t0 ))
 clean=$(tr -d '\r' <"$log")
 marks=$(grep -o 'SHMSEQ-MARK: .*' <<<"$clean" || true)
 expected="boot uname nproc realtime armhf-exec"
-want_check() { [ -z "$checks" ] || [[ ",$checks," == *",$1,"* ]]; }
 want_check demo && expected="$expected demo"
 want_check torture && expected="$expected torture"
 if want_check abi; then
   expected="$expected abi-demo-armhf-to-aarch64 abi-demo-aarch64-to-armhf"
   [ "$have_abi_peer" = 0 ] || expected="$expected abi-peer-armhf-writer abi-peer-aarch64-writer"
 fi
+want_check iio && expected="$expected iio-load iio-sysfs iio-buffered iio-overrun"
+for r in ${iio_sweep//,/ }; do
+  expected="$expected iio-rate-$r"
+done
 expected="$expected summary"
 
 problems=()

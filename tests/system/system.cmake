@@ -31,3 +31,11 @@ if(CMAKE_SYSTEM_PROCESSOR STREQUAL "aarch64" AND SHMSEQ_ARMHF_BUILD_DIR)
       RUN_SERIAL TRUE)
   endforeach()
 endif()
+
+# check_iio: the emulated board's checker of the iio driver against the
+# test module (tests/system/kmod/); built everywhere, used in the board.
+if(TARGET shmseq_logfmt)
+  add_executable(check_iio ${CMAKE_CURRENT_LIST_DIR}/check_iio.c)
+  shmseq_c11(check_iio)
+  target_link_libraries(check_iio PRIVATE shmseq_logfmt)
+endif()
