@@ -14,6 +14,7 @@ static const shmseq_board *const boards[] = {
     &shmseq__board_qemu_virt_aarch64,
     &shmseq__board_raspberrypi4,
     &shmseq__board_raspberrypi4_thermal,
+    &shmseq__board_raspberrypi4_spi_adc,
 };
 
 const shmseq_board *shmseq_board_at(size_t i)

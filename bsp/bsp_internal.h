@@ -20,6 +20,7 @@ extern const shmseq_board shmseq__board_desktop;
 extern const shmseq_board shmseq__board_qemu_virt_aarch64;
 extern const shmseq_board shmseq__board_raspberrypi4;
 extern const shmseq_board shmseq__board_raspberrypi4_thermal;
+extern const shmseq_board shmseq__board_raspberrypi4_spi_adc;
 
 /* drivers/sysfs.c: helpers for the drivers' open (all but
  * shmseq__sysfs_read, which the periodic task calls, may block). */
