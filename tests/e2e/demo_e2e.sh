@@ -46,7 +46,9 @@ $emu "$logger" --name "$name" --wait 20 --oldest --idle 2 \
     --out "$tmp/out.csv" 2>"$tmp/logger.err" &
 lpid=$!
 
-$emu "$sensor" --name "$name" --rate "$rate" --duration "$duration" --unlink \
+# No --unlink here: a logger that a loaded machine starts only after the
+# sensor has finished must still find the region (checked apart below).
+$emu "$sensor" --name "$name" --rate "$rate" --duration "$duration" \
     2>"$tmp/sensor.err" || fail "sensor_reader exited with status $?"
 
 wait "$lpid"
@@ -79,5 +81,10 @@ set -- $periods
 $emu "$check" --board desktop --rate "$rate" --rows "$published" \
     --tolerance 0 "$tmp/out.csv" || fail "check_csv rejected the CSV"
 
+# --unlink removes the region at exit (the one the demo wrote stays, as
+# without --unlink it should).
+[ -e "/dev/shm/shmseq.$name" ] || fail "sensor_reader without --unlink removed the region"
+$emu "$sensor" --name "$name" --rate "$rate" --duration 1 --unlink --quiet \
+    2>"$tmp/unlink.err" || fail "sensor_reader --unlink exited with status $?"
 [ ! -e "/dev/shm/shmseq.$name" ] || fail "sensor_reader --unlink left the region"
 echo "demo_e2e: PASS: published $published, received $received, lost 0"
