@@ -14,11 +14,16 @@ file(GLOB _shmseq_public_headers CONFIGURE_DEPENDS
   ${PROJECT_SOURCE_DIR}/include/shmseq/*.h)
 set(_shmseq_exports "")
 foreach(_h IN LISTS _shmseq_public_headers)
-  # A declaration starts at column 0 with its type; comments do not.
-  file(STRINGS ${_h} _decls REGEX "^[A-Za-z].*[ *]shmseq_[a-z][a-z0-9_]*\\(")
+  # A declaration starts at column 0 (with its type, or with the name when
+  # the type is on the line before); comments and macros do not.
+  file(STRINGS ${_h} _decls
+    REGEX "^([A-Za-z].*[ *])?shmseq_[a-z][a-z0-9_]*\\(")
   foreach(_d IN LISTS _decls)
-    string(REGEX MATCH "[ *](shmseq_[a-z][a-z0-9_]*)\\(" _m "${_d}")
-    list(APPEND _shmseq_exports ${CMAKE_MATCH_1})
+    if(_d MATCHES "^(#|typedef)")
+      continue()
+    endif()
+    string(REGEX MATCH "^([A-Za-z].*[ *])?(shmseq_[a-z][a-z0-9_]*)\\(" _m "${_d}")
+    list(APPEND _shmseq_exports ${CMAKE_MATCH_2})
   endforeach()
 endforeach()
 list(REMOVE_DUPLICATES _shmseq_exports)
