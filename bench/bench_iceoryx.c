@@ -11,6 +11,10 @@
  *   publish-poll     ... one subscriber polling on the other CPU
  *   publish-stopped  ... one waitset subscriber stopped with SIGSTOP
  *   throughput       the publisher flat out, one polling subscriber
+ *   readers-poll     --readers N polling subscribers (bench_harness.h:
+ *                    publisher ns per publish, subscriber 1's latency,
+ *                    losses per subscriber; bench_readers's rows)
+ *   readers-wait     ... N subscribers sleeping in a waitset
  *
  * iceoryx is set up as a user of "latest samples, never block the sensor"
  * would: the subscriber's queue discards the oldest sample when full (its
@@ -34,49 +38,56 @@
 
 #include <iceoryx_binding_c/api.h>
 
-#include "bench_util.h"
+#include "bench_harness.h"
 
-#define IDLE_NS 200000000u /* writer idle before the latency stream */
-#define BATCH 1000u        /* publishes per timed batch (bench_publish) */
 #define IOX_QUEUE_MAX 256u /* MAX_SUBSCRIBER_QUEUE_CAPACITY of Debian's build */
 
-typedef struct msg {
-    uint64_t seq;
-    uint64_t stamp;
-    double v[64];
-} msg;
-
 enum test {
-    T_LAT_POLL, T_LAT_WAIT, T_PUB_NONE, T_PUB_POLL, T_PUB_STOPPED, T_THROUGHPUT
+    T_LAT_POLL, T_LAT_WAIT, T_PUB_NONE, T_PUB_POLL, T_PUB_STOPPED,
+    T_THROUGHPUT, T_READERS_POLL, T_READERS_WAIT
 };
 
 static const char *const test_names[] = {
     "latency-poll", "latency-wait", "publish-none", "publish-poll",
-    "publish-stopped", "throughput",
+    "publish-stopped", "throughput", "readers-poll", "readers-wait",
 };
-/* {count, rate_hz} per TEST: those of bench_latency, bench_publish and
- * bench_throughput. */
+/* {count, rate_hz} per TEST: those of bench_latency, bench_publish,
+ * bench_throughput and bench_readers. */
 static const uint64_t test_defaults[][2] = {
     {200000, 100000}, {200000, 100000}, {2000000, 0}, {2000000, 0},
-    {2000000, 0}, {20000000, 0},
+    {2000000, 0}, {20000000, 0}, {20000, 100000}, {20000, 100000},
+};
+static const bench_tests tests = {
+    .names = test_names, .defaults = test_defaults,
+    .n = sizeof test_names / sizeof test_names[0],
+    .latency = 1u << T_LAT_POLL | 1u << T_LAT_WAIT | 1u << T_READERS_POLL |
+               1u << T_READERS_WAIT,
+    .batched = 1u << T_PUB_NONE | 1u << T_PUB_POLL | 1u << T_PUB_STOPPED,
+    .prog = "bench_iceoryx",
+    .usage = "Usage: bench_iceoryx TEST [OPTION]...\n"
+             "Eclipse iceoryx (C binding) as a peer; iox-roudi must run.\n"
+             "TEST: latency-poll latency-wait publish-none publish-poll "
+             "publish-stopped throughput readers-poll readers-wait\n"
+             "--capacity is the subscriber's queue (at most 256);\n"
+             "readers-*: --readers N subscribers (bench_harness.h)",
 };
 
-/* Shared between the writer and the reader (anonymous shared mapping). */
-typedef struct ctl {
-    atomic_uint ready;
-    atomic_uint stop;
-    bench_result r; /* counts, stamps, floor probe */
-} ctl;
+/* Shared between the writer and the readers (anonymous shared mapping):
+ * one bench_result per reader; the single-reader tests use r[0]. */
+typedef bench_readers_ctl ctl;
 
-static enum test test;
 static bench_opts o = {
     .count = 1, .rate_hz = 0, .width = 1, .capacity = IOX_QUEUE_MAX,
     .wcpu = 0, .rcpu = 1, .run = 1, .csv = NULL,
 };
+static bench_plan p;
 static ctl *sh;
 static char event[32];  /* the service's event: the writer's pid */
-static uint64_t warm, total;
-static size_t msg_size;
+
+static int readers_test(void)
+{
+    return p.test == T_READERS_POLL || p.test == T_READERS_WAIT;
+}
 
 /* The runtime is ended by exit() alone (its destructor sends TERMINATION
  * to RouDi and waits for the acknowledgement), never with
@@ -91,10 +102,11 @@ static size_t msg_size;
  * application ... requested shutdown preparation" in its log): either way
  * one thread waits for ever and exit() never returns. On a loaded machine
  * it hung bench-smoke's publish-none until the alarm. */
-static void runtime_init(const char *role)
+static void runtime_init(const char *role, unsigned i)
 {
     char name[64];
-    snprintf(name, sizeof name, "shmseq-bench-%s-%ld", role, (long)getpid());
+    snprintf(name, sizeof name, "shmseq-bench-%s%u-%ld", role, i,
+             (long)getpid());
     /* Debian's build logs every segment mapping at debug level. */
     iox_set_loglevel(Iceoryx_LogLevel_Warn);
     iox_runtime_init(name);
@@ -121,37 +133,66 @@ static iox_pub_t pub_open(iox_pub_storage_t *st)
 
 /* Loan a chunk, fill it, publish it. Returns 0, or 1 if no chunk could be
  * loaned (counted by the caller; the sample is then not sent). */
-static int send_one(iox_pub_t pub, const msg *m)
+static int send_one(void *pub, const bench_msg *m)
 {
     void *chunk = NULL;
-    if (iox_pub_loan_chunk(pub, &chunk, (uint32_t)msg_size) !=
+    if (iox_pub_loan_chunk(pub, &chunk, (uint32_t)p.msg_size) !=
         AllocationResult_SUCCESS)
         return 1;
-    memcpy(chunk, m, msg_size);
+    memcpy(chunk, m, p.msg_size);
     iox_pub_publish_chunk(pub, chunk);
     return 0;
+}
+
+/* The stream's last sample must go out (the reader stops at it): a failed
+ * loan of it is retried and counted in *failed. */
+static int send_counted(void *pub, const bench_msg *m, uint64_t n,
+                        uint64_t *failed)
+{
+    while (send_one(pub, m) != 0) {
+        ++*failed;
+        if (m->seq + 1 != n)
+            break;
+    }
+    return 0;
+}
+
+typedef struct stream_ctx {
+    iox_pub_t pub;
+    uint64_t n, failed;
+} stream_ctx;
+
+static int send_stream(void *ctx, const bench_msg *m)
+{
+    stream_ctx *s = ctx;
+    return send_counted(s->pub, m, s->n, &s->failed);
 }
 
 /* ---- reader ------------------------------------------------------------ */
 
 static int reader_main(void *arg)
 {
+    unsigned idx = (unsigned)(uintptr_t)arg;
     iox_sub_storage_t sst;
     iox_ws_storage_t wst;
     iox_sub_t sub;
     iox_ws_t ws = NULL;
     iox_notification_info_t infos[4];
-    uint64_t *lat = NULL, nrec = 0, prev = UINT64_MAX, missed, idle_t0 = 0;
-    double idle_c0 = 0;
-    int waits = test == T_LAT_WAIT || test == T_PUB_STOPPED;
-    int latency = test == T_LAT_POLL || test == T_LAT_WAIT;
-    int first = 1, done = 0;
+    struct timespec tick = {0, 10000000};
+    uint64_t missed;
+    bench_rx rx;
+    int waits = p.test == T_LAT_WAIT || p.test == T_PUB_STOPPED ||
+                p.test == T_READERS_WAIT;
+    int until_stop = p.test == T_PUB_POLL || p.test == T_PUB_STOPPED ||
+                     readers_test();
+    int done = 0, ended = 0;
 
-    (void)arg;
-    alarm((unsigned)(60 + 4 * total / (o.rate_hz ? o.rate_hz : 100000)));
-    if (latency && (lat = calloc((size_t)o.count, sizeof *lat)) == NULL)
+    bench_alarm(60, p.total * (readers_test() ? 1 + BENCH_READERS_PUB : 1),
+                o.rate_hz);
+    if (bench_rx_start(&rx, &sh->r[idx],
+                       p.latency && idx == 0 ? o.count : 0, p.warm) != 0)
         return 1;
-    runtime_init("r");
+    runtime_init("r", idx);
     sub = sub_open(&sst);
     if (waits) {
         ws = iox_ws_init(&wst);
@@ -161,54 +202,48 @@ static int reader_main(void *arg)
             return 1;
         }
     }
-    if (latency)
-        bench_probe_reader(&sh->r.probe, 0);
-    idle_c0 = bench_cpu_ns();
-    idle_t0 = bench_now();
-    atomic_store(&sh->ready, 1);
+    if (p.latency && !readers_test())
+        bench_probe_reader(&sh->r[0].probe, 0);
+    /* RouDi connects a subscriber in its own loop: ready once it has. */
+    while (iox_sub_get_subscription_state(sub) != SubscribeState_SUBSCRIBED)
+        nanosleep(&(struct timespec){0, 1000000}, NULL);
+    bench_rx_idle(&rx);
+    atomic_fetch_add(&sh->ready, 1);
 
     while (!done) {
         const void *chunk = NULL;
-        const msg *m;
+        const bench_msg *m;
         uint64_t now;
 
-        if ((test == T_PUB_POLL || test == T_PUB_STOPPED) &&
-            atomic_load_explicit(&sh->stop, memory_order_relaxed))
+        if (until_stop && atomic_load_explicit(&sh->stop, memory_order_relaxed))
             break;
         if (iox_sub_take_chunk(sub, &chunk) != ChunkReceiveResult_SUCCESS) {
             if (waits)
-                (void)iox_ws_wait(ws, infos, 4, &missed);
+                (void)iox_ws_timed_wait(ws, tick, infos, 4, &missed);
             continue;
         }
         now = bench_now();
         m = chunk;
-        if (first) {
-            double wall = (double)(now - idle_t0);
-            first = 0;
-            sh->r.idle_cpu_pct =
-                wall > 0 ? 100.0 * (bench_cpu_ns() - idle_c0) / wall : 0;
+        if (readers_test()) {
+            if (!ended &&
+                bench_rx_take_paced(&rx, m->seq, m->stamp, now, p.total)) {
+                ended = 1;
+                atomic_fetch_add(&sh->ended, 1);
+            }
+        } else {
+            bench_rx_take(&rx, m->seq, m->stamp, now);
+            if ((p.latency || p.test == T_THROUGHPUT) && m->seq + 1 >= p.total)
+                done = 1;
         }
-        if (prev != UINT64_MAX && m->seq > prev + 1)
-            sh->r.lost += m->seq - prev - 1;
-        else if (prev == UINT64_MAX && m->seq > 0)
-            sh->r.lost += m->seq; /* lost before the first one seen */
-        prev = m->seq;
-        sh->r.received++;
-        if (latency && m->seq >= warm && nrec < o.count)
-            lat[nrec++] = now >= m->stamp ? now - m->stamp : 0;
-        if ((latency || test == T_THROUGHPUT) && m->seq + 1 >= total)
-            done = 1;
         iox_sub_release_chunk(sub, chunk);
     }
-    sh->r.t_reader_end = bench_now();
-    if (latency) {
-        bench_probe_reader(&sh->r.probe, 1);
-        bench_dist_of(lat, (size_t)nrec, &sh->r.d);
-    }
+    if (!readers_test())
+        bench_rx_end(&rx);
+    if (p.latency && !readers_test())
+        bench_probe_reader(&sh->r[0].probe, 1);
     if (ws != NULL)
         iox_ws_deinit(ws);
     iox_sub_deinit(sub);
-    free(lat);
     /* exit, not the _exit of bench_fork: the runtime unregisters from
      * RouDi in its destructors. A process RouDi still lists when it is
      * stopped makes it fail its own shutdown (it tries to SIGTERM it).
@@ -219,16 +254,17 @@ static int reader_main(void *arg)
 
 /* ---- writer ------------------------------------------------------------ */
 
-/* Until RouDi has connected the subscriber: iceoryx's discovery runs in
- * the daemon's loop, so this takes a few hundred ms. */
-static int wait_connected(iox_pub_t pub)
+/* Until every subscriber is connected: iceoryx's discovery runs in the
+ * daemon's loop, so this takes a few hundred ms. */
+static int wait_connected(iox_pub_t pub, unsigned n)
 {
     uint64_t t_end = bench_now() + 20000000000u;
     struct timespec ms = {0, 1000000};
 
-    while (!atomic_load(&sh->ready) || !iox_pub_has_subscribers(pub)) {
+    while (atomic_load(&sh->ready) < n || !iox_pub_has_subscribers(pub)) {
         if (bench_now() > t_end) {
-            fprintf(stderr, "bench_iceoryx: no subscriber after 20 s\n");
+            fprintf(stderr, "bench_iceoryx: %u of %u subscribers after 20 s\n",
+                    atomic_load(&sh->ready), n);
             return -1;
         }
         nanosleep(&ms, NULL);
@@ -257,14 +293,6 @@ static int wait_reader(pid_t pid)
     return 1;
 }
 
-static void emit_latency(void)
-{
-    bench_emit_latency(o.csv,
-                       test == T_LAT_POLL ? "iceoryx-poll" : "iceoryx-wait",
-                       (unsigned)o.width, o.run, &sh->r.d, sh->r.lost,
-                       sh->r.idle_cpu_pct, sh->r.rtt_before, sh->r.rtt_after);
-}
-
 static void emit_publish(uint64_t *batch_ns, size_t nb, uint64_t failed)
 {
     char extra[64];
@@ -272,165 +300,143 @@ static void emit_publish(uint64_t *batch_ns, size_t nb, uint64_t failed)
     /* blocked_after -1: iceoryx never blocks the writer here; a failed
      * loan shows in the eagain column. */
     bench_emit_publish(&o,
-                       test == T_PUB_NONE   ? "iceoryx-none"
-                       : test == T_PUB_POLL ? "iceoryx-poll"
-                                            : "iceoryx-stopped",
-                       batch_ns, nb, BATCH, -1, failed, extra);
-}
-
-static void emit_throughput(uint64_t failed)
-{
-    char extra[64];
-    snprintf(extra, sizeof extra, "loan failures %" PRIu64, failed);
-    bench_thr t = {
-        .peer = "iceoryx",
-        .capacity = o.capacity < IOX_QUEUE_MAX ? o.capacity : IOX_QUEUE_MAX,
-        .received = sh->r.received, .lost = sh->r.lost, .t_start = sh->r.t_start,
-        .t_writer_end = sh->r.t_writer_end, .t_reader_end = sh->r.t_reader_end,
-        /* Every sample is either received or a gap in the numbers; a
-         * failed loan is a sample never sent, counted as lost too. */
-        .accounted = sh->r.received + sh->r.lost == o.count,
-        .extra = extra,
-    };
-    bench_emit_throughput(&o, &t);
+                       p.test == T_PUB_NONE   ? "iceoryx-none"
+                       : p.test == T_PUB_POLL ? "iceoryx-poll"
+                                              : "iceoryx-stopped",
+                       batch_ns, nb, BENCH_BATCH, -1, failed, extra);
 }
 
 int main(int argc, char **argv)
 {
     iox_pub_storage_t pst;
     iox_pub_t pub;
-    msg m;
-    pid_t pid = 0;
-    uint64_t i, failed = 0, *t = NULL;
-    size_t nb = 0, j;
-    int k = -1, rc = 0;
+    bench_msg m;
+    pid_t pid[BENCH_READERS_MAX];
+    stream_ctx sc = {0};
+    uint64_t failed = 0, *t = NULL;
+    size_t nb = 0;
+    unsigned i, nr = 0;
+    int rc = 0;
+    char extra[64];
 
-    k = bench_parse_test(argc, argv, &o, test_names, test_defaults,
-                         sizeof test_names / sizeof test_names[0],
-                         "bench_iceoryx",
-                         "Usage: bench_iceoryx TEST [OPTION]...\n"
-                         "Eclipse iceoryx (C binding) as a peer; iox-roudi must run.\n"
-                         "TEST: latency-poll latency-wait publish-none publish-poll "
-                         "publish-stopped throughput\n"
-                         "--capacity is the subscriber's queue (at most 256)");
-    test = (enum test)k;
+    bench_begin(argc, argv, &o, &tests, &p, &m);
     /* A RouDi with its process monitoring on (its default; bench/roudi.sh
      * turns it off) removes a process whose keep-alive it has missed for
      * 1.5 s (iceoryx 2.0's PROCESS_KEEP_ALIVE_TIMEOUT): a subscriber
      * stopped that long is dropped, and once resumed it aborts or hangs in
      * its runtime's exit. Keep the SIGSTOP far shorter (about 1 us per
      * publish: 0.1 s). */
-    if (test == T_PUB_STOPPED && o.count > 100000)
+    if (p.test == T_PUB_STOPPED && o.count > 100000)
         o.count = 100000;
-    msg_size = 16 + 8 * (size_t)o.width;
-    warm = (test == T_LAT_POLL || test == T_LAT_WAIT)
-               ? (o.count / 10 < 10000 ? o.count / 10 : 10000)
-               : 0;
-    total = warm + o.count;
-    memset(&m, 0, sizeof m);
-    for (j = 0; j < o.width; j++)
-        m.v[j] = (double)j * 0.5;
     snprintf(event, sizeof event, "w%ld", (long)getpid());
     sh = bench_shared(sizeof *sh);
     bench_pin(o.wcpu);
-    alarm((unsigned)(120 + 4 * total / (o.rate_hz ? o.rate_hz : 100000)));
+    bench_alarm(120, p.total * (readers_test() ? 1 + BENCH_READERS_PUB : 1),
+                o.rate_hz);
 
     /* Fork before the writer's runtime exists: iceoryx's runtime has
      * threads and a connection to RouDi that a fork must not duplicate. */
-    if (test != T_PUB_NONE)
-        pid = bench_fork(o.rcpu, reader_main, NULL);
-    runtime_init("w");
+    if (p.test != T_PUB_NONE)
+        nr = readers_test() ? o.readers : 1;
+    for (i = 0; i < nr; i++)
+        pid[i] = bench_fork(o.rcpu, reader_main, (void *)(uintptr_t)i);
+    runtime_init("w", 0);
     pub = pub_open(&pst);
-    if (test == T_LAT_POLL || test == T_LAT_WAIT)
-        sh->r.rtt_before = bench_probe_writer(&sh->r.probe, 0);
-    if (pid > 0 && wait_connected(pub) != 0) {
-        kill(pid, SIGKILL);
-        bench_wait(pid);
+    if (p.latency && !readers_test())
+        sh->r[0].rtt_before = bench_probe_writer(&sh->r[0].probe, 0);
+    if (nr > 0 && wait_connected(pub, nr) != 0) {
+        for (i = 0; i < nr; i++) {
+            kill(pid[i], SIGKILL);
+            bench_wait(pid[i]);
+        }
         return 1;
     }
+    sc.pub = pub;
 
-    switch (test) {
+    switch (p.test) {
     case T_LAT_POLL:
     case T_LAT_WAIT: {
-        struct timespec idle = {0, IDLE_NS};
-        bench_pacer pace;
+        struct timespec idle = {0, BENCH_IDLE_NS};
         nanosleep(&idle, NULL);
-        bench_pacer_start(&pace, o.rate_hz);
-        for (i = 0; i < total; i++) {
-            bench_pacer_wait(&pace);
-            m.seq = i;
-            m.stamp = bench_now();
-            while (send_one(pub, &m) != 0 && ++failed && i + 1 == total)
-                ; /* the reader stops at the last one: it must go out */
-        }
-        sh->r.rtt_after = bench_probe_writer(&sh->r.probe, 1);
+        sc.n = p.total;
+        (void)bench_stream(&o, &m, p.total, 1, send_stream, &sc);
+        failed = sc.failed;
+        sh->r[0].rtt_after = bench_probe_writer(&sh->r[0].probe, 1);
         break;
     }
     case T_PUB_NONE:
     case T_PUB_POLL:
     case T_PUB_STOPPED:
-        nb = (size_t)(o.count / BATCH);
-        if (nb == 0)
-            nb = 1;
+        nb = (size_t)(o.count / BENCH_BATCH);
         t = calloc(nb, sizeof *t);
         if (t == NULL)
             return 1;
-        if (test == T_PUB_STOPPED) {
+        if (p.test == T_PUB_STOPPED) {
             struct timespec ts = {0, 20000000};
             nanosleep(&ts, NULL); /* let it fall asleep in the waitset */
-            kill(pid, SIGSTOP);
+            kill(pid[0], SIGSTOP);
         }
-        for (j = 0, i = 0; j < nb; j++) {
-            uint64_t t0 = bench_now(), n;
-            for (n = 0; n < BATCH; n++, i++) {
-                m.seq = i;
-                m.stamp = i;
-                failed += (uint64_t)send_one(pub, &m);
-            }
-            t[j] = bench_now() - t0;
-        }
+        failed = bench_batches(t, nb, &m, 0, send_one, pub);
         break;
     case T_THROUGHPUT:
-        sh->r.t_start = bench_now();
-        for (i = 0; i < o.count; i++) {
-            m.seq = i;
-            m.stamp = i;
-            while (send_one(pub, &m) != 0 && ++failed && i + 1 == o.count)
-                ; /* the reader stops at the last one: it must go out */
-        }
-        sh->r.t_writer_end = bench_now();
+        sh->r[0].t_start = bench_now();
+        sc.n = o.count;
+        (void)bench_stream(&o, &m, o.count, 0, send_stream, &sc);
+        failed = sc.failed;
+        sh->r[0].t_writer_end = bench_now();
+        break;
+    default: /* readers-* */
+        failed = bench_readers_run(&o, &p, sh, &m, send_one, pub, &t, &nb);
         break;
     }
 
-    if (pid > 0) {
-        atomic_store(&sh->stop, 1);
-        if (test == T_PUB_STOPPED) {
-            /* Let it go and end cleanly (see reader_main's exit): one more
-             * sample wakes its waitset if the queue was empty. */
-            kill(pid, SIGCONT);
-            (void)send_one(pub, &m);
-        }
-        rc = wait_reader(pid);
-        if (test == T_PUB_STOPPED && rc != 0) {
-            /* The figures are the writer's and complete; only the
-             * subscriber's exit went wrong (see main). */
-            fprintf(stderr, "bench_iceoryx: (publish-stopped: the writer's "
-                            "figures stand)\n");
-            rc = 0;
-        }
+    atomic_store(&sh->stop, 1);
+    if (p.test == T_PUB_STOPPED) {
+        /* Let it go and end cleanly (see reader_main's exit): one more
+         * sample wakes its waitset if the queue was empty. */
+        kill(pid[0], SIGCONT);
+        (void)send_one(pub, &m);
+    }
+    for (i = 0; i < nr; i++)
+        rc |= wait_reader(pid[i]);
+    if (p.test == T_PUB_STOPPED && rc != 0) {
+        /* The figures are the writer's and complete; only the
+         * subscriber's exit went wrong (see main). */
+        fprintf(stderr, "bench_iceoryx: (publish-stopped: the writer's "
+                        "figures stand)\n");
+        rc = 0;
     }
     iox_pub_deinit(pub); /* the runtime ends with the exit: runtime_init */
-    if (rc != 0) {
-        fprintf(stderr, "bench_iceoryx: %s: the reader failed\n",
-                test_names[test]);
+    if (rc != 0 || failed == UINT64_MAX) {
+        fprintf(stderr, "bench_iceoryx: %s: a reader failed\n",
+                test_names[p.test]);
+        free(t);
         return 1;
     }
-    switch (test) {
+    switch (p.test) {
     case T_LAT_POLL:
-    case T_LAT_WAIT: emit_latency(); break;
-    case T_THROUGHPUT: emit_throughput(failed); return sh->r.received + sh->r.lost == o.count ? 0 : 3;
-    default: emit_publish(t, nb, failed); break;
+    case T_LAT_WAIT:
+        bench_emit_rx_latency(&o, p.test == T_LAT_POLL ? "iceoryx-poll"
+                                                       : "iceoryx-wait",
+                              &sh->r[0]);
+        break;
+    case T_THROUGHPUT:
+        snprintf(extra, sizeof extra, "loan failures %" PRIu64, failed);
+        /* a failed loan is a sample never sent, counted as lost too */
+        rc = bench_emit_rx_throughput(
+            &o, &sh->r[0], "iceoryx",
+            o.capacity < IOX_QUEUE_MAX ? o.capacity : IOX_QUEUE_MAX, extra);
+        break;
+    case T_READERS_POLL:
+    case T_READERS_WAIT:
+        bench_emit_readers(&o, p.test == T_READERS_POLL ? "iceoryx-poll"
+                                                        : "iceoryx-wait",
+                           sh, t, nb, failed);
+        break;
+    default:
+        emit_publish(t, nb, failed);
+        break;
     }
     free(t);
-    return 0;
+    return rc;
 }

@@ -60,12 +60,13 @@ void bench_parse(int argc, char **argv, bench_opts *o, const char *usage)
         {"rcpu", required_argument, NULL, 'R'},
         {"run", required_argument, NULL, 'i'},
         {"csv", required_argument, NULL, 'o'},
+        {"readers", required_argument, NULL, 'N'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     int c;
 
-    while ((c = getopt_long(argc, argv, "n:r:w:c:W:R:i:o:h", longopts,
+    while ((c = getopt_long(argc, argv, "n:r:w:c:W:R:i:o:N:h", longopts,
                             NULL)) != -1) {
         switch (c) {
         case 'n': o->count = parse_u64(argv[0], "--count", optarg); break;
@@ -80,6 +81,9 @@ void bench_parse(int argc, char **argv, bench_opts *o, const char *usage)
         case 'R': o->rcpu = parse_cpu(argv[0], "--rcpu", optarg); break;
         case 'i': o->run = (int)parse_u64(argv[0], "--run", optarg); break;
         case 'o': o->csv = optarg; break;
+        case 'N':
+            o->readers = (uint32_t)parse_u64(argv[0], "--readers", optarg);
+            break;
         case 'h':
             printf("%s\n"
                    "  -n, --count N     messages/samples (default %llu)\n"
@@ -89,7 +93,9 @@ void bench_parse(int argc, char **argv, bench_opts *o, const char *usage)
                    "  -W, --wcpu N      writer CPU, -1 = no pinning (default %d)\n"
                    "  -R, --rcpu N      reader CPU (default %d)\n"
                    "  -i, --run N       run number for the CSV\n"
-                   "  -o, --csv FILE    append the result rows to FILE\n",
+                   "  -o, --csv FILE    append the result rows to FILE\n"
+                   "  -N, --readers N   reader processes, where it applies "
+                   "(default 1)\n",
                    usage, (unsigned long long)o->count,
                    (unsigned long long)o->rate_hz, (unsigned)o->width,
                    (unsigned)o->capacity, o->wcpu, o->rcpu);
@@ -98,6 +104,13 @@ void bench_parse(int argc, char **argv, bench_opts *o, const char *usage)
             fprintf(stderr, "Try '%s --help'.\n", argv[0]);
             exit(2);
         }
+    }
+    if (o->readers == 0)
+        o->readers = 1;
+    if (o->readers > BENCH_READERS_MAX) {
+        fprintf(stderr, "%s: --readers: want 1..%u\n", argv[0],
+                BENCH_READERS_MAX);
+        exit(2);
     }
     if (o->width < 1 || o->width > 64) {
         fprintf(stderr, "%s: --width: want 1..64\n", argv[0]);

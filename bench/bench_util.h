@@ -24,7 +24,11 @@ typedef struct bench_opts {
     int wcpu, rcpu;      /**< CPUs of writer and reader (-1: no pinning) */
     int run;             /**< run number, copied to the CSV */
     const char *csv;     /**< append result rows here (NULL: none) */
+    uint32_t readers;    /**< reader processes where it applies (0 = 1) */
 } bench_opts;
+
+/** Most reader processes a program forks (--readers). */
+#define BENCH_READERS_MAX 64u
 
 /** Parse the common options (argv[optind..]); exits 2 on a bad one.
  *  @p extra_usage is printed after the common options. */

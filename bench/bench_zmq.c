@@ -49,20 +49,12 @@
 
 #include <zmq.h>
 
-#include "bench_util.h"
+#include "bench_harness.h"
 
-#define IDLE_NS 200000000u /* writer idle before the latency stream */
-#define BATCH 1000u        /* publishes per timed batch (bench_publish) */
 #define LINGER_MS 2000     /* a close never waits longer for a peer */
 #define SNDTIMEO_MS 500    /* a blocked send checks on the reader this often */
 #define HELLO (UINT64_MAX - 1) /* the handshake message's number */
 #define LAST UINT64_MAX          /* publish: the end of the stream */
-
-typedef struct msg {
-    uint64_t seq;
-    uint64_t stamp;
-    double v[64];
-} msg;
 
 enum test { T_LATENCY, T_PUBLISH, T_THROUGHPUT };
 
@@ -71,6 +63,17 @@ static const char *const test_names[] = {"latency", "publish", "throughput"};
  * bench_throughput. */
 static const uint64_t test_defaults[][2] = {
     {200000, 100000}, {200000, 0}, {1000000, 0},
+};
+static const bench_tests tests = {
+    .names = test_names, .defaults = test_defaults,
+    .n = sizeof test_names / sizeof test_names[0],
+    .latency = 1u << T_LATENCY, .batched = 1u << T_PUBLISH,
+    .prog = "bench_zmq",
+    .usage = "Usage: bench_zmq TEST [OPTION]...\n"
+             "ZeroMQ PUSH/PULL over ipc:// as a peer.\n"
+             "TEST: latency publish throughput\n"
+             "--capacity does not apply: ZeroMQ's default high-water "
+             "marks",
 };
 
 /* Shared between the writer and the reader (anonymous shared mapping). */
@@ -82,7 +85,6 @@ typedef struct ctl {
     bench_result r; /* counts, stamps, floor probe */
 } ctl;
 
-static enum test test;
 /* .capacity: unused (ZeroMQ's own high-water marks), a value bench_parse
  * accepts */
 static bench_opts o = {
@@ -90,8 +92,7 @@ static bench_opts o = {
     .wcpu = 0, .rcpu = 1, .run = 1, .csv = NULL,
 };
 static ctl *sh;
-static uint64_t warm, total;
-static size_t msg_size;
+static bench_plan p;
 /* The ipc:// endpoint: a socket file in a private directory. */
 static char dir[96], sock_path[128], endpoint[160];
 static pid_t parent; /* the writer: only it removes the directory */
@@ -163,17 +164,15 @@ static void die(const char *what)
 
 static int reader_main(void *arg)
 {
-    uint64_t *lat = NULL, nrec = 0, prev = UINT64_MAX, idle_t0 = 0;
-    double idle_c0 = 0;
-    int latency = test == T_LATENCY, first = 1;
+    bench_rx rx;
     void *ctx, *sock;
-    msg m;
+    bench_msg m;
 
     (void)arg;
-    alarm((unsigned)(60 + 4 * total / (o.rate_hz ? o.rate_hz : 100000)));
-    if (latency && (lat = calloc((size_t)o.count, sizeof *lat)) == NULL)
+    bench_alarm(60, p.total, o.rate_hz);
+    if (bench_rx_start(&rx, &sh->r, p.latency ? o.count : 0, p.warm) != 0)
         return 1;
-    if (test != T_PUBLISH)
+    if (p.test != T_PUBLISH)
         bench_probe_reader(&sh->r.probe, 0);
     (void)await(&sh->bound);
     ctx = zmq_ctx_new();
@@ -187,10 +186,9 @@ static int reader_main(void *arg)
     while (zmq_recv(sock, &m, sizeof m, 0) < 0)
         if (zmq_errno() != EINTR)
             die("reader: zmq_recv");
-    idle_c0 = bench_cpu_ns();
-    idle_t0 = bench_now();
+    bench_rx_idle(&rx);
     atomic_store(&sh->ready, 1);
-    if (test == T_PUBLISH)
+    if (p.test == T_PUBLISH)
         (void)await(&sh->go);
 
     for (;;) {
@@ -203,40 +201,24 @@ static int reader_main(void *arg)
             die("reader: zmq_recv");
         }
         now = bench_now();
-        if ((size_t)n != msg_size) {
+        if ((size_t)n != p.msg_size) {
             fprintf(stderr, "bench_zmq: a message of %d bytes, want %zu\n", n,
-                    msg_size);
+                    p.msg_size);
             return 1;
         }
-        if (test == T_PUBLISH) {
+        if (p.test == T_PUBLISH) {
             if (m.seq == LAST)
                 break;
             continue;
         }
-        if (first) {
-            double wall = (double)(now - idle_t0);
-            first = 0;
-            sh->r.idle_cpu_pct =
-                wall > 0 ? 100.0 * (bench_cpu_ns() - idle_c0) / wall : 0;
-        }
-        if (prev != UINT64_MAX && m.seq > prev + 1)
-            sh->r.lost += m.seq - prev - 1;
-        else if (prev == UINT64_MAX && m.seq > 0)
-            sh->r.lost += m.seq;
-        prev = m.seq;
-        sh->r.received++;
-        if (latency && m.seq >= warm && nrec < o.count)
-            lat[nrec++] = now >= m.stamp ? now - m.stamp : 0;
-        if (m.seq + 1 >= total)
+        bench_rx_take(&rx, m.seq, m.stamp, now);
+        if (m.seq + 1 >= p.total)
             break;
     }
-    sh->r.t_reader_end = bench_now();
+    bench_rx_end(&rx);
     atomic_store(&sh->done, 1);
-    if (test != T_PUBLISH)
+    if (p.test != T_PUBLISH)
         bench_probe_reader(&sh->r.probe, 1);
-    if (latency)
-        bench_dist_of(lat, (size_t)nrec, &sh->r.d);
-    free(lat);
     zmq_close(sock);
     zmq_ctx_term(ctx);
     return 0;
@@ -246,9 +228,9 @@ static int reader_main(void *arg)
 
 /* A blocking send; the socket's ZMQ_SNDTIMEO makes it look up now and
  * then whether the reader is still there: 0, or -1 if it died. */
-static int send_blocking(void *sock, const msg *m)
+static int send_blocking(void *sock, const bench_msg *m)
 {
-    while (zmq_send(sock, m, msg_size, 0) < 0) {
+    while (zmq_send(sock, m, p.msg_size, 0) < 0) {
         if (zmq_errno() == EAGAIN && reader_gone())
             return -1;
         if (zmq_errno() != EINTR && zmq_errno() != EAGAIN)
@@ -258,9 +240,9 @@ static int send_blocking(void *sock, const msg *m)
 }
 
 /* 0 sent, 1 the queues are full (EAGAIN). */
-static int send_nowait(void *sock, const msg *m)
+static int send_nowait(void *sock, const bench_msg *m)
 {
-    if (zmq_send(sock, m, msg_size, ZMQ_DONTWAIT) >= 0)
+    if (zmq_send(sock, m, p.msg_size, ZMQ_DONTWAIT) >= 0)
         return 0;
     if (zmq_errno() == EAGAIN)
         return 1;
@@ -270,43 +252,22 @@ static int send_nowait(void *sock, const msg *m)
     return 1;
 }
 
-static void emit_publish(uint64_t *batch_ns, size_t nb,
-                         long long blocked_after, uint64_t eagain)
-{
-    bench_emit_publish(&o, "zmq-ipc", batch_ns, nb, BATCH, blocked_after,
-                       eagain, NULL);
-}
+/* publish: a non-blocking send retried until it goes (the retries
+ * counted); 1 once the reader has died, and from then on. */
+typedef struct retry_ctx {
+    void *sock;
+    uint64_t eagain;
+    int gone;
+} retry_ctx;
 
-static int emit_throughput(void)
+static int send_retrying(void *ctx, const bench_msg *m)
 {
-    bench_thr t = {
-        .peer = "zmq-ipc", .capacity = (unsigned)hwm,
-        .received = sh->r.received, .lost = sh->r.lost, .t_start = sh->r.t_start,
-        .t_writer_end = sh->r.t_writer_end, .t_reader_end = sh->r.t_reader_end,
-        .accounted = sh->r.received + sh->r.lost == o.count,
-        .rtt_before = sh->r.rtt_before, .rtt_after = sh->r.rtt_after,
-        .extra = "(blocking writer at the high-water mark)",
-    };
-    bench_emit_throughput(&o, &t);
-    return t.accounted ? 0 : 3;
-}
+    retry_ctx *c = ctx;
 
-/* Paced (rate_hz) or flat-out stream of n samples, blocking sends: 0, or
- * -1 if the reader died. */
-static int stream(void *sock, msg *m, uint64_t n, int stamp_now)
-{
-    bench_pacer pace;
-    uint64_t i;
-
-    bench_pacer_start(&pace, o.rate_hz);
-    for (i = 0; i < n; i++) {
-        bench_pacer_wait(&pace);
-        m->seq = i;
-        m->stamp = stamp_now ? bench_now() : i;
-        if (send_blocking(sock, m) != 0)
-            return -1;
-    }
-    return 0;
+    while (!c->gone && send_nowait(c->sock, m) != 0)
+        if ((++c->eagain & 0xfffffu) == 0 && reader_gone())
+            c->gone = 1;
+    return c->gone;
 }
 
 /* publish: how many messages a reader that does not receive takes before
@@ -314,7 +275,7 @@ static int stream(void *sock, msg *m, uint64_t n, int stamp_now)
  * writer's queue to the socket and into the reader's queue concurrently,
  * so EAGAIN is final only once a pause lets them settle and still nothing
  * goes in. */
-static long long fill(void *sock, msg *m)
+static long long fill(void *sock, bench_msg *m)
 {
     struct timespec settle = {0, 20000000};
     long long n = 0;
@@ -334,33 +295,17 @@ static long long fill(void *sock, msg *m)
 
 int main(int argc, char **argv)
 {
-    msg m;
+    bench_msg m;
     pid_t pid;
     void *ctx, *sock;
-    uint64_t i, *t = NULL, eagain = 0;
+    uint64_t *t = NULL;
     long long filled = -1;
-    size_t nb = 0, j;
+    size_t nb = 0;
+    retry_ctx rc_pub = {0};
     const char *tmp;
-    int k = -1, rc;
+    int rc;
 
-    k = bench_parse_test(argc, argv, &o, test_names, test_defaults,
-                         sizeof test_names / sizeof test_names[0],
-                         "bench_zmq",
-                         "Usage: bench_zmq TEST [OPTION]...\n"
-                         "ZeroMQ PUSH/PULL over ipc:// as a peer.\n"
-                         "TEST: latency publish throughput\n"
-                         "--capacity does not apply: ZeroMQ's default high-water "
-                         "marks");
-    test = (enum test)k;
-    if (test == T_PUBLISH && o.count < BATCH)
-        o.count = BATCH;
-    msg_size = 16 + 8 * (size_t)o.width;
-    warm = test == T_LATENCY ? (o.count / 10 < 10000 ? o.count / 10 : 10000)
-                             : 0;
-    total = warm + o.count;
-    memset(&m, 0, sizeof m);
-    for (j = 0; j < o.width; j++)
-        m.v[j] = (double)j * 0.5;
+    bench_begin(argc, argv, &o, &tests, &p, &m);
 
     tmp = getenv("TMPDIR");
     if (tmp == NULL || tmp[0] == '\0')
@@ -379,7 +324,7 @@ int main(int argc, char **argv)
 
     sh = bench_shared(sizeof *sh);
     bench_pin(o.wcpu);
-    alarm((unsigned)(120 + 4 * total / (o.rate_hz ? o.rate_hz : 100000)));
+    bench_alarm(120, p.total, o.rate_hz);
 
     /* Fork before any context exists: a context has threads. */
     pid = bench_fork(o.rcpu, reader_main, NULL);
@@ -387,14 +332,14 @@ int main(int argc, char **argv)
     signal(SIGALRM, on_signal);
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
-    if (test != T_PUBLISH)
+    if (p.test != T_PUBLISH)
         sh->r.rtt_before = bench_probe_writer(&sh->r.probe, 0);
 
     ctx = zmq_ctx_new();
     if (ctx == NULL)
         die("zmq_ctx_new");
     /* Before the first socket starts the I/O thread (see the top). */
-    if ((test != T_THROUGHPUT || o.rate_hz > 0) && o.rcpu >= 0 &&
+    if ((p.test != T_THROUGHPUT || o.rate_hz > 0) && o.rcpu >= 0 &&
         o.rcpu != o.wcpu &&
         zmq_ctx_set(ctx, ZMQ_THREAD_AFFINITY_CPU_ADD, o.rcpu) != 0)
         die("ZMQ_THREAD_AFFINITY_CPU_ADD");
@@ -414,11 +359,12 @@ int main(int argc, char **argv)
     if (send_blocking(sock, &m) != 0 || await(&sh->ready) != 0)
         goto out;
 
-    switch (test) {
+    switch (p.test) {
     case T_LATENCY: {
-        struct timespec idle = {0, IDLE_NS};
+        struct timespec idle = {0, BENCH_IDLE_NS};
         nanosleep(&idle, NULL);
-        if (stream(sock, &m, total, 1) != 0 || await(&sh->done) != 0)
+        if (bench_stream(&o, &m, p.total, 1, send_blocking, sock) != 0 ||
+            await(&sh->done) != 0)
             goto out;
         sh->r.rtt_after = bench_probe_writer(&sh->r.probe, 1);
         break;
@@ -426,27 +372,19 @@ int main(int argc, char **argv)
     case T_PUBLISH:
         filled = fill(sock, &m);
         atomic_store(&sh->go, 1);
-        nb = (size_t)(o.count / BATCH);
+        nb = (size_t)(o.count / BENCH_BATCH);
         t = calloc(nb, sizeof *t);
         if (t == NULL)
             return 1;
-        for (j = 0, i = 0; j < nb; j++) {
-            uint64_t t0 = bench_now(), n;
-            for (n = 0; n < BATCH; n++, i++) {
-                m.seq = i;
-                m.stamp = i;
-                while (send_nowait(sock, &m) != 0)
-                    if ((++eagain & 0xfffffu) == 0 && reader_gone())
-                        goto out;
-            }
-            t[j] = bench_now() - t0;
-        }
+        rc_pub.sock = sock;
+        if (bench_batches(t, nb, &m, 0, send_retrying, &rc_pub) != 0)
+            goto out;
         m.seq = LAST;
         (void)send_blocking(sock, &m); /* if it died, bench_wait says so */
         break;
     case T_THROUGHPUT:
         sh->r.t_start = bench_now();
-        if (stream(sock, &m, o.count, 0) != 0)
+        if (bench_stream(&o, &m, o.count, 0, send_blocking, sock) != 0)
             goto out;
         sh->r.t_writer_end = bench_now();
         if (await(&sh->done) != 0)
@@ -460,21 +398,22 @@ out:
     zmq_close(sock);
     zmq_ctx_term(ctx);
     if (rc != 0) {
-        fprintf(stderr, "bench_zmq: %s: the reader failed\n", test_names[test]);
+        fprintf(stderr, "bench_zmq: %s: the reader failed\n", test_names[p.test]);
         free(t);
         return 1;
     }
-    switch (test) {
+    switch (p.test) {
     case T_LATENCY:
-        bench_emit_latency(o.csv, "zmq-ipc", (unsigned)o.width, o.run, &sh->r.d,
-                           sh->r.lost, sh->r.idle_cpu_pct, sh->r.rtt_before,
-                           sh->r.rtt_after);
+        bench_emit_rx_latency(&o, "zmq-ipc", &sh->r);
         break;
     case T_THROUGHPUT:
-        rc = emit_throughput();
+        rc = bench_emit_rx_throughput(&o, &sh->r, "zmq-ipc", (unsigned)hwm,
+                                      "(blocking writer at the high-water "
+                                      "mark)");
         break;
     case T_PUBLISH:
-        emit_publish(t, nb, filled, eagain);
+        bench_emit_publish(&o, "zmq-ipc", t, nb, BENCH_BATCH, filled,
+                           rc_pub.eagain, NULL);
         break;
     }
     free(t);

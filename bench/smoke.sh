@@ -71,6 +71,8 @@ else
     done
     run "iceoryx throughput" "^iceoryx .*accounted yes" "$dir/bench_iceoryx" \
       throughput -n 20000 -c 64 "${common[@]}"
+    run "iceoryx readers-poll" "^iceoryx-poll .*readers  2" "$dir/bench_iceoryx" \
+      readers-poll -n 300 -r 20000 --readers 2 "${common[@]}"
     roudi_stop
     if [ "$nfail" != "$nfail_before_iox" ]; then
       echo "RouDi's log (iox-roudi -l warning, at most 60 lines):"
