@@ -52,6 +52,10 @@ done
 run "throughput shmseq paced" "^shmseq .*accounted yes" \
   "$dir/bench_throughput" shmseq -n 2000 -r 100000 "${common[@]}"
 run "region" "^6 " "$dir/bench_region" --csv "$out.csv"
+for t in poll mix; do
+  run "readers $t" "^shmseq-$t .*readers  3" "$dir/bench_readers" "$t" -n 300 \
+    -r 20000 --readers 3 "${common[@]}"
+done
 
 # Optional peers: only when built (their library found at configure).
 if [ ! -x "$dir/bench_iceoryx" ]; then
