@@ -9,10 +9,14 @@
  * and every offset is pinned below, so a 32-bit armhf process and a 64-bit
  * process share one region (invariant 6).
  *
- *   line 0 (static)   written once by format, magic last
- *   line 1 (writer)   head, epoch, writer pid, writer flags
- *   line 2 (readers)  futex word, "waiting" flag
- *   slots             capacity x slot_size bytes, each line aligned
+ *   0                  line 0 (static)   written once by format, magic last
+ *   64                 line 1 (writer)   head, epoch, writer pid, writer flags
+ *   SHMSEQ_CTL_OFFSET  line 2 (readers)  futex word, "waiting" flag
+ *   SHMSEQ_HEADER_SIZE slots             capacity x slot_size bytes
+ *
+ * The reader-control line and the slots each start on a SHMSEQ_PAGE_MAX
+ * boundary: a reader maps that one page writable, and no byte any other
+ * reader trusts lies on it. The bytes between are padding, zero.
  */
 #ifndef SHMSEQ_CORE_LAYOUT_H
 #define SHMSEQ_CORE_LAYOUT_H
@@ -55,7 +59,8 @@ struct shmseq__static_line {
     shmseq__word created_rt_hi;
     shmseq__word created_mono_lo; /* CLOCK_MONOTONIC at creation */
     shmseq__word created_mono_hi;
-    shmseq__word reserved[2];
+    shmseq__word ctl_offset;    /* SHMSEQ_CTL_OFFSET */
+    shmseq__word reserved;
 };
 
 /** Line 1: written by the writer only. */
@@ -83,8 +88,10 @@ struct shmseq__reader_line {
 struct shmseq__region {
     struct shmseq__static_line s;
     struct shmseq__writer_line w;
+    shmseq__word pad0[(SHMSEQ_CTL_OFFSET - 2u * SHMSEQ_LINE_SIZE) / 4u];
     struct shmseq__reader_line r;
-    /* slots follow */
+    shmseq__word pad1[(SHMSEQ_HEADER_SIZE - SHMSEQ_CTL_OFFSET - SHMSEQ_LINE_SIZE) / 4u];
+    /* slots follow, at SHMSEQ_HEADER_SIZE */
 };
 
 /** Slot: sequence word, then the payload words. */
@@ -117,12 +124,16 @@ _Static_assert(offsetof(struct shmseq__region, s.line_size) == 28, "line");
 _Static_assert(offsetof(struct shmseq__region, s.region_size_lo) == 32, "size");
 _Static_assert(offsetof(struct shmseq__region, s.created_rt_lo) == 40, "rt");
 _Static_assert(offsetof(struct shmseq__region, s.created_mono_lo) == 48, "mono");
+_Static_assert(offsetof(struct shmseq__region, s.ctl_offset) == 56, "ctl offset");
 _Static_assert(offsetof(struct shmseq__region, w.head) == 64, "head");
 _Static_assert(offsetof(struct shmseq__region, w.epoch) == 68, "epoch");
 _Static_assert(offsetof(struct shmseq__region, w.writer_pid) == 72, "pid");
 _Static_assert(offsetof(struct shmseq__region, w.flags) == 76, "writer flags");
-_Static_assert(offsetof(struct shmseq__region, r.futex) == 128, "futex");
-_Static_assert(offsetof(struct shmseq__region, r.waiting) == 132, "waiting");
+_Static_assert(SHMSEQ_CTL_OFFSET == 65536u && SHMSEQ_HEADER_SIZE == 131072u,
+               "the reader-control line and the ring on their own 64 KiB");
+_Static_assert(offsetof(struct shmseq__region, r.futex) == SHMSEQ_CTL_OFFSET, "futex");
+_Static_assert(offsetof(struct shmseq__region, r.waiting) == SHMSEQ_CTL_OFFSET + 4u,
+               "waiting");
 _Static_assert(offsetof(struct shmseq__slot, seq) == 0, "slot seq");
 _Static_assert(offsetof(struct shmseq__slot, epoch) == 4, "slot epoch");
 _Static_assert(offsetof(struct shmseq__slot, number_lo) == 8, "slot number");

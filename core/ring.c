@@ -251,6 +251,7 @@ int shmseq_ring_format(void *mem, size_t size, uint32_t width,
     shmseq__st(&reg->s.width, width);
     shmseq__st(&reg->s.capacity, capacity);
     shmseq__st(&reg->s.line_size, SHMSEQ_LINE_SIZE);
+    shmseq__st(&reg->s.ctl_offset, SHMSEQ_CTL_OFFSET);
     shmseq__st64(&reg->s.region_size_lo, &reg->s.region_size_hi, bytes);
     shmseq__st64(&reg->s.created_rt_lo, &reg->s.created_rt_hi, realtime_ns);
     shmseq__st64(&reg->s.created_mono_lo, &reg->s.created_mono_hi, monotonic_ns);
@@ -296,12 +297,17 @@ static int check_header(const struct shmseq__region *reg, uint64_t size,
     /* Read each field once; validate the local copies only. */
     uint32_t header_size = shmseq__ld(&reg->s.header_size);
     uint32_t line_size = shmseq__ld(&reg->s.line_size);
+    uint32_t ctl_offset = shmseq__ld(&reg->s.ctl_offset);
     uint32_t slot_size = shmseq__ld(&reg->s.slot_size);
     uint32_t width = shmseq__ld(&reg->s.width);
     uint32_t capacity = shmseq__ld(&reg->s.capacity);
     uint64_t recorded = shmseq__ld64(&reg->s.region_size_lo, &reg->s.region_size_hi);
 
-    if (header_size != SHMSEQ_HEADER_SIZE || line_size != SHMSEQ_LINE_SIZE)
+    /* header_size is the ring's offset: both offsets are checked, so a
+     * region whose ring or reader-control line is elsewhere is refused
+     * before anything is read there. */
+    if (header_size != SHMSEQ_HEADER_SIZE || line_size != SHMSEQ_LINE_SIZE ||
+        ctl_offset != SHMSEQ_CTL_OFFSET)
         return -EBADMSG;
     if (width == 0 || width > SHMSEQ_WIDTH_MAX || !capacity_ok(capacity))
         return -EBADMSG;
@@ -352,7 +358,7 @@ int shmseq_ring_check_header(const void *hdr, size_t hdr_size,
     if (hdr == NULL || ((uintptr_t)hdr & 3u) != 0 || out == NULL ||
         slot_offset == NULL)
         return -EINVAL;
-    if (hdr_size < SHMSEQ_HEADER_SIZE || object_size < SHMSEQ_HEADER_SIZE)
+    if (hdr_size < SHMSEQ_HEADER_COPY_SIZE || object_size < SHMSEQ_HEADER_SIZE)
         return -EBADMSG;
 
     const struct shmseq__region *reg = hdr;
@@ -793,18 +799,18 @@ int shmseq_ring_sleep(shmseq_ring_reader *r, int64_t timeout_ns)
      * below, which is where it is answered. */
     if (r->sleep == NULL || (r->flags & SHMSEQ_READER_POLL) != 0)
         return -EAGAIN;
-    struct shmseq__region *ctl = r->ctl;
+    struct shmseq__reader_line *ctl = r->ctl;
     /* Announce, then look (wake.h): the fence in the announcement pairs
      * with the one in shmseq_ring_publish() for head, and with the one in
      * shmseq_ring_writer_set_wake() for the "never wakes" mark. */
-    uint32_t value = shmseq__wake_announce(&ctl->r.futex, &ctl->r.waiting);
+    uint32_t value = shmseq__wake_announce(&ctl->futex, &ctl->waiting);
     if (writer_never_wakes(r))
         return -EAGAIN; /* nobody would wake us: poll */
     if (shmseq_ring_ready(r))
         return 0;
     /* Nothing to withdraw afterwards: the flag is the writer's to clear (a
      * stale flag costs the writer one wake call, then it is gone). */
-    return r->sleep(r->sleep_ctx, (void *)&ctl->r.futex, value, timeout_ns);
+    return r->sleep(r->sleep_ctx, (void *)&ctl->futex, value, timeout_ns);
 }
 
 int shmseq__ring_test_start(void *mem, size_t size, uint64_t first,

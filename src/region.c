@@ -123,7 +123,7 @@ static int format_new(shmseq_writer *w, const shmseq_config *cfg, size_t size,
 {
     int rc = resize ? shmseq_port_region_resize(PORT(w), size) : 0;
     if (rc == 0)
-        rc = shmseq_port_region_map(PORT(w), size, 0);
+        rc = shmseq_port_region_map(PORT(w), size, 0, 0);
     if (rc == 0)
         rc = shmseq_ring_format(PORT(w)->base, PORT(w)->size, cfg->width,
                                 cfg->capacity, shmseq_port_realtime_ns(),
@@ -138,7 +138,7 @@ static int check_existing(shmseq_writer *w, const shmseq_config *cfg,
     if (st->size < SHMSEQ_HEADER_SIZE || st->size > REGION_SIZE_MAX ||
         st->size > SIZE_MAX)
         return -EBADMSG;
-    int rc = shmseq_port_region_map(PORT(w), (size_t)st->size, 0);
+    int rc = shmseq_port_region_map(PORT(w), (size_t)st->size, 0, 0);
     if (rc < 0)
         return rc;
     shmseq_region_info info;
@@ -357,7 +357,7 @@ int shmseq_reader_open(shmseq_reader *r, const char *name, unsigned flags)
         rc = stat_settled(PORT(r), name, &st);
     if (rc == 0)
         rc = shmseq_port_region_map(PORT(r), (size_t)st.size,
-                                    SHMSEQ_HEADER_SIZE);
+                                    SHMSEQ_CTL_OFFSET, SHMSEQ_PAGE_MAX);
     if (rc == 0)
         rc = shmseq_ring_reader_attach(&r->ring, PORT(r)->base, PORT(r)->size,
                                        ring_flags);
@@ -377,7 +377,8 @@ int shmseq_reader_open(shmseq_reader *r, const char *name, unsigned flags)
         memset(&r->ring, 0, sizeof r->ring);
         return rc;
     }
-    if (PORT(r)->ctl != NULL && PORT(r)->ctl_size >= SHMSEQ_HEADER_SIZE &&
+    /* The reader-control page writable, nothing else: see layout.md. */
+    if (PORT(r)->ctl != NULL && PORT(r)->ctl_size >= SHMSEQ_LINE_SIZE &&
         shmseq_port_wait_is_blocking())
         shmseq_ring_reader_set_sleep(&r->ring, PORT(r)->ctl, sleep_reader, NULL);
     memcpy(r->name, name, strlen(name) + 1u);
@@ -655,7 +656,7 @@ int shmseq_info(const char *name, shmseq_region_info *out)
     shmseq_port_stat st;
     rc = stat_settled(&p, name, &st);
 
-    uint64_t hdr[SHMSEQ_HEADER_SIZE / 8u];
+    uint64_t hdr[SHMSEQ_HEADER_COPY_SIZE / 8u];
     uint64_t slot[2][INFO_SLOT_MAX / 8u];
     uint64_t at = 0;
     if (rc == 0)

@@ -18,7 +18,7 @@
  *  - a handle is used by one thread at a time.
  *
  * @code
- * static uint8_t mem[4096] __attribute__((aligned(64)));
+ * static uint8_t mem[SHMSEQ_HEADER_SIZE + 16 * 64] __attribute__((aligned(64)));
  * shmseq_ring_writer w;
  * shmseq_ring_reader r;
  * shmseq_sample meta;
@@ -47,7 +47,7 @@ extern "C" {
 #endif
 
 /** Layout version written into every region; bumped on any layout change. */
-#define SHMSEQ_LAYOUT_VERSION 2u
+#define SHMSEQ_LAYOUT_VERSION 3u
 /** Largest number of float64 values per sample. */
 #define SHMSEQ_WIDTH_MAX 64u
 /** Smallest and largest ring capacity (slots); always a power of two. */
@@ -59,8 +59,22 @@ extern "C" {
  * offsets (invariant 6); see docs/layout.md.
  */
 #define SHMSEQ_LINE_SIZE 64u
-/** Bytes of the region header (three lines) before the first slot. */
-#define SHMSEQ_HEADER_SIZE (3u * SHMSEQ_LINE_SIZE)
+/**
+ * The largest page size the layout keeps apart (64 KiB: arm64 and ppc64
+ * kernels; 4 and 16 KiB divide it). The reader-control line and the ring
+ * each start on a multiple of it, so that on any such kernel a reader can
+ * map the reader-control line writable without a byte of the static and
+ * writer lines or of the ring (invariant 3); see docs/layout.md.
+ */
+#define SHMSEQ_PAGE_MAX 65536u
+/** Offset of the reader-control line, alone on its page. */
+#define SHMSEQ_CTL_OFFSET SHMSEQ_PAGE_MAX
+/** Bytes before the first slot: the static and writer lines on the first
+ *  SHMSEQ_PAGE_MAX bytes, the reader-control line on the second. */
+#define SHMSEQ_HEADER_SIZE (2u * SHMSEQ_PAGE_MAX)
+/** Bytes at the start of a region that describe it (the static and writer
+ *  lines): what shmseq_ring_check_header() needs a copy of. */
+#define SHMSEQ_HEADER_COPY_SIZE (2u * SHMSEQ_LINE_SIZE)
 
 /** Where a new reader starts. */
 enum shmseq_start {
@@ -108,7 +122,8 @@ typedef struct shmseq_region_info {
                                   (they poll), see shmseq_ring_writer_set_wake() */
 } shmseq_region_info;
 
-struct shmseq__region; /* the shared layout, core/layout.h */
+struct shmseq__region;      /* the shared layout, core/layout.h */
+struct shmseq__reader_line; /* its reader-control line */
 
 /** A writer's handle. Caller-allocated; fields are private. */
 typedef struct shmseq_ring_writer {
@@ -144,7 +159,7 @@ typedef int (*shmseq_ring_sleep_fn)(void *ctx, void *word, uint32_t value,
 typedef struct shmseq_ring_reader {
     const struct shmseq__region *region;
     const unsigned char *slots;
-    struct shmseq__region *ctl; /* writable view of the header, or NULL */
+    struct shmseq__reader_line *ctl; /* writable reader-control line, or NULL */
     shmseq_ring_sleep_fn sleep; /* NULL: the reader only polls */
     void *sleep_ctx;
     uint64_t next;
@@ -230,8 +245,8 @@ int shmseq_ring_check(const void *mem, size_t size, shmseq_region_info *out);
  * out->slot_size bytes at @p slot_offset of the object (the slot before
  * head) and pass them to shmseq_ring_info_head().
  *
- * @param[in]  hdr          a copy of the first SHMSEQ_HEADER_SIZE bytes,
- *                          4-byte aligned
+ * @param[in]  hdr          a copy of the first SHMSEQ_HEADER_COPY_SIZE
+ *                          bytes (or more), 4-byte aligned
  * @param[in]  hdr_size     bytes at @p hdr
  * @param[in]  object_size  the size of the object the copy came from
  * @param[out] out          the header fields
@@ -340,13 +355,15 @@ int shmseq_ring_reader_attach(shmseq_ring_reader *r, const void *mem,
  * @brief Let the reader sleep until the writer publishes (blocking reads).
  *        Without it the reader can only poll.
  *
- * The reader announces that it sleeps in the header's reader-control line
- * (layout.md), so it needs that line writable even when the ring is
- * mapped read-only.
+ * The reader announces that it sleeps in the region's reader-control line
+ * (layout.md), so it needs that line writable even when the rest of the
+ * region is mapped read-only. The line is alone on its page, so a
+ * writable mapping of that page exposes nothing else.
  *
  * @param[in] r      the reader
- * @param[in] ctl    the same region mapped writable (at least its first
- *                   SHMSEQ_HEADER_SIZE bytes), or NULL to poll
+ * @param[in] ctl    the region's reader-control line (SHMSEQ_CTL_OFFSET
+ *                   bytes into the same region), mapped writable, or NULL
+ *                   to poll
  * @param[in] sleep  how to sleep (a futex wait; see shmseq_ring_sleep_fn),
  *                   or NULL to poll
  * @param[in] ctx    passed to @p sleep

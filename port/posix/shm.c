@@ -333,8 +333,7 @@ int shmseq_port_region_resize(shmseq_port_region *r, size_t size)
 void shmseq_port_region_unmap(shmseq_port_region *r)
 {
     assert(r != NULL);
-    if (r->ctl != NULL)
-        (void)munmap(r->ctl, r->ctl_size);
+    /* ctl lies inside base: one mapping. */
     if (r->base != NULL)
         (void)munmap(r->base, r->size);
     r->ctl = NULL;
@@ -344,7 +343,7 @@ void shmseq_port_region_unmap(shmseq_port_region *r)
 }
 
 int shmseq_port_region_map(shmseq_port_region *r, size_t size,
-                           size_t ctl_size)
+                           size_t ctl_offset, size_t ctl_size)
 {
     struct stat st;
     int fd, fl, writable;
@@ -352,7 +351,7 @@ int shmseq_port_region_map(shmseq_port_region *r, size_t size,
 
     assert(r != NULL && r->handle >= 0);
     fd = (int)r->handle;
-    if (size == 0 || ctl_size > size)
+    if (size == 0 || ctl_offset > size || ctl_size > size - ctl_offset)
         return -EINVAL;
     /* Touching a mapping beyond the end of the file is SIGBUS, so never map
      * more than the object holds (it may be truncated or half-made). */
@@ -374,24 +373,26 @@ int shmseq_port_region_map(shmseq_port_region *r, size_t size,
     r->base = p;
     r->size = size;
 
-    /* A reader whose fd allows writing gets a writable view of the header
-     * only, for the futex word; the ring stays read-only (invariant 3). */
+    /* A reader whose fd allows writing gets the reader-control page(s)
+     * writable, in place in the same mapping, for the wait word; every
+     * other page stays read-only (invariant 3). Only whole pages can
+     * change protection: a range that is not one polls instead. */
     if (!writable && ctl_size > 0 && (fl & O_ACCMODE) == O_RDWR) {
         long page = sysconf(_SC_PAGESIZE);
-        size_t pg = page > 0 ? (size_t)page : 4096u;
-        size_t len = (ctl_size + pg - 1) / pg * pg;
 
-        /* Whole pages; the last may run past the end of the file, which is
-         * allowed as long as nothing touches beyond it. */
-        p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-        if (p == MAP_FAILED) {
-            int err = errno;
+        if (page > 0 && ctl_offset % (size_t)page == 0 &&
+            ctl_size % (size_t)page == 0) {
+            unsigned char *c = (unsigned char *)p + ctl_offset;
 
-            shmseq_port_region_unmap(r);
-            return -err;
+            if (mprotect(c, ctl_size, PROT_READ | PROT_WRITE) != 0) {
+                int e = errno;
+
+                shmseq_port_region_unmap(r);
+                return -e;
+            }
+            r->ctl = c;
+            r->ctl_size = ctl_size;
         }
-        r->ctl = p;
-        r->ctl_size = len;
     }
     return 0;
 }

@@ -8,9 +8,9 @@
  * The futex is NOT private (no FUTEX_PRIVATE_FLAG): the word lives in a
  * MAP_SHARED mapping that other processes map at other addresses, so the
  * kernel must key it by the backing object, not by this process's mm.
- * A reader maps the header writable for this (r->ctl); FUTEX_WAIT only
- * reads the word, but the contract keeps the writable view so that older
- * kernels, which fault the page in for write, work too.
+ * A reader has the reader-control page writable for this (r->ctl);
+ * FUTEX_WAIT only reads the word, but the contract keeps the page writable
+ * so that older kernels, which fault the page in for write, work too.
  */
 #include <assert.h>
 #include <errno.h>

@@ -80,22 +80,24 @@ int shmseq_port_region_resize(shmseq_port_region *r, size_t size)
 }
 
 int shmseq_port_region_map(shmseq_port_region *r, size_t size,
-                           size_t ctl_size)
+                           size_t ctl_offset, size_t ctl_size)
 {
     /* Map `size` bytes (never more than the object holds: -EBADMSG),
      * read-write for a writer, read-only for a reader; a reader that may
-     * write also gets r->ctl, `ctl_size` bytes of the header writable, for
-     * the wait word. Fill r->base/size/ctl/ctl_size; -ENOMEM on failure.
-     * Mapping again replaces the previous mapping. */
+     * write also gets r->ctl, the `ctl_size` bytes at `ctl_offset` made
+     * writable (whole pages only, else no ctl), for the wait word, and
+     * nothing else writable. Fill r->base/size/ctl/ctl_size; -ENOMEM on
+     * failure. Mapping again replaces the previous mapping. */
     (void)r;
     (void)size;
+    (void)ctl_offset;
     (void)ctl_size;
     return -ENOSYS;
 }
 
 void shmseq_port_region_unmap(shmseq_port_region *r)
 {
-    /* Remove both mappings (base and ctl) and clear base/size/ctl/
+    /* Remove the mapping (ctl lies inside base) and clear base/size/ctl/
      * ctl_size, keeping the object open and locked. Safe when nothing is
      * mapped. */
     r->base = NULL;
@@ -106,7 +108,7 @@ void shmseq_port_region_unmap(shmseq_port_region *r)
 
 void shmseq_port_region_close(shmseq_port_region *r)
 {
-    /* Unmap base and ctl, release the writer lock, close, reset the
+    /* Unmap (ctl lies inside base), release the writer lock, close, reset the
      * handle to -1. Must be safe to call twice and after a failed open. */
     region_reset(r);
 }

@@ -253,7 +253,7 @@ def test_info_list_remove(region):
         i = shmseq.info(name)
         assert (i.name, i.width, i.capacity, i.epoch, i.head) == (name, 5, 32, 1, 3)
         assert i.writer_alive and i.writer_pid == os.getpid()
-        assert i.region_size == 192 + 32 * i.slot_size
+        assert i.region_size == 131072 + 32 * i.slot_size  # SHMSEQ_HEADER_SIZE
         assert name in shmseq.list()
     assert not shmseq.info(name).writer_alive
     shmseq.remove(name)

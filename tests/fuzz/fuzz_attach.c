@@ -10,11 +10,17 @@
  *   [4]      reader flags (bit 0: SHMSEQ_START_OLDEST)
  *   [5]      max_values offered to reads (0..255)
  *   [6..7]   unused
- *   [8..]    the region's bytes (header and slots; zero after the input),
- *            then, past the mapped size, 8-byte operations:
+ *   [8..]    the region's bytes, packed: its three header lines (static,
+ *            writer, reader-control: 192 bytes, as they lie at 0, 64 and
+ *            SHMSEQ_CTL_OFFSET), then the slots from SHMSEQ_HEADER_SIZE
+ *            on (zero after the input; the padding between is zero),
+ *            then, past the packed size, 8-byte operations:
  *            op[0] % 5: 0 read, 1 read_latest, 2 ready, 3 poke the 32-bit
- *            word at (op[2..3] * 4) % size with op[4..7], 4 read with
- *            max_values = op[1]
+ *            word at packed offset (op[2..3] * 4) % packed size with
+ *            op[4..7], 4 read with max_values = op[1]
+ *
+ * Packing keeps inputs small (the padding is 128 KiB of zeros that no
+ * code reads) while every byte the library reads stays reachable.
  *
  * Nothing beyond the mapped size is addressable: the rest of the static
  * buffer is poisoned for AddressSanitizer, as unmapped pages would be.
@@ -38,6 +44,7 @@
 #include <shmseq/ring.h>
 
 #define BUF_MAX (64u * 1024u + SHMSEQ_HEADER_SIZE)
+#define LINES (3u * SHMSEQ_LINE_SIZE) /* packed header: three lines */
 #define MAX_OPS 64u
 #define GUARD 8u
 #define SENTINEL 0x5a5a5a5a5a5a5a5au
@@ -75,6 +82,30 @@ static void fill_sentinel(uint64_t *v, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         v[i] = SENTINEL;
+}
+
+/* Region offset of packed offset @c. */
+static size_t unpack_off(size_t c)
+{
+    if (c < 2u * SHMSEQ_LINE_SIZE)
+        return c;
+    if (c < LINES)
+        return SHMSEQ_CTL_OFFSET + (c - 2u * SHMSEQ_LINE_SIZE);
+    return SHMSEQ_HEADER_SIZE + (c - LINES);
+}
+
+/* Packed bytes that a region of @n mapped bytes holds. */
+static size_t packed_size(size_t n)
+{
+    if (n <= 2u * SHMSEQ_LINE_SIZE)
+        return n;
+    if (n <= SHMSEQ_CTL_OFFSET)
+        return 2u * SHMSEQ_LINE_SIZE;
+    if (n <= SHMSEQ_CTL_OFFSET + SHMSEQ_LINE_SIZE)
+        return 2u * SHMSEQ_LINE_SIZE + (n - SHMSEQ_CTL_OFFSET);
+    if (n <= SHMSEQ_HEADER_SIZE)
+        return LINES;
+    return LINES + (n - SHMSEQ_HEADER_SIZE);
 }
 
 /* A read wrote at most @width values, and none on error. */
@@ -178,9 +209,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t body_len = size - 8;
 
     map_as(region, BUF_MAX);
-    size_t take = body_len < n ? body_len : n;
-    memcpy(region, body, take);
-    memset(region + take, 0, n - take); /* the rest is poisoned below */
+    memset(region, 0, n); /* the rest is poisoned below */
+    size_t packed = packed_size(n);
+    size_t take = body_len < packed ? body_len : packed;
+    for (size_t c = 0; c < take;) { /* runs of packed bytes, in place */
+        size_t at = unpack_off(c);
+        size_t run = c < 2u * SHMSEQ_LINE_SIZE ? 2u * SHMSEQ_LINE_SIZE - c
+                     : c < LINES               ? LINES - c
+                                               : take - c;
+        if (run > take - c)
+            run = take - c;
+        memcpy(region + at, body + c, run);
+        c += run;
+    }
     const uint8_t *ops = body + take;
     size_t nops = (body_len - take) / 8u;
     if (nops > MAX_OPS)
@@ -221,7 +262,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 break;
             case 3: {
                 /* The hostile writer changes a word under the reader. */
-                size_t off = ((size_t)(op[2] | op[3] << 8) * 4u) % n;
+                size_t off = packed == 0 ? 0 : unpack_off(
+                                 ((size_t)(op[2] | op[3] << 8) * 4u) % packed);
+                if (off + 4u > n)
+                    break;
                 uint32_t v = le32(op + 4);
                 memcpy(region + off, &v, sizeof v);
                 break;

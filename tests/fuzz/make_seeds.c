@@ -2,7 +2,8 @@
 /*
  * Writes the seed corpus of fuzz_attach (tests/fuzz/corpus/): a few valid
  * regions of different geometry and state, in fuzz_attach's input layout
- * (8-byte prefix, the region's bytes, then read operations). The committed
+ * (8-byte prefix, the region's bytes packed: the three header lines, then
+ * the slots; then read operations). The committed
  * files were made with it; rerun after a layout change:
  *
  *   make_seeds tests/fuzz/corpus
@@ -15,7 +16,7 @@
 
 #include "ring_test.h"
 
-static _Alignas(64) unsigned char mem[64 * 1024];
+static _Alignas(64) unsigned char mem[SHMSEQ_HEADER_SIZE + 64 * 1024];
 
 static int save(const char *dir, const char *name, size_t size,
                 unsigned flags, unsigned room)
@@ -37,8 +38,12 @@ static int save(const char *dir, const char *name, size_t size,
         {2, 0, 0, 0, 0, 0, 0, 0}, {4, 64, 0, 0, 0, 0, 0, 0},
         {3, 0, 16, 0, 7, 0, 0, 0}, {0, 0, 0, 0, 0, 0, 0, 0},
     };
+    size_t ring = size - SHMSEQ_HEADER_SIZE;
     int bad = fwrite(prefix, 1, sizeof prefix, f) != sizeof prefix ||
-              fwrite(mem, 1, size, f) != size ||
+              fwrite(mem, 1, 2 * SHMSEQ_LINE_SIZE, f) != 2 * SHMSEQ_LINE_SIZE ||
+              fwrite(mem + SHMSEQ_CTL_OFFSET, 1, SHMSEQ_LINE_SIZE, f) !=
+                  SHMSEQ_LINE_SIZE ||
+              fwrite(mem + SHMSEQ_HEADER_SIZE, 1, ring, f) != ring ||
               fwrite(ops, 1, sizeof ops, f) != sizeof ops;
     bad |= fclose(f) != 0;
     if (bad)

@@ -69,6 +69,12 @@ shmseq_add_test(NAME test_truncate SOURCES reliability/test_truncate.c
 shmseq_add_test(NAME test_access SOURCES reliability/test_access.c
   CMOCKA CORE_INTERNALS PORT_INTERNALS LABELS reliability unit TIMEOUT 120)
 
+# A reader's writable mapping is the reader-control page only: stores
+# anywhere else fault, and a reader scribbling over every page it has
+# writable changes nothing another reader receives.
+shmseq_add_test(NAME test_ctl_page SOURCES reliability/test_ctl_page.c
+  CMOCKA LABELS reliability unit TIMEOUT 120)
+
 # Readers SIGKILLed >= 300 times at random points (polling, asleep in
 # read_wait, latest) while one writer publishes; survivors check every
 # sample; a reader killed asleep costs the writer at most one wake.

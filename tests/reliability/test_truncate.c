@@ -5,9 +5,10 @@
  * that a SIGBUS is seen by the parent as a failure with a clear message
  * (where it is not the documented outcome) instead of killing the runner:
  *
- *  - caught_up: the reader has read everything; the object is cut to one
- *    page (header kept): shmseq_read_wait returns -EBADMSG (it re-checks
- *    the size before it sleeps), every time, and never a sample;
+ *  - caught_up: the reader has read everything; the object is cut to its
+ *    header and the first page of the ring (the reader's next slot kept):
+ *    shmseq_read_wait returns -EBADMSG (it re-checks the size before it
+ *    sleeps), every time, and never a sample;
  *  - asleep: the reader is inside shmseq_read_wait (timeout) when the
  *    object is cut: a later call returns -EBADMSG, never a sample;
  *  - zeroed: cut to 0 and grown back (all zero, no magic): polling reads
@@ -186,17 +187,17 @@ static void expect_clean_exit(int status, const char *what)
 static void test_caught_up(void **state)
 {
     (void)state;
-    long page = sysconf(_SC_PAGESIZE);
-    expect_clean_exit(run(CAUGHT_UP, (off_t)page), "caught_up");
-    print_message("caught_up: cut to %ld bytes: read_wait -> -EBADMSG (3 of 3)\n",
-                  page);
+    off_t cut = (off_t)SHMSEQ_HEADER_SIZE + (off_t)sysconf(_SC_PAGESIZE);
+    expect_clean_exit(run(CAUGHT_UP, cut), "caught_up");
+    print_message("caught_up: cut to %lld bytes: read_wait -> -EBADMSG (3 of 3)\n",
+                  (long long)cut);
 }
 
 static void test_asleep(void **state)
 {
     (void)state;
-    long page = sysconf(_SC_PAGESIZE);
-    expect_clean_exit(run(ASLEEP, (off_t)page), "asleep");
+    off_t cut = (off_t)SHMSEQ_HEADER_SIZE + (off_t)sysconf(_SC_PAGESIZE);
+    expect_clean_exit(run(ASLEEP, cut), "asleep");
     print_message("asleep: cut while in read_wait: -EBADMSG on the next look\n");
 }
 
@@ -216,7 +217,7 @@ static void test_sigbus_poll(void **state)
                    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     assert_true(p != MAP_FAILED);
     good_before_fault = p;
-    int status = run(SIGBUS_POLL, (off_t)page);
+    int status = run(SIGBUS_POLL, (off_t)SHMSEQ_HEADER_SIZE + (off_t)page);
     uint64_t good = *good_before_fault;
     munmap(p, sizeof(uint64_t));
     if (WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS) {

@@ -178,7 +178,8 @@ int main(int argc, char **argv)
             return 1;
         }
         if (rd[i].kind == K_WAIT)
-            shmseq_ring_reader_set_sleep(&rd[i].r, mem, sleep_fn, &rd[i]);
+            shmseq_ring_reader_set_sleep(&rd[i].r, mem + SHMSEQ_CTL_OFFSET,
+                                         sleep_fn, &rd[i]);
     }
 
     pthread_t rt[NREADERS], wt;

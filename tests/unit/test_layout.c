@@ -21,7 +21,8 @@ static void test_header_offsets(void **state)
     /* Repeated at run time so a cross build run under qemu-user shows the
      * numbers of the target ABI, not only the compiler's. */
     assert_int_equal(sizeof(struct shmseq__region), SHMSEQ_HEADER_SIZE);
-    assert_int_equal(SHMSEQ_HEADER_SIZE, 192);
+    assert_int_equal(SHMSEQ_HEADER_SIZE, 131072);
+    assert_int_equal(SHMSEQ_CTL_OFFSET, 65536);
     assert_int_equal(offsetof(struct shmseq__region, s.magic), 0);
     assert_int_equal(offsetof(struct shmseq__region, s.version), 4);
     assert_int_equal(offsetof(struct shmseq__region, s.byte_order), 8);
@@ -34,13 +35,14 @@ static void test_header_offsets(void **state)
     assert_int_equal(offsetof(struct shmseq__region, s.region_size_hi), 36);
     assert_int_equal(offsetof(struct shmseq__region, s.created_rt_lo), 40);
     assert_int_equal(offsetof(struct shmseq__region, s.created_mono_lo), 48);
+    assert_int_equal(offsetof(struct shmseq__region, s.ctl_offset), 56);
     assert_int_equal(offsetof(struct shmseq__region, w), 64);
     assert_int_equal(offsetof(struct shmseq__region, w.head), 64);
     assert_int_equal(offsetof(struct shmseq__region, w.epoch), 68);
     assert_int_equal(offsetof(struct shmseq__region, w.writer_pid), 72);
-    assert_int_equal(offsetof(struct shmseq__region, r), 128);
-    assert_int_equal(offsetof(struct shmseq__region, r.futex), 128);
-    assert_int_equal(offsetof(struct shmseq__region, r.waiting), 132);
+    assert_int_equal(offsetof(struct shmseq__region, r), 65536);
+    assert_int_equal(offsetof(struct shmseq__region, r.futex), 65536);
+    assert_int_equal(offsetof(struct shmseq__region, r.waiting), 65540);
 }
 
 static void test_slot_offsets(void **state)
@@ -87,11 +89,11 @@ static void test_region_size(void **state)
         }
     }
     /* Known numbers, so a change to the arithmetic is noticed. */
-    assert_int_equal(shmseq_region_size(1, 2), 192 + 2 * 64);
-    assert_int_equal(shmseq_region_size(6, 256), 192 + 256 * 128);
-    assert_int_equal(shmseq_region_size(64, 1u << 16), 192 + 65536ull * 576);
+    assert_int_equal(shmseq_region_size(1, 2), 131072 + 2 * 64);
+    assert_int_equal(shmseq_region_size(6, 256), 131072 + 256 * 128);
+    assert_int_equal(shmseq_region_size(64, 1u << 16), 131072 + 65536ull * 576);
     assert_int_equal(shmseq_region_size(64, SHMSEQ_CAPACITY_MAX),
-                     192 + (uint64_t)SHMSEQ_CAPACITY_MAX * 576);
+                     131072 + (uint64_t)SHMSEQ_CAPACITY_MAX * 576);
 }
 
 static void test_region_size_invalid(void **state)

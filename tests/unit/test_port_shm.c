@@ -30,7 +30,11 @@
 
 #include "shmseq/port.h"
 
-#define SIZE 65536u
+#define SIZE (4u * 65536u)
+/* The writable part a reader asks for: whole pages on any page size up to
+ * 64 KiB, with read-only pages on both sides. */
+#define CTL_OFF 65536u
+#define CTL_LEN 65536u
 
 static void make_name(char *buf, size_t len, const char *tag)
 {
@@ -171,7 +175,7 @@ static void test_unmap_keeps_lock(void **state)
     (void)state;
     make_name(name, sizeof name, "unmap");
     assert_int_equal(shmseq_port_region_create(&w, name, SIZE, 0600), 0);
-    assert_int_equal(shmseq_port_region_map(&w, SIZE, 0), 0);
+    assert_int_equal(shmseq_port_region_map(&w, SIZE, 0, 0), 0);
     ((unsigned char *)w.base)[3] = 9;
     shmseq_port_region_unmap(&w);
     assert_null(w.base);
@@ -181,7 +185,7 @@ static void test_unmap_keeps_lock(void **state)
     assert_true(w.handle >= 0);
     assert_int_equal(shmseq_port_region_open(&w2, name, 1), -EBUSY);
     assert_int_equal(shmseq_port_region_resize(&w, 2 * SIZE), 0);
-    assert_int_equal(shmseq_port_region_map(&w, 2 * SIZE, 0), 0);
+    assert_int_equal(shmseq_port_region_map(&w, 2 * SIZE, 0, 0), 0);
     assert_int_equal(((unsigned char *)w.base)[3], 9);
     assert_int_equal(((unsigned char *)w.base)[2 * SIZE - 1], 0);
     shmseq_port_region_close(&w);
@@ -237,41 +241,11 @@ static void on_fault(int sig)
     _exit(42);
 }
 
-static void test_reader_mapping_read_only(void **state)
+/* In a child: write one byte at @p; 0 if it faulted, as it must. */
+static int write_faults(volatile unsigned char *p)
 {
-    char name[96];
-    shmseq_port_region w, r;
-    volatile unsigned char *wb, *rb, *rc;
-    pid_t pid;
-    int st;
+    pid_t pid = fork();
 
-    (void)state;
-    make_name(name, sizeof name, "rdonly");
-    assert_int_equal(shmseq_port_region_create(&w, name, SIZE, 0600), 0);
-    assert_int_equal(shmseq_port_region_map(&w, SIZE, 0), 0);
-    assert_non_null(w.base);
-    assert_null(w.ctl);
-    assert_int_equal(shmseq_port_region_open(&r, name, 0), 0);
-    /* Never map past the end of the object. */
-    assert_int_equal(shmseq_port_region_map(&r, 2 * SIZE, 64), -EBADMSG);
-    assert_int_equal(shmseq_port_region_map(&r, SIZE, 64), 0);
-    assert_non_null(r.base);
-    assert_int_equal(r.size, SIZE);
-    /* We own the object, so the reader could open it read-write and gets a
-     * writable header view, at least the size asked for. */
-    assert_non_null(r.ctl);
-    assert_true(r.ctl_size >= 64);
-
-    wb = w.base;
-    rb = r.base;
-    rc = r.ctl;
-    wb[100] = 0x5a;
-    assert_int_equal(rb[100], 0x5a);
-    rc[8] = 0xa5;                    /* the ctl view is the same memory */
-    assert_int_equal(rb[8], 0xa5);
-    assert_int_equal(wb[8], 0xa5);
-
-    pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
         struct sigaction sa;
@@ -280,13 +254,60 @@ static void test_reader_mapping_read_only(void **state)
         sa.sa_handler = on_fault;
         (void)sigaction(SIGSEGV, &sa, NULL);
         (void)sigaction(SIGBUS, &sa, NULL);
-        rb[200] = 1;                 /* must fault */
+        *p = 1;                      /* must fault */
         _exit(0);
     }
-    st = wait_child(pid);
-    assert_true(WIFEXITED(st));
-    assert_int_equal(WEXITSTATUS(st), 42);
+    int st = wait_child(pid);
+    return WIFEXITED(st) && WEXITSTATUS(st) == 42 ? 0 : -1;
+}
+
+static void test_reader_mapping_read_only(void **state)
+{
+    char name[96];
+    shmseq_port_region w, r;
+    volatile unsigned char *wb, *rb, *rc;
+
+    (void)state;
+    make_name(name, sizeof name, "rdonly");
+    assert_int_equal(shmseq_port_region_create(&w, name, SIZE, 0600), 0);
+    assert_int_equal(shmseq_port_region_map(&w, SIZE, 0, 0), 0);
+    assert_non_null(w.base);
+    assert_null(w.ctl);
+    assert_int_equal(shmseq_port_region_open(&r, name, 0), 0);
+    /* Never map past the end of the object. */
+    assert_int_equal(shmseq_port_region_map(&r, 2 * SIZE, CTL_OFF, CTL_LEN), -EBADMSG);
+    /* Nor a writable part outside the mapping. */
+    assert_int_equal(shmseq_port_region_map(&r, SIZE, SIZE, CTL_LEN), -EINVAL);
+    /* Not whole pages: no writable part at all (the reader polls). */
+    assert_int_equal(shmseq_port_region_map(&r, SIZE, 192, 64), 0);
+    assert_null(r.ctl);
+    assert_int_equal(shmseq_port_region_map(&r, SIZE, CTL_OFF, CTL_LEN), 0);
+    assert_non_null(r.base);
+    assert_int_equal(r.size, SIZE);
+    /* We own the object, so the reader could open it read-write and gets
+     * exactly the writable part it asked for, in the same mapping. */
+    assert_ptr_equal(r.ctl, (unsigned char *)r.base + CTL_OFF);
+    assert_int_equal(r.ctl_size, CTL_LEN);
+
+    wb = w.base;
+    rb = r.base;
+    rc = r.ctl;
+    wb[100] = 0x5a;
+    assert_int_equal(rb[100], 0x5a);
+    rc[8] = 0xa5;                    /* the ctl part is the same memory */
+    assert_int_equal(rb[CTL_OFF + 8], 0xa5);
+    assert_int_equal(wb[CTL_OFF + 8], 0xa5);
+    rc[CTL_LEN - 1] = 0xa6;
+
+    /* Every byte outside the writable part faults: before it, right after
+     * it, and at the end of the mapping. */
+    assert_int_equal(write_faults(rb + 200), 0);
+    assert_int_equal(write_faults(rc - 1), 0);
+    assert_int_equal(write_faults(rc + CTL_LEN), 0);
+    assert_int_equal(write_faults(rb + SIZE - 1), 0);
     assert_int_equal(wb[200], 0);
+    assert_int_equal(wb[CTL_OFF - 1], 0);
+    assert_int_equal(wb[CTL_OFF + CTL_LEN], 0);
 
     shmseq_port_region_close(&r);
     assert_null(r.base);
@@ -304,7 +325,7 @@ static int open_as_read_only_reader(const char *name, unsigned char expect)
 
     if (rc != 0)
         return 1;
-    if (r.flags != 0 || shmseq_port_region_map(&r, SIZE, 64) != 0)
+    if (r.flags != 0 || shmseq_port_region_map(&r, SIZE, CTL_OFF, CTL_LEN) != 0)
         rc = 2;
     else if (r.ctl != NULL)
         rc = 3;
@@ -328,7 +349,7 @@ static void test_reader_falls_back_to_read_only(void **state)
     if (geteuid() != 0) {
         /* The owner without write permission. */
         assert_int_equal(shmseq_port_region_create(&w, name, SIZE, 0400), 0);
-        assert_int_equal(shmseq_port_region_map(&w, SIZE, 0), 0);
+        assert_int_equal(shmseq_port_region_map(&w, SIZE, 0, 0), 0);
         ((unsigned char *)w.base)[7] = 0x77;
         assert_int_equal(open_as_read_only_reader(name, 0x77), 0);
     } else {
@@ -336,7 +357,7 @@ static void test_reader_falls_back_to_read_only(void **state)
         pid_t pid;
 
         assert_int_equal(shmseq_port_region_create(&w, name, SIZE, 0644), 0);
-        assert_int_equal(shmseq_port_region_map(&w, SIZE, 0), 0);
+        assert_int_equal(shmseq_port_region_map(&w, SIZE, 0, 0), 0);
         ((unsigned char *)w.base)[7] = 0x77;
         pid = fork();
         assert_true(pid >= 0);
@@ -366,7 +387,7 @@ static void test_unlink_force(void **state)
     (void)state;
     make_name(name, sizeof name, "force");
     assert_int_equal(shmseq_port_region_create(&w, name, SIZE, 0600), 0);
-    assert_int_equal(shmseq_port_region_map(&w, SIZE, 0), 0);
+    assert_int_equal(shmseq_port_region_map(&w, SIZE, 0, 0), 0);
     assert_int_equal(shmseq_port_region_unlink(name, 0), -EBUSY);
     assert_int_equal(shmseq_port_region_unlink(name, 1), 0);
     assert_int_equal(shmseq_port_region_unlink(name, 1), -ENOENT);

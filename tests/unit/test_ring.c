@@ -34,6 +34,12 @@ static struct shmseq__region *reg(void)
     return (struct shmseq__region *)(void *)mem;
 }
 
+/* The reader-control line, which a sleeping reader writes. */
+static void *ctl_line(void)
+{
+    return mem + SHMSEQ_CTL_OFFSET;
+}
+
 static struct shmseq__slot *slot(uint32_t width, uint32_t capacity, uint64_t n)
 {
     return (struct shmseq__slot *)(void *)(mem + SHMSEQ_HEADER_SIZE +
@@ -764,7 +770,7 @@ static void test_slot_ahead_of_head(void **state)
     assert_int_equal(shmseq_ring_writer_attach(&w, mem, size), 0);
     assert_int_equal(shmseq_ring_reader_attach(&r, mem, size, 0), 0);
     assert_int_equal(shmseq_ring_reader_attach(&latest, mem, size, 0), 0);
-    shmseq_ring_reader_set_sleep(&r, mem, record_sleep, NULL);
+    shmseq_ring_reader_set_sleep(&r, ctl_line(), record_sleep, NULL);
     for (uint64_t n = 0; n < 21; n++) {
         publish_n(&w, n, 2);
         /* Undo the head store: slot n is complete, head still says n. */
@@ -859,9 +865,9 @@ static void test_wait_bookkeeping(void **state)
                                                SHMSEQ_START_OLDEST | SHMSEQ_READER_POLL),
                      0);
     assert_false(shmseq_ring_reader_can_sleep(&r1)); /* no ctl yet */
-    shmseq_ring_reader_set_sleep(&r1, mem, record_sleep, NULL);
-    shmseq_ring_reader_set_sleep(&r2, mem, record_sleep, NULL);
-    shmseq_ring_reader_set_sleep(&poller, mem, record_sleep, NULL);
+    shmseq_ring_reader_set_sleep(&r1, ctl_line(), record_sleep, NULL);
+    shmseq_ring_reader_set_sleep(&r2, ctl_line(), record_sleep, NULL);
+    shmseq_ring_reader_set_sleep(&poller, ctl_line(), record_sleep, NULL);
     assert_true(shmseq_ring_reader_can_sleep(&r1));
     assert_false(shmseq_ring_reader_can_sleep(&poller));
 
@@ -1046,7 +1052,7 @@ static void test_never_wakes(void **state)
     shmseq_ring_writer_set_wake(&w, count_wake, NULL, true);
     wakes = 0;
     assert_int_equal(shmseq_ring_reader_attach(&r, mem, size, SHMSEQ_START_OLDEST), 0);
-    shmseq_ring_reader_set_sleep(&r, mem, record_sleep, NULL);
+    shmseq_ring_reader_set_sleep(&r, ctl_line(), record_sleep, NULL);
     assert_true(shmseq_ring_reader_can_sleep(&r));
     assert_int_equal(shmseq_ring_check(mem, size, &info), 0);
     assert_int_equal(info.no_wake, 0);
@@ -1115,7 +1121,7 @@ static void test_stranded_sleeper(void **state)
     assert_int_equal(shmseq_ring_writer_attach(&w, mem, size), 0);
     shmseq_ring_writer_set_wake(&w, count_wake, NULL, true);
     assert_int_equal(shmseq_ring_reader_attach(&r, mem, size, 0), 0);
-    shmseq_ring_reader_set_sleep(&r, mem, record_sleep, NULL);
+    shmseq_ring_reader_set_sleep(&r, ctl_line(), record_sleep, NULL);
     assert_int_equal(try_sleep(&r), 1); /* asleep */
     /* The writer's publish got as far as clearing the flag, then died. */
     shmseq__st_release(&reg()->w.head, 1u);

@@ -37,8 +37,8 @@ typedef struct shmseq_port_region {
     intptr_t handle;   /* port's own (posix: the fd); -1 when closed */
     void *base;        /* the whole region, read-write (writer) or read-only */
     size_t size;       /* bytes mapped at base */
-    void *ctl;         /* readers: a writable mapping of the header, or NULL */
-    size_t ctl_size;   /* bytes mapped at ctl */
+    void *ctl;         /* readers: the writable reader-control page, or NULL */
+    size_t ctl_size;   /* bytes writable at ctl */
     uint32_t flags;    /* SHMSEQ_PORT_* */
 } shmseq_port_region;
 
@@ -106,13 +106,17 @@ int shmseq_port_region_resize(shmseq_port_region *r, size_t size);
 
 /**
  * Map @p size bytes of the object: read-write if opened writable, else
- * read-only; a reader opened read-write also gets r->ctl, a writable
- * mapping of the first @p ctl_size bytes (the header).
+ * read-only. A reader opened read-write also gets r->ctl: the @p ctl_size
+ * bytes at @p ctl_offset of the same object, writable (the reader-control
+ * page, for the wait word), and nothing else writable. Only whole pages
+ * can be made writable: if @p ctl_offset or @p ctl_size is not a multiple
+ * of the page size, r->ctl stays NULL (the reader polls). @p ctl_size 0:
+ * no ctl.
  * @retval -EBADMSG  the object is smaller than @p size
- * @retval -ENOMEM, -EACCES, -ENODEV, ...  mmap's own error
+ * @retval -ENOMEM, -EACCES, -ENODEV, ...  mmap's own error (or mprotect's)
  */
 int shmseq_port_region_map(shmseq_port_region *r, size_t size,
-                           size_t ctl_size);
+                           size_t ctl_offset, size_t ctl_size);
 
 /** Unmap (both mappings) but keep the object open and locked, so it can be
  *  resized and mapped again. Safe when nothing is mapped. */
