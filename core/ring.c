@@ -381,8 +381,12 @@ void shmseq_ring_info_head(shmseq_region_info *info, const void *slot,
         return;
     uint32_t h = (uint32_t)info->head;
     if (slot_copy((const struct shmseq__slot *)slot, 0, &p) &&
-        p.number < NUMBER_LIMIT && (uint32_t)(p.number + 1u) == h)
-        info->head = p.number + 1u;
+        p.number < NUMBER_LIMIT) {
+        if ((uint32_t)(p.number + 1u) == h)
+            info->head = p.number + 1u;
+        else if (p.epoch != 0) /* lapped: as head64() does */
+            info->head = head_from(h, true, p.number, 0);
+    }
 }
 
 int shmseq_ring_writer_attach(shmseq_ring_writer *w, void *mem, size_t size)

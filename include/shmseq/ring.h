@@ -261,7 +261,9 @@ int shmseq_ring_check_header(const void *hdr, size_t hdr_size,
 /**
  * @brief Complete info->head from a copy of the slot before head (see
  *        shmseq_ring_check_header()): the full 64-bit number if the slot
- *        confirms the low 32 bits, else info->head is left as it was.
+ *        confirms the low 32 bits; if a writer lapped it (a later sample
+ *        there), the number with those low bits nearest the slot's, as
+ *        shmseq_ring_check() does; else info->head is left as it was.
  * @param[in]     slot       the copy, 4-byte aligned; a copy the writer
  *                           changed while it was taken must not be passed
  *                           (copy twice and compare)

@@ -831,6 +831,14 @@ static void test_head_lapped_slot(void **state)
     assert_int_equal(shmseq_ring_reader_attach(&r, mem, size, SHMSEQ_START_LATEST), 0);
     shmseq_ring_reader_stats(&r, &st);
     assert_int_equal(st.first, first);
+    /* The same from copies of the header and the slot (shmseq_info). */
+    uint64_t at = 0;
+    shmseq_region_info copy;
+    assert_int_equal(shmseq_ring_check_header(mem, SHMSEQ_HEADER_COPY_SIZE,
+                                              size, &copy, &at), 0);
+    assert_int_equal(copy.head, (uint32_t)first);
+    shmseq_ring_info_head(&copy, mem + at, copy.slot_size);
+    assert_int_equal(copy.head, first);
 
     /* The head store arrives: both samples, nothing lost. */
     shmseq__st_release(&reg()->w.head, (uint32_t)(first + 2u));
