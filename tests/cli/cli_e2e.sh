@@ -3,7 +3,8 @@
 # End-to-end test of the `shmseq` CLI against a running sensor_reader:
 # every command (ls, ls --json, stat, stat --json, dump, dump --follow,
 # watch, rm, rm --force), the exit statuses documented in docs/cli.md, a
-# writer that stops, and a corrupt region. JSON output is checked with
+# writer that stops, a corrupt region, and a FIFO or a second name under a
+# region's name. JSON output is checked with
 # json_flat (a strict parser built with the tests), so no python or jq is
 # needed on the test machine.
 #
@@ -23,6 +24,8 @@ emu=${SHMSEQ_EMULATOR:-}
 name="cli-e2e-$$"
 name2="cli-e2e-force-$$"
 bad="cli-e2e-bad-$$"
+fifo="cli-e2e-fifo-$$"
+hl="cli-e2e-hl-$$"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/shmseq-cli.XXXXXX") || exit 1
 spid=""
 spid2=""
@@ -34,7 +37,7 @@ cleanup() {
     if [ -n "$spid2" ]; then kill "$spid2" 2>/dev/null; wait "$spid2" 2>/dev/null; fi
     rm -rf "$tmp"
     rm -f "/dev/shm/shmseq.$name" "/dev/shm/shmseq.$name2" \
-        "/dev/shm/shmseq.$bad"
+        "/dev/shm/shmseq.$bad" "/dev/shm/shmseq.$fifo" "/dev/shm/shmseq.$hl"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
@@ -370,6 +373,36 @@ grep -q "shmseq rm $bad\$" "$tmp/statbad.err" || fail "stat bad: no concrete com
 [ "$(grep -o 'remove' "$tmp/statbad.err" | wc -l)" -eq 1 ] ||
     fail "stat bad: says remove more than once"
 expect dumpbad 1 dump "$bad"
+
+# ---- another kind of file, or a second name, under a region's name -------
+# A FIFO: not a region (status 1), and the message blames the file, not
+# the name. rm refuses it at the check, before removing any other name;
+# --force removes it.
+mkfifo "/dev/shm/shmseq.$fifo" || fail "cannot make a FIFO in /dev/shm"
+expect statfifo 1 stat "$fifo"
+grep -q "not a valid region name" "$tmp/statfifo.err" &&
+    fail "stat FIFO: blames the name"
+grep -q "^shmseq: stat $fifo: not a region: " "$tmp/statfifo.err" ||
+    fail "stat FIFO: message"
+expect lsfifo 0 ls
+grep -q "^$fifo  *unreadable: not a region: " "$tmp/lsfifo.out" ||
+    fail "ls does not say what is wrong with the FIFO"
+expect rmfifopair 1 rm "$bad" "$fifo"
+[ -e "/dev/shm/shmseq.$bad" ] || fail "rm A FIFO removed A"
+grep -q "shmseq rm --force $fifo\$" "$tmp/rmfifopair.err" ||
+    fail "rm FIFO: no hint to --force"
+grep -q "nothing removed" "$tmp/rmfifopair.err" || fail "rm A FIFO: message"
+expect rmfifoforce 0 rm --force "$fifo"
+[ ! -e "/dev/shm/shmseq.$fifo" ] || fail "rm --force left the FIFO"
+# A second name (a hard link) of the corrupt file: refused by the check,
+# nothing removed, until --force.
+ln "/dev/shm/shmseq.$bad" "/dev/shm/shmseq.$hl" ||
+    fail "cannot make a hard link in /dev/shm"
+expect rmhlpair 1 rm "$bad" "$hl"
+[ -e "/dev/shm/shmseq.$bad" ] && [ -e "/dev/shm/shmseq.$hl" ] ||
+    fail "rm of a hard-linked file removed a name"
+expect rmhlforce 0 rm --force "$hl"
+
 expect rmbad 0 rm "$bad"
 [ ! -e "/dev/shm/shmseq.$bad" ] || fail "rm left the corrupt region"
 

@@ -136,6 +136,12 @@ const char *cli_region_strerror(int rc)
         return "the region is still being created (try again in a moment)";
     if (rc == -EPERM)
         return "the region belongs to another user";
+    /* For a valid name (every caller checked it first), -EINVAL means the
+     * port found no regular file under it; the library's sentence would
+     * blame the name. */
+    if (rc == -EINVAL)
+        return "not a region: another kind of file (a FIFO, directory, "
+               "symbolic link or device) is under its name";
     return shmseq_strerror(rc);
 }
 
@@ -144,7 +150,6 @@ static int exit_status(int rc)
     switch (rc) {
     case 0: return CLI_OK;
     case -ENOENT: return CLI_NOENT;
-    case -EINVAL:
     case -ENAMETOOLONG: return CLI_USAGE;
     default: return CLI_FAIL;
     }
@@ -152,7 +157,8 @@ static int exit_status(int rc)
 
 int cli_region_error(const char *cmd, const char *name, int rc)
 {
-    if (rc == -EINVAL || rc == -ENAMETOOLONG) {
+    if ((rc == -EINVAL || rc == -ENAMETOOLONG) &&
+        shmseq_name_check(name) < 0) {
         fprintf(stderr,
                 "%s: %s %s: not a valid region name (use 1..%u characters "
                 "from A-Z a-z 0-9 . _ -, not starting with '.')\n",

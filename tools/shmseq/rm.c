@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * `shmseq rm NAME...`: remove regions, all or none. Every name is checked
- * first (a valid name, the region exists, no writer holds it unless
- * --force), and only when all pass is any removed.
+ * first (a valid name, the region exists, no writer holds it and no
+ * other kind of file or second name is under it, unless --force), and only
+ * when all pass is any removed.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -16,15 +17,18 @@ static void rm_usage(void)
     printf(
 "Usage: %s rm [--force] NAME...\n"
 "Remove regions, all or none: every NAME is checked first (a valid name,\n"
-"the region exists, no writer holds it) and none is removed unless all\n"
-"pass. A region a writer holds is removed only with --force: the writer\n"
-"and attached readers keep their mapping, but the name is gone and the\n"
-"next writer creates a new region. Prints nothing when all are removed.\n"
+"the region exists, no writer holds it, no other kind of file or second\n"
+"name is under it) and none is removed unless all pass. A region a\n"
+"writer holds is removed only with --force: the writer and attached\n"
+"readers keep their mapping, but the name is gone and the next writer\n"
+"creates a new region. Prints nothing when all are removed.\n"
 "\n"
-"  -f, --force   remove even while a writer holds the region\n"
+"  -f, --force   remove even while a writer holds the region, or whatever\n"
+"                file is under the name\n"
 "  -h, --help    this text\n"
 "\n"
-"Exit status: 0 all removed; 1 a writer holds one (nothing removed), or\n"
+"Exit status: 0 all removed; 1 a writer holds one, or another kind of\n"
+"file or a second name is under one (nothing removed), or\n"
 "removing one failed (permission: rm stops there and names those removed\n"
 "before it); 2 usage error (nothing removed); 3 one does not exist\n"
 "(nothing removed).\n", cli_prog);
@@ -42,6 +46,15 @@ static int rm_check(const char *name, int force)
     rc = shmseq_info(name, &info);
     if (rc == -ENOENT)
         return cli_region_error("rm", name, rc);
+    /* Another kind of file, or a second name, under the region's name: a
+     * removal that takes the writer lock refuses it as every open does,
+     * so it is known now, before anything is removed. */
+    if ((rc == -EINVAL || rc == -EMLINK) && !force) {
+        fprintf(stderr, "%s: rm %s: %s; to remove the name anyway: "
+                "shmseq rm --force %s\n", cli_prog, name,
+                cli_region_strerror(rc), name);
+        return CLI_FAIL;
+    }
     /* An unreadable region (corrupt, another layout, being created) is
      * removable: shmseq_remove() itself refuses one a writer holds. */
     if (rc == 0 && info.writer_alive && !force) {
