@@ -37,6 +37,7 @@
 #include "shmseq/port.h"
 
 #include "layout.h"
+#include "shmseq_test_proc.h"
 #include "shmseq_torture.h"
 
 #define WIDTH 3u
@@ -228,37 +229,6 @@ static _Noreturn void victim(enum kind kind)
     }
 }
 
-/* 1 if @pid is asleep in a futex wait right now. The kernel's wait channel
- * is read rather than /proc/<pid>/syscall: under qemu-user that shows the
- * host's system call numbers, while the wait channel names the kernel
- * function either way (futex_wait_queue, futex_do_wait, ...). */
-static int in_futex(pid_t pid)
-{
-    char path[64], buf[96];
-    snprintf(path, sizeof path, "/proc/%ld/wchan", (long)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return 0;
-    buf[n] = '\0';
-    return strstr(buf, "futex") != NULL;
-}
-
-/* Wait (bounded) until the sleeper @pid is asleep in the futex wait. */
-static int wait_asleep(pid_t pid, int tries)
-{
-    for (int i = 0; i < tries; i++) {
-        if (in_futex(pid))
-            return 1;
-        struct timespec ts = {0, 200000};
-        nanosleep(&ts, NULL);
-    }
-    return 0;
-}
-
 static int kill_reap(pid_t pid)
 {
     kill(pid, SIGKILL);
@@ -315,7 +285,7 @@ int main(int argc, char **argv)
         if (r == 0) {
             in_open++; /* most likely still inside shmseq_reader_open */
         } else if ((kind == K_FOREVER || kind == K_WAIT) && r < 5) {
-            asleep += (uint64_t)wait_asleep(pid, 2000);
+            asleep += (uint64_t)shmseq_test_wait_asleep(pid, 2000);
         } else {
             struct timespec nap = {0, (long)(rnd() % 2000000u)};
             nanosleep(&nap, NULL);
@@ -346,7 +316,7 @@ int main(int argc, char **argv)
     pid_t pid = torture_fork();
     if (pid == 0)
         victim(K_FOREVER);
-    int last_asleep = wait_asleep(pid, 20000);
+    int last_asleep = shmseq_test_wait_asleep(pid, 20000);
     kill_reap(pid);
     atomic_store(&ctl->final_go, 1);
     int wstatus = 0;

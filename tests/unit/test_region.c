@@ -37,6 +37,7 @@
 #include "shmseq_test.h"
 
 #define TEST_REGION_PREFIX "t"
+#include "shmseq_test_proc.h"
 #include "shmseq_test_region.h"
 
 static void publish_n(shmseq_writer *w, uint64_t n, uint32_t width)
@@ -827,14 +828,22 @@ static void test_no_wake_takeover(void **state)
     /* Fork with no writer open: a child shares its parent's writer lock. */
     shmseq_writer_close(&w);
 
+    /* The child says when its reader is open, so sample 0 cannot be
+     * published before it attaches (START_LATEST would then skip it). */
+    int ready[2];
+    assert_int_equal(pipe(ready), 0);
     pid_t pid = spawn();
     assert_true(pid >= 0);
     if (pid == 0) {
         shmseq_reader cr;
         shmseq_sample m;
         double v[2];
+        close(ready[0]);
         if (shmseq_reader_open(&cr, n, SHMSEQ_START_LATEST) != 0)
             _exit(2);
+        if (write(ready[1], "r", 1) != 1)
+            _exit(6);
+        close(ready[1]);
         for (uint64_t k = 0; k < 3; k++) {
             uint64_t t0 = shmseq_now_ns();
             if (shmseq_read_wait(&cr, &m, v, 2, 20ll * 1000000000) != 0)
@@ -847,8 +856,14 @@ static void test_no_wake_takeover(void **state)
         }
         _exit(0);
     }
+    close(ready[1]);
+    char c;
+    assert_int_equal(read(ready[0], &c, 1), 1);
+    close(ready[0]);
     assert_int_equal(shmseq_writer_open(&w, n, &cfg), 0);
-    sleep_ms(200); /* the child is asleep on the futex word by now */
+    /* Hold the window: the child asleep on the futex word before the
+     * writer changes mode (bounded: 10 s). */
+    assert_true(shmseq_test_wait_asleep(pid, 50000));
     shmseq_writer_close(&w);
     assert_int_equal(shmseq_writer_open(&w, n, &quiet), 0);
     assert_int_equal(shmseq_info(n, &info), 0);
