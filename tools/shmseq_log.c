@@ -401,6 +401,20 @@ static int damaged(const shmseq_log_scan *s)
            s->backwards != 0 || s->header_state != SHMSEQ_LOG_HEADER_INTACT;
 }
 
+/* The sample numbers a file holds: one range, or, when its records go
+ * back in sequence (two logs, or segments out of order, in one file), the
+ * first and the last record's numbers, which are no range. */
+static void print_seq_range(const shmseq_log_scan *s)
+{
+    if (s->records == 0)
+        return;
+    if (s->backwards == 0)
+        printf(" seq=%" PRIu64 "..%" PRIu64, s->first_seq, s->last_seq);
+    else
+        printf(" first_seq=%" PRIu64 " last_seq=%" PRIu64, s->first_seq,
+               s->last_seq);
+}
+
 /* A file that cannot be scanned at all: its header is torn, not a log's,
  * another version's or beyond repair, or it cannot be read. */
 static int header_problem(FILE *to, const char *cmd, const char *path,
@@ -476,7 +490,14 @@ static int peek_header(FILE *f, shmseq_log_header *h)
     unsigned char hb[SHMSEQ_LOG_HEADER_SIZE];
     size_t got = fread(hb, 1, sizeof hb, f);
     int rc = shmseq_log_header_decode(hb, got, h);
+    uint32_t bit;
 
+    /* One flipped bit, as the scan will repair it: the segment check must
+     * see the header the records are read under, or an unrelated log with
+     * such a header would pass as the next segment. */
+    if ((rc == SHMSEQ_LOG_BAD_CRC || rc == SHMSEQ_LOG_BAD_MAGIC) &&
+        got == sizeof hb && shmseq_log_header_repair(hb, &bit) == 0)
+        rc = shmseq_log_header_decode(hb, got, h);
     rewind(f);
     return rc;
 }
@@ -542,8 +563,7 @@ static int cmd_verify(int argc, char **argv)
                damaged(&s) ? "DAMAGED" : "OK", s.records, s.skips,
                s.skipped_bytes, s.torn_bytes, s.gaps, s.missing, s.backwards,
                s.lost_before);
-        if (s.records != 0)
-            printf(" seq=%" PRIu64 "..%" PRIu64, s.first_seq, s.last_seq);
+        print_seq_range(&s);
         printf(" epochs=%u width=%u region='%s' segment=%u\n",
                (unsigned)s.epochs, (unsigned)s.header.width, s.header.name,
                (unsigned)s.header.segment);
@@ -674,6 +694,18 @@ static int cmd_csv(int argc, char **argv)
                     " gap(s) in the sequence (%" PRIu64 " samples missing)\n",
                     o.files[i], s.records, s.skipped_bytes, s.skips,
                     s.torn_bytes, s.gaps, s.missing);
+            /* Nothing is left out for these, but they are why the file
+             * is damaged: say so, or the line reads as all zeros. */
+            if (s.backwards != 0)
+                fprintf(stderr, "csv: %s: %" PRIu64 " record(s) go back in "
+                        "sequence (another log, or segments out of order): "
+                        "converted in file order\n",
+                        o.files[i], s.backwards);
+            if (s.header_state != SHMSEQ_LOG_HEADER_INTACT)
+                fprintf(stderr, "csv: %s: its header was %s\n", o.files[i],
+                        s.header_state == SHMSEQ_LOG_HEADER_REPAIRED
+                            ? "repaired (one flipped bit)"
+                            : "rebuilt from the records");
             status = worse(status, EXIT_DAMAGED);
         }
         prev = s.header;
@@ -824,8 +856,7 @@ static int cmd_recover(int argc, char **argv)
     if (s->torn_bytes != 0)
         printf(" torn_offset=%" PRIu64, s->torn_offset);
     printf(" missing=%" PRIu64 " back=%" PRIu64, s->missing, s->backwards);
-    if (s->records != 0)
-        printf(" seq=%" PRIu64 "..%" PRIu64, s->first_seq, s->last_seq);
+    print_seq_range(s);
     printf(" width=%u region='%s' outputs=%u\n", (unsigned)s->header.width,
            s->header.name, rv.outputs);
     if (recover_close(&c, 1) < 0)

@@ -295,11 +295,35 @@ printf "$(printf '\\%03o' $((byte ^ 4)))" |
 $emu "$slog" recover "$tmp/hflip.bin" -o "$tmp/rhflip.bin" >"$tmp/rhflip.out" 2>&1
 grep -q "header=repaired records=$total " "$tmp/rhflip.out" ||
     fail "a flipped header bit was not repaired with every record kept"
+# ... and after another run's log it is still another run's log: the
+# segment check reads the header as repaired (not one log: 5), never a
+# step back in one log (1).
+$emu "$slog" verify "$tmp/nospc.bin" "$tmp/hflip.bin" >"$tmp/vhflip2.out" 2>&1
+[ $? -eq 5 ] || fail "a repaired header after another log did not exit 5"
+grep -q "hflip.bin: another logger run than" "$tmp/vhflip2.out" ||
+    fail "a repaired header after another log: not said to be another run"
+grep -q "goes back" "$tmp/vhflip2.out" &&
+    fail "a repaired header after another log: read as one log going back"
+$emu "$slog" csv "$tmp/nospc.bin" "$tmp/hflip.bin" >/dev/null 2>"$tmp/chflip2.out"
+[ $? -eq 5 ] || fail "csv: a repaired header after another log did not exit 5"
+grep -q "its header was repaired" "$tmp/chflip2.out" ||
+    fail "csv does not say the header was repaired"
 # Two segments joined into one file, in order: one clean log.
 cat "$tmp/a.bin" "$tmp/a.bin.000001" >"$tmp/joined.bin"
 $emu "$slog" recover "$tmp/joined.bin" -o "$tmp/rjoined.bin" >"$tmp/rjoined.out" 2>&1
 $emu "$slog" verify "$tmp/rjoined.bin" >"$tmp/vjoined.out" 2>&1 ||
     fail "two joined segments did not recover into one clean log"
+# Joined out of order: the report gives the first and last numbers, not a
+# range running backwards, and csv says why the file is damaged.
+cat "$tmp/a.bin.000001" "$tmp/a.bin" >"$tmp/rev.bin"
+$emu "$slog" recover "$tmp/rev.bin" >"$tmp/rrev.out" 2>&1
+[ $? -eq 1 ] || fail "recover of segments joined out of order did not exit 1"
+grep -q " first_seq=[0-9]* last_seq=[0-9]* " "$tmp/rrev.out" ||
+    fail "segments joined out of order: no first_seq/last_seq"
+grep -q " seq=" "$tmp/rrev.out" && fail "segments joined out of order: a seq range"
+$emu "$slog" csv "$tmp/rev.bin" >/dev/null 2>"$tmp/crev.out"
+grep -q "1 record(s) go back in sequence" "$tmp/crev.out" ||
+    fail "csv of segments joined out of order does not say they go back"
 
 # The logger: /dev/null is a valid output, with and without --force; a
 # symbolic link is replaced with --force, never written through.
