@@ -152,22 +152,25 @@ void bench_emit_readers(const bench_opts *o, const char *peer,
         ltot += l;
     }
     bench_dist_of(batch_ns, nb, &d);
-    printf("%-15s readers %2u  width %2u  publish ns/op p50 %8.2f  mean %8.2f"
+    printf("%-15s readers %2u  width %2u  publish ns/op p50 %8.2f  min %7.2f"
+           "  mean %8.2f"
            "  reader-1 latency p50 %8" PRIu64 "  p99 %9" PRIu64
            " ns  lost per reader min %" PRIu64 " max %" PRIu64
            "  send failures %" PRIu64 "\n",
            peer, (unsigned)o->readers, (unsigned)o->width,
-           (double)d.p50 / BENCH_BATCH, d.mean / BENCH_BATCH, c->r[0].d.p50,
+           (double)d.p50 / BENCH_BATCH, (double)d.min / BENCH_BATCH,
+           d.mean / BENCH_BATCH, c->r[0].d.p50,
            c->r[0].d.p99, lmin, lmax, failed);
     bench_csv(o->csv,
               "peer,readers,width,run,n,pub_ns_p50,pub_ns_mean,lat1_p50_ns,"
-              "lat1_p99_ns,lost_min,lost_max,lost_total,send_failed",
+              "lat1_p99_ns,lost_min,lost_max,lost_total,send_failed,"
+              "pub_ns_min",
               "%s,%u,%u,%d,%" PRIu64 ",%.3f,%.3f,%" PRIu64 ",%" PRIu64
-              ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64,
+              ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.3f",
               peer, (unsigned)o->readers, (unsigned)o->width, o->run,
               c->r[0].d.n, (double)d.p50 / BENCH_BATCH,
               d.mean / BENCH_BATCH, c->r[0].d.p50, c->r[0].d.p99, lmin, lmax,
-              ltot, failed);
+              ltot, failed, (double)d.min / BENCH_BATCH);
 }
 
 void bench_emit_rx_latency(const bench_opts *o, const char *name,

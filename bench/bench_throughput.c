@@ -189,6 +189,7 @@ int main(int argc, char **argv)
         .rtt_before = sh->r.rtt_before, .rtt_after = sh->r.rtt_after,
         .stall_known = is_shmseq && o.rate_hz != 0,
         .max_stall_ns = sh->max_stall_ns,
+        .region_bytes = is_shmseq ? shmseq_region_size(o.width, o.capacity) : 0,
     };
     bench_emit_throughput(&o, &t);
     accounted = t.accounted;

@@ -525,17 +525,21 @@ void bench_emit_throughput(const bench_opts *o, const bench_thr *t)
                t->rtt_before, t->rtt_after);
     if (t->stall_known)
         printf("  reader stall max %.1f us", (double)t->max_stall_ns / 1e3);
+    if (t->region_bytes != 0)
+        printf("  region %" PRIu64 " B", t->region_bytes);
     if (t->extra != NULL)
         printf("  %s", t->extra);
     putchar('\n');
     bench_csv(o->csv,
               "peer,capacity,rate_hz,run,n,received,lost,delivered_per_s,"
-              "writer_per_s,accounted,rtt_before_ns,rtt_after_ns,max_stall_ns",
+              "writer_per_s,accounted,rtt_before_ns,rtt_after_ns,max_stall_ns,"
+              "width,region_bytes",
               "%s,%u,%" PRIu64 ",%d,%" PRIu64 ",%" PRIu64 ",%" PRIu64
-              ",%.0f,%.0f,%d,%" PRIu64 ",%" PRIu64 ",%" PRIu64,
+              ",%.0f,%.0f,%d,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%u,%" PRIu64,
               t->peer, t->capacity, o->rate_hz, o->run, o->count, t->received,
               t->lost, rate, wrate, t->accounted, t->rtt_before, t->rtt_after,
-              t->stall_known ? t->max_stall_ns : 0);
+              t->stall_known ? t->max_stall_ns : 0, (unsigned)o->width,
+              t->region_bytes);
 }
 
 void bench_pacer_start(bench_pacer *p, uint64_t rate_hz)

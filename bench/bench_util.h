@@ -143,6 +143,7 @@ typedef struct bench_thr {
     int stall_known;                /* paced shmseq: max_stall_ns is real */
     uint64_t max_stall_ns;
     const char *extra;              /* appended to the printed line */
+    uint64_t region_bytes;          /* shared memory it maps, 0 unknown */
 } bench_thr;
 
 /** Print and append to o->csv one throughput row; o->count is the number

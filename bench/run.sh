@@ -18,7 +18,8 @@
 # then neither (sensor_reader, cyclictest --laptop).
 #
 #   bench/run.sh [--runs N] [--quick] [--no-build] [--no-deps]
-#                [--skip latency,publish,throughput,footprint,jitter,python]
+#                [--skip latency,publish,throughput,readers,width,footprint,
+#                        jitter,python]
 #
 #   --runs N    repetitions of each measurement (default 3)
 #   --quick     about a minute: 1 run, smaller counts, 2 s jitter runs
@@ -62,11 +63,17 @@ if [ "$ncpu" -lt 2 ]; then
 fi
 if [ "$quick" = 1 ]; then
   lat_n=50000 pub_n=1000000 pub_peer_n=50000 thr_n=5000000 thr_peer_n=200000
-  paced_n=2000000 jit_s=2 caps="64 4096 65536"
+  paced_n=2000000 jit_s=2 caps="2 64 4096 65536 1048576"
+  rd_n=5000 rd_iox_n=1000 wd_lat_n=20000 wd_pub_n=500000 wd_thr_n=2000000
 else
   lat_n=200000 pub_n=4000000 pub_peer_n=200000 thr_n=20000000 thr_peer_n=1000000
-  paced_n=10000000 jit_s=5 caps="64 256 1024 4096 16384 65536"
+  paced_n=10000000 jit_s=5
+  caps="2 8 64 256 1024 4096 16384 65536 262144 1048576"
+  rd_n=50000 rd_iox_n=5000 wd_lat_n=100000 wd_pub_n=2000000 wd_thr_n=10000000
 fi
+# readers: counts of reader processes; width: float64 values per sample
+reader_counts="1 2 4 8 16"
+widths="1 4 16 64"
 out=bench/out
 bin=build/release/bench
 mkdir -p "$out"
@@ -82,7 +89,7 @@ if [ "$build" = 1 ]; then
   cmake --preset release >/dev/null
   cmake --build --preset release --parallel "$jobs" >/dev/null
 fi
-for b in bench_latency bench_publish bench_throughput bench_region; do
+for b in bench_latency bench_publish bench_throughput bench_region bench_readers; do
   [ -x "$bin/$b" ] || { echo "bench: $bin/$b missing (build first)" >&2; exit 1; }
 done
 
@@ -111,7 +118,8 @@ trap 'roudi_stop; exit 130' INT
 trap 'roudi_stop; exit 143' TERM
 if [ ! -x "$bin/bench_iceoryx" ]; then
   say "iceoryx: not built (libiceoryx-binding-c-dev missing at configure): skipped"
-elif ! want latency && ! want publish && ! want throughput; then
+elif ! want latency && ! want publish && ! want throughput && ! want readers &&
+     ! want width; then
   :
 elif roudi_start "$out/roudi.log"; then
   iox=1
@@ -254,6 +262,50 @@ for run in $(seq 1 "$runs"); do
         say "zeromq throughput failed"
     fi
   fi
+  if want readers; then
+    # Every reader on RCPU: from 2 readers on they share one CPU
+    # (oversubscribed on a 2-CPU machine; docs/benchmarks.md).
+    say "run $run/$runs: readers $reader_counts (shmseq poll, wait, spin, mix, nowake$([ "$iox" = 1 ] && echo "; iceoryx poll, wait"))"
+    for n in $reader_counts; do
+      for t in poll wait spin mix nowake; do
+        "$bin/bench_readers" "$t" -n "$rd_n" -r "$rate" --readers "$n" \
+          --run "$run" --csv "$out/readers.csv" "${common[@]}" >/dev/null ||
+          say "readers $t $n failed"
+      done
+      if [ "$iox" = 1 ]; then
+        for t in readers-poll readers-wait; do
+          "$bin/bench_iceoryx" "$t" -n "$rd_iox_n" -r "$rate" --readers "$n" \
+            --run "$run" --csv "$out/readers.csv" "${common[@]}" >/dev/null ||
+            say "iceoryx $t $n failed"
+        done
+      fi
+    done
+  fi
+  if want width; then
+    say "run $run/$runs: widths $widths at one reader (store floor, shmseq$([ "$iox" = 1 ] && echo ", iceoryx"))"
+    for w in $widths; do
+      for m in store shmseq-nowake shmseq-none shmseq-poll; do
+        "$bin/bench_publish" "$m" -n "$wd_pub_n" --width "$w" --run "$run" \
+          --csv "$out/width-publish.csv" "${common[@]}" >/dev/null
+      done
+      "$bin/bench_latency" shmseq-poll -n "$wd_lat_n" -r "$rate" --width "$w" \
+        --run "$run" --csv "$out/width-latency.csv" "${common[@]}" >/dev/null
+      "$bin/bench_throughput" shmseq -n "$wd_thr_n" -c 4096 --width "$w" \
+        --run "$run" --csv "$out/width-throughput.csv" "${common[@]}" \
+        >/dev/null || true
+      if [ "$iox" = 1 ]; then
+        "$bin/bench_iceoryx" publish-poll -n "$pub_peer_n" --width "$w" \
+          --run "$run" --csv "$out/width-publish.csv" "${common[@]}" \
+          >/dev/null || say "iceoryx publish-poll width $w failed"
+        "$bin/bench_iceoryx" latency-poll -n "$wd_lat_n" -r "$rate" \
+          --width "$w" --run "$run" --csv "$out/width-latency.csv" \
+          "${common[@]}" >/dev/null || say "iceoryx latency-poll width $w failed"
+        "$bin/bench_iceoryx" throughput -n "$thr_peer_n" -c 256 --width "$w" \
+          --run "$run" --csv "$out/width-throughput.csv" "${common[@]}" \
+          >/dev/null || say "iceoryx throughput width $w failed"
+      fi
+    done
+  fi
   if want jitter; then
     sr=build/release/examples/sensor_reader
     if ! command -v cyclictest >/dev/null 2>&1; then
@@ -332,13 +384,16 @@ fi
   echo "machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1), Linux $(uname -r)"
   echo
   bash bench/table.sh "$out" "$runs" "$rate"
+  echo
+  bash bench/scale.sh "$out" "$runs"
   if [ -f "$out/python.txt" ]; then echo; cat "$out/python.txt"; fi
 } | tee "$out/table.txt"
 
 # ---- the plot ------------------------------------------------------------
-if command -v gnuplot >/dev/null 2>&1 && [ -f "$out/latency.csv" ]; then
-  bash bench/plot.sh "$out" && say "plot: $out/bench.png"
+if command -v gnuplot >/dev/null 2>&1; then
+  bash bench/plot.sh "$out" &&
+    for f in bench scale; do [ -f "$out/$f.png" ] && say "plot: $out/$f.png"; done
 else
-  say "plot: gnuplot missing or no latency data: no PNG (scripts/deps.sh --bench installs gnuplot)"
+  say "plot: gnuplot missing: no PNG (scripts/deps.sh --bench installs gnuplot)"
 fi
 say "raw data: $out/*.csv; table: $out/table.txt; took $(( $(date +%s) - t_start )) s"
