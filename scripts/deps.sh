@@ -69,6 +69,13 @@ needs=(
   python3-pip:
   python3-setuptools:
   python3-wheel:
+  # shmseq-mqtt (docs/fleet.md): the MQTT client library, and the brokers
+  # and openssl its tests start (mosquitto and nats-server live in sbin,
+  # so dpkg is asked).
+  libmosquitto-dev:
+  mosquitto:
+  nats-server:
+  openssl:openssl
 )
 foreign_archs=(arm64 armhf)
 # `make bench` only (bench/run.sh); `make test` never needs these.
@@ -158,6 +165,7 @@ if [ -z "$missing" ]; then
   echo "deps: all present (cmake make gcc clang pkg-config nm cmocka," \
        "cross gcc+libc for arm64 armhf riscv64, qemu-user, qemu-system-arm," \
        "cmocka:arm64 cmocka:armhf, cpio, valgrind, cppcheck, clang-tidy," \
+       "libmosquitto, mosquitto, nats-server, openssl," \
        "python3 with numpy, matplotlib, pytest, pip, setuptools, wheel," \
        "libsqlite3-dev (+ :arm64 :armhf), sqlite3)"
   exit 0

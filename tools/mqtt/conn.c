@@ -135,6 +135,7 @@ static void on_connect(struct mosquitto *m, void *ctx, int rc)
     c->connecting = 0;
     if (rc == 0) {
         c->up = 1;
+        c->resubscribe = 0;
         c->said_down = 0;
         c->connects++;
         c->backoff_ns = BACKOFF_MIN_NS;
@@ -156,6 +157,26 @@ static void on_connect(struct mosquitto *m, void *ctx, int rc)
             conn_where(c), mosquitto_connack_string(rc));
     if (rc == 1 || rc == 2)
         c->fatal = 1; /* protocol version, client id: fatal too */
+}
+
+/* A broker may refuse a subscription (0x80), e.g. a clustered broker
+ * whose storage is not ready: subscribe again a second later. */
+static void on_subscribe(struct mosquitto *m, void *ctx, int mid, int n,
+                         const int *granted)
+{
+    conn *c = ctx;
+
+    (void)m;
+    (void)mid;
+    for (int i = 0; i < n; i++) {
+        if (granted[i] >= 0 && granted[i] <= 2)
+            continue;
+        if (!c->resubscribe)
+            fprintf(stderr, "%s: broker %s refused a subscription; trying "
+                    "again in a second\n", c->prog, conn_where(c));
+        c->resubscribe = 1;
+        c->resubscribe_at = conn_now_ns() + 1000000000ull;
+    }
 }
 
 static void on_disconnect(struct mosquitto *m, void *ctx, int rc)
@@ -208,6 +229,7 @@ int conn_init(conn *c, const conn_opts *o, const char *prog,
     mosquitto_log_callback_set(c->m, on_log);
     mosquitto_connect_callback_set(c->m, on_connect);
     mosquitto_disconnect_callback_set(c->m, on_disconnect);
+    mosquitto_subscribe_callback_set(c->m, on_subscribe);
     /* Order is kept by the spool's resends; let QoS 1 flow without a
      * small in-flight cap. */
     mosquitto_max_inflight_messages_set(c->m, 0);
@@ -260,10 +282,12 @@ static void try_connect(conn *c, uint64_t now)
         return;
     }
     if (!c->said_down) {
-        fprintf(stderr, "%s: broker %s unreachable: %s; retrying (samples "
-                "wait in the spool)\n", c->prog, conn_where(c),
+        fprintf(stderr, "%s: broker %s unreachable: %s; retrying%s%s%s\n",
+                c->prog, conn_where(c),
                 rc == MOSQ_ERR_ERRNO ? strerror(errno)
-                                     : mosquitto_strerror(rc));
+                                     : mosquitto_strerror(rc),
+                c->down_note ? " (" : "", c->down_note ? c->down_note : "",
+                c->down_note ? ")" : "");
         c->said_down = 1;
     }
     c->next_try_ns = now + c->backoff_ns;
@@ -296,15 +320,20 @@ int conn_step(conn *c, int wait_ms)
             nanosleep(&ts, NULL);
         return 0;
     }
+    if (c->up && c->resubscribe && now >= c->resubscribe_at) {
+        c->resubscribe = 0;
+        if (c->on_up != NULL)
+            c->on_up(c->ctx);
+    }
     rc = mosquitto_loop(c->m, wait_ms, 1);
     if (c->fatal)
         return -1;
     if (rc != MOSQ_ERR_SUCCESS) {
         if (rc == MOSQ_ERR_TLS && c->connecting) {
-            fprintf(stderr, "%s: TLS with broker %s failed%s%s (is the "
-                    "broker's certificate signed by the CA in --cafile?)\n",
-                    c->prog, conn_where(c), c->last_log[0] ? ": " : "",
-                    c->last_log);
+            fprintf(stderr, "%s: TLS handshake with broker %s failed%s%s "
+                    "(is the broker's certificate signed by the CA in "
+                    "--cafile, for this host name?)\n", c->prog,
+                    conn_where(c), c->last_log[0] ? ": " : "", c->last_log);
             c->fatal = 1;
             return -1;
         }

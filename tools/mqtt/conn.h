@@ -44,6 +44,10 @@ typedef struct conn {
     uint64_t down_since_ns;
     char last_log[512];     /* libmosquitto's last error (TLS reasons) */
     char user[256], pass[256];
+    /* what waits while the broker is away ("samples wait in the spool") */
+    const char *down_note;
+    int resubscribe;        /* a SUBACK refused: subscribe again (on_up) */
+    uint64_t resubscribe_at;
     /* called once per successful connection (subscribe, publish meta) */
     void (*on_up)(void *ctx);
     void *ctx;

@@ -62,6 +62,7 @@ typedef struct pub_region {
     /* sending */
     uint64_t acked;         /* every sample below it is stored at the fleet end */
     uint64_t sent;          /* every sample below it has been published */
+    uint64_t sent_high;     /* the most that was ever below sent */
     uint64_t last_progress_ns; /* when acked last moved (or sending began) */
     shmseq_log_record *out; /* records of the batch being sent */
     unsigned char *payload;
@@ -433,11 +434,14 @@ static int send_region(pub *p, pub_region *g)
             spool_rewind(&g->sp, b.first_seq);
             break;
         }
-        if (b.first_seq < g->sent)
-            g->resends += b.count;
+        if (b.first_seq < g->sent_high)
+            g->resends += (g->sent_high - b.first_seq < b.count
+                               ? g->sent_high - b.first_seq : b.count);
         if (g->sent <= base(g))
             g->last_progress_ns = conn_now_ns();
         g->sent = b.first_seq + b.count;
+        if (g->sent > g->sent_high)
+            g->sent_high = g->sent;
         g->batches++;
         sent++;
     }
@@ -639,6 +643,7 @@ int mqtt_pub(int argc, char **argv)
     co.will_payload = "offline";
     if (conn_init(&p->c, &co, prog, on_up, p) != 0)
         return 1;
+    p->c.down_note = "samples wait in the spool";
     mosquitto_message_callback_set(p->c.m, on_message);
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
@@ -708,7 +713,9 @@ int mqtt_pub(int argc, char **argv)
         for (int i = 0; i < 20 && p->c.up; i++)
             conn_step(&p->c, 5);
     }
-    status_line(p, "summary:");
+    /* A refused first connection is one line, not a summary too. */
+    if (!(p->c.fatal && p->c.connects == 0))
+        status_line(p, "summary:");
     for (int i = 0; i < p->nreg; i++) {
         pub_region *g = &p->reg[i];
 

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define HDR SHMSEQ_LOG_HEADER_SIZE
@@ -170,10 +171,11 @@ static int load_seg(spool *s, uint64_t first)
     }
     memset(&g, 0, sizeof g);
     g.records = n;
+    g.seed = shmseq_log_record_seed(&h);
     g.first_seq = first;
     g.last_seq = first;
     if (n > 0 && read_full(fd, s->buf, s->rs, (off_t)(HDR + (n - 1) * s->rs)) == 0) {
-        (void)shmseq_log_record_decode(s->buf, s->hdr.width, &r);
+        (void)shmseq_log_record_decode(s->buf, s->hdr.width, g.seed, &r);
         g.last_seq = r.seq;
     }
     close(fd);
@@ -201,6 +203,16 @@ int spool_open(spool *s, const char *dir, const shmseq_log_header *h,
     if (snprintf(s->dir, sizeof s->dir, "%s", dir) >= (int)sizeof s->dir)
         return fail(s, -ENAMETOOLONG, "spool directory name too long");
     s->hdr = *h;
+    /* This run's segments: records of another run never pass as ours. */
+    {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        s->hdr.run_id = ((uint64_t)ts.tv_sec << 32) ^ (uint64_t)ts.tv_nsec ^
+                        ((uint64_t)getpid() << 20);
+    }
+    if (s->hdr.run_id == 0)
+        s->hdr.run_id = 1;
     s->rs = SHMSEQ_LOG_RECORD_SIZE(h->width);
     s->max_bytes = max_bytes;
     s->seg_max = max_bytes / 8;
@@ -340,6 +352,7 @@ static int new_segment(spool *s, uint64_t first)
                     strerror(-rc));
     }
     memset(&g, 0, sizeof g);
+    g.seed = shmseq_log_record_seed(&h);
     g.first_seq = first;
     g.last_seq = first;
     s->bytes += HDR;
@@ -375,9 +388,9 @@ int spool_append(spool *s, const shmseq_log_record *r, size_t n)
     rc = need_buf(s, bytes);
     if (rc < 0)
         return fail(s, rc, "out of memory");
-    for (size_t i = 0; i < n; i++)
-        shmseq_log_record_encode(&r[i], s->buf + i * s->rs);
     g = &s->segs[s->nseg - 1];
+    for (size_t i = 0; i < n; i++)
+        shmseq_log_record_encode(&r[i], g->seed, s->buf + i * s->rs);
     rc = write_full(s->wfd, s->buf, bytes);
     if (rc < 0) {
         char path[4200];
@@ -524,7 +537,7 @@ int spool_read(spool *s, shmseq_log_record *r, size_t max)
             shmseq_log_record *x = &r[got];
 
             if (shmseq_log_record_decode(s->buf + i * s->rs, s->hdr.width,
-                                         x) != 0) {
+                                         g->seed, x) != 0) {
                 /* Damaged on disk: skip it; the break ends the batch. */
                 s->damaged++;
                 s->cur_idx++;

@@ -28,7 +28,7 @@
 typedef struct spool_seg {
     uint64_t first_seq, last_seq; /* of the records in it */
     uint64_t records;
-    uint64_t overrun;             /* sum of its records' lost_before */
+    uint32_t seed;                /* its records' CRC seed (its header's run) */
 } spool_seg;
 
 typedef struct spool {
