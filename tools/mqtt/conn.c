@@ -59,6 +59,26 @@ int conn_option(conn_opts *o, int opt, const char *arg, const char *prog)
     }
 }
 
+int conn_seconds(const char *prog, const char *name, const char *arg,
+                 double *out)
+{
+    if (shmseq_parse_seconds(arg, out) == 0)
+        return 0;
+    fprintf(stderr, "%s: --%s: seconds, not '%s'\n", prog, name, arg);
+    return -1;
+}
+
+int conn_other_option(conn_opts *o, int opt, const char *arg,
+                      const char *given, const char *prog)
+{
+    int t = conn_option(o, opt, arg, prog);
+
+    if (t == 0)
+        fprintf(stderr, "%s: unknown option '%s' (--help lists them)\n",
+                prog, given);
+    return t > 0 ? 0 : 2;
+}
+
 const char *conn_where(const conn *c)
 {
     static char buf[300];

@@ -94,6 +94,15 @@ enum {
 /* Take one of the options above; 1 taken, 0 not ours, -1 bad value. */
 int conn_option(conn_opts *o, int opt, const char *arg, const char *prog);
 
+/* --NAME S: seconds into @p out; 0, or -1 after one line on stderr. */
+int conn_seconds(const char *prog, const char *name, const char *arg,
+                 double *out);
+/* An option the command does not know itself: one of the broker options
+ * above, or one line saying it is unknown (@p given: as typed). Returns 0
+ * taken, or 2 (the usage exit status). */
+int conn_other_option(conn_opts *o, int opt, const char *arg,
+                      const char *given, const char *prog);
+
 /* Create the client (credentials read here). 0, or -1 after one line on
  * stderr. */
 int conn_init(conn *c, const conn_opts *o, const char *prog,

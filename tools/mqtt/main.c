@@ -32,10 +32,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "pub") == 0)
         return mqtt_pub(argc - 1, argv + 1);
-#ifdef SHMSEQ_MQTT_SUB
     if (strcmp(argv[1], "sub") == 0)
         return mqtt_sub(argc - 1, argv + 1);
-#endif
     if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
         usage(stdout);
         return 0;

@@ -522,8 +522,6 @@ int mqtt_pub(int argc, char **argv)
     p->status_s = 10;
     opterr = 0;
     while ((opt = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
-        double d;
-
         switch (opt) {
         case 'n': p->node = optarg; break;
         case 's': p->spool_dir = optarg; break;
@@ -573,34 +571,21 @@ int mqtt_pub(int argc, char **argv)
             break;
         case 'C': p->channels = optarg; break;
         case 'd':
-        case 'L':
-        case 'S':
-            if (shmseq_parse_seconds(optarg, &d) != 0) {
-                fprintf(stderr, "%s: --%s: seconds, not '%s'\n", prog,
-                        opt == 'd' ? "duration" : opt == 'L' ? "linger"
-                                                             : "status",
-                        optarg);
+            if (conn_seconds(prog, "duration", optarg, &p->duration) != 0)
                 return 2;
-            }
-            if (opt == 'd')
-                p->duration = d;
-            else if (opt == 'L')
-                p->linger = d;
-            else
-                p->status_s = d;
+            break;
+        case 'L':
+            if (conn_seconds(prog, "linger", optarg, &p->linger) != 0)
+                return 2;
+            break;
+        case 'S':
+            if (conn_seconds(prog, "status", optarg, &p->status_s) != 0)
+                return 2;
             break;
         case 'h': usage(stdout); return 0;
-        default: {
-            int t = conn_option(&co, opt, optarg, prog);
-
-            if (t < 0)
+        default:
+            if (conn_other_option(&co, opt, optarg, argv[optind - 1], prog))
                 return 2;
-            if (t == 0) {
-                fprintf(stderr, "%s: unknown option '%s' (--help lists "
-                        "them)\n", prog, argv[optind - 1]);
-                return 2;
-            }
-        }
         }
     }
     if (p->node == NULL || p->spool_dir == NULL || optind >= argc) {
