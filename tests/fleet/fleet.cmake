@@ -8,3 +8,25 @@ if(TARGET shmseq_fleet)
   shmseq_add_test(NAME test_fleet_spool SOURCES fleet/test_fleet_spool.c
     LIBS shmseq_fleet LABELS unit TIMEOUT 60 CMOCKA)
 endif()
+
+# Against real brokers (tests/fleet/fleet_e2e.sh starts them): one test per
+# part, so a failure names its part. A broker or tool that is missing makes
+# the test FAIL naming the package (scripts/deps.sh installs them all).
+set(SHMSEQ_FLEET_PARTS basic broker-kill bridge-kill three tls nats)
+if(TARGET shmseq-mqtt AND SHMSEQ_HAVE_SQLITE AND TARGET sensor_reader AND
+   TARGET check_csv)
+  foreach(part IN LISTS SHMSEQ_FLEET_PARTS)
+    add_test(NAME fleet_${part}
+      COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/fleet/fleet_e2e.sh
+              $<TARGET_FILE:sensor_reader> $<TARGET_FILE:shmseq-mqtt>
+              $<TARGET_FILE:check_csv> ${part})
+    set_tests_properties(fleet_${part} PROPERTIES LABELS "e2e;fleet"
+      TIMEOUT 120 RUN_SERIAL ON)
+  endforeach()
+elseif(NOT CMAKE_CROSSCOMPILING)
+  # Native build without the client library or the SQLite sink: the fleet
+  # tests cannot run, and say so instead of vanishing.
+  add_test(NAME fleet_e2e_missing
+    COMMAND sh -c "echo 'fleet tests: shmseq-mqtt was not built: it needs libmosquitto-dev and libsqlite3-dev (scripts/deps.sh installs them), then reconfigure' >&2; exit 1")
+  set_tests_properties(fleet_e2e_missing PROPERTIES LABELS "e2e;fleet")
+endif()
