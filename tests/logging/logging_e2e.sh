@@ -251,7 +251,7 @@ $emu "$slog" recover "$tmp/flip.bin" >"$tmp/rflip.out" 2>&1
 [ "$(kv "$tmp/rflip.out" records)" = $((total - 1)) ] ||
     fail "recover kept $(kv "$tmp/rflip.out" records) of $((total - 1)) intact records"
 
-# shmseq-log as a user tries it (issue: nothing recoverable is lost).
+# shmseq-log as a user tries it: nothing recoverable is lost.
 cp "$seg" "$tmp/self.bin"
 $emu "$slog" recover "$tmp/self.bin" -o "$tmp/self.bin" --force \
     >"$tmp/self.out" 2>&1

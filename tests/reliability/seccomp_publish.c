@@ -270,7 +270,7 @@ int main(int argc, char **argv)
 {
     uint64_t n = torture_samples(argc, argv, 1000000u);
     if (n < 1000000u)
-        n = 1000000u; /* the floor, whatever the scale */
+        n = 1000000u; /* a million publishes at least, whatever the scale */
     setvbuf(stdout, NULL, _IOLBF, 0);
     ctl = torture_shared(sizeof *ctl);
     torture_name(region, sizeof region, "seccomp");

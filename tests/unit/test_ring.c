@@ -1116,8 +1116,8 @@ static void test_never_wakes(void **state)
  * A writer that dies between its exchange of the "waiting" flag and its
  * wake leaves the sleepers asleep with the flag down: no later publish
  * looks past the flag, so only the next writer's open can wake them. It
- * must, whatever the flag says (the crash torture found this window under
- * qemu: a reader without timeout slept for ever).
+ * must, whatever the flag says, or a reader without a timeout sleeps for
+ * ever.
  */
 static void test_stranded_sleeper(void **state)
 {
