@@ -21,7 +21,8 @@
  *  - retention (keep_rows, keep_seconds) inside the commit transaction,
  *    auto_vacuum=INCREMENTAL to give freed pages back, a WAL size limit;
  *  - one logger per region and database: an OFD lock on a byte of the
- *    database file that SQLite never locks, chosen by the region name;
+ *    database file that SQLite never locks, chosen by the node and the
+ *    region name (two boards' regions of one name are two regions);
  *    loggers of other regions share the database, serialised by SQLite's
  *    own write lock (busy handler, bounded).
  *
@@ -535,10 +536,15 @@ fail:
 /* ---- the region's claim and its row ----------------------------------- */
 
 /* FNV-1a of the region name: which byte of the claim range is its. */
-static long sq_claim_offset(const char *name)
+static long sq_claim_offset(const char *node, const char *name)
 {
     uint32_t h = 2166136261u;
 
+    /* The node is part of the key: two boards' regions of one name are
+     * two regions of a fleet database. */
+    for (; *node != '\0'; node++)
+        h = (h ^ (unsigned char)*node) * 16777619u;
+    h = (h ^ (unsigned char)'/') * 16777619u;
     for (; *name != '\0'; name++)
         h = (h ^ (unsigned char)*name) * 16777619u;
     return SQ_CLAIM_BASE + (long)(h % (uint32_t)SQ_CLAIM_SPAN);
@@ -556,7 +562,7 @@ static int sq_claim(shmseq_sink *k, sq_sink *s, const char *name)
     memset(&fl, 0, sizeof fl);
     fl.l_type = F_WRLCK;
     fl.l_whence = SEEK_SET;
-    fl.l_start = sq_claim_offset(name);
+    fl.l_start = sq_claim_offset(s->node, name);
     fl.l_len = 1;
     rc = fcntl(s->lock_fd, F_OFD_SETLK, &fl);
     if (rc != 0 && errno == EINVAL) /* a kernel without OFD locks */
@@ -576,7 +582,7 @@ static int sq_claim(shmseq_sink *k, sq_sink *s, const char *name)
     return 0;
 }
 
-/* The region's row: id of (name, created_realtime_ns), or 0. */
+/* The region's row: id of (name, created_realtime_ns, node), or 0. */
 static int sq_find_region(sq_sink *s, const shmseq_log_header *h,
                           int64_t *id)
 {
@@ -590,11 +596,13 @@ static int sq_find_region(sq_sink *s, const shmseq_log_header *h,
     if (rc != SQLITE_OK || tables == 0)
         return rc;
     rc = sqlite3_prepare_v2(s->db, "SELECT id FROM regions WHERE name = ?1 "
-                            "AND created_realtime_ns = ?2", -1, &st, NULL);
+                            "AND created_realtime_ns = ?2 AND node = ?3", -1,
+                            &st, NULL);
     if (rc != SQLITE_OK)
         return rc;
     sqlite3_bind_text(st, 1, h->name, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)h->created_realtime_ns);
+    sqlite3_bind_text(st, 3, s->node, -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
         *id = sqlite3_column_int64(st, 0);

@@ -8,6 +8,10 @@ if(TARGET shmseq_fleet)
   shmseq_add_test(NAME test_fleet_spool SOURCES fleet/test_fleet_spool.c
     LIBS shmseq_fleet LABELS unit TIMEOUT 60 CMOCKA)
 endif()
+if(SHMSEQ_HAVE_SQLITE)
+  shmseq_add_test(NAME test_fleet_sink SOURCES fleet/test_fleet_sink.c
+    LIBS shmseq_sink LABELS unit TIMEOUT 60 CMOCKA)
+endif()
 
 # Against real brokers (tests/fleet/fleet_e2e.sh starts them): one test per
 # part, so a failure names its part. A broker or tool that is missing makes
