@@ -19,7 +19,7 @@
 #
 #   bench/run.sh [--runs N] [--quick] [--no-build] [--no-deps]
 #                [--skip latency,publish,throughput,readers,width,footprint,
-#                        jitter,python]
+#                        jitter,python,sqlite]
 #
 #   --runs N    repetitions of each measurement (default 3)
 #   --quick     about a minute: 1 run, smaller counts, 2 s jitter runs
@@ -77,7 +77,8 @@ widths="1 4 16 64"
 out=bench/out
 bin=build/release/bench
 mkdir -p "$out"
-rm -f "$out"/*.csv "$out"/*.png "$out"/table.txt "$out"/python.txt "$out"/*.log
+rm -f "$out"/*.csv "$out"/*.png "$out"/table.txt "$out"/python.txt "$out"/*.log \
+  "$out"/sqlite.txt
 want() { case $skip in *",$1,"*) return 1 ;; esac; return 0; }
 t_start=$(date +%s)
 
@@ -378,6 +379,12 @@ if want python; then
     say "python: failed (python3 with numpy? see bench/python.sh): skipped"
 fi
 
+# ---- sqlite: the sinks' store rates, the logger into SQLite (bench/sqlite.sh)
+if want sqlite; then
+  bash bench/sqlite.sh "$out" "$quick" "$bin" build/release/examples >/dev/null ||
+    say "sqlite: failed: skipped"
+fi
+
 # ---- the table ----------------------------------------------------------
 {
   echo "shmseq benchmarks: $runs run(s), median [min..max over runs]; writer CPU $wcpu, reader CPU $rcpu"
@@ -387,6 +394,7 @@ fi
   echo
   bash bench/scale.sh "$out" "$runs"
   if [ -f "$out/python.txt" ]; then echo; cat "$out/python.txt"; fi
+  if [ -f "$out/sqlite.txt" ]; then echo; cat "$out/sqlite.txt"; fi
 } | tee "$out/table.txt"
 
 # ---- the plot ------------------------------------------------------------

@@ -56,6 +56,7 @@ for t in poll mix; do
   run "readers $t" "^shmseq-$t .*readers  3" "$dir/bench_readers" "$t" -n 300 \
     -r 20000 --readers 3 "${common[@]}"
 done
+run "sink" "^sink=bin width=4 " "$dir/bench_sink" -n 2000
 
 # Optional peers: only when built (their library found at configure).
 if [ ! -x "$dir/bench_iceoryx" ]; then

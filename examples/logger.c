@@ -145,6 +145,10 @@ static void usage(void)
 "                      next sample before sleeping (lower latency for fast\n"
 "                      streams, up to US of CPU per sample); 0 = sleep at\n"
 "                      once                                    (default 0)\n"
+"      --poll-ms MS    instead of sleeping until each sample, take what has\n"
+"                      arrived every MS ms (one wake-up per period, for high\n"
+"                      rates into a batching sink; the ring must hold MS ms\n"
+"                      of samples); 0 = wait per sample     (default 0)\n"
 "  -N, --no-loss       treat any lost sample as an error (exit status 3)\n"
 "  -c, --count N       stop after N samples; 0 = no limit      (default 0)\n"
 "  -q, --quiet         no per-second status lines\n"
@@ -195,7 +199,7 @@ typedef struct logger_opts {
     shmseq_sink_config out; /* --out, --force, --fsync, --max-bytes */
     sqlite_opts sq;         /* --commit-ms ... (the sqlite sink's params) */
     double wait_s, idle_s;
-    uint64_t count, spin_us;
+    uint64_t count, spin_us, poll_ms;
     int oldest, any_owner, no_loss, quiet;
 } logger_opts;
 
@@ -219,7 +223,7 @@ static shmseq_sink out_sink;
  * OPTION LETTERS: -w is --width and -s --sensor in every program). */
 enum { OPT_WAIT = 0x100, OPT_FSYNC, OPT_COMMIT_MS, OPT_COMMIT_ROWS,
        OPT_KEEP_ROWS, OPT_KEEP_SECONDS, OPT_ON_FULL, OPT_BUSY_MS,
-       OPT_CHANNELS };
+       OPT_CHANNELS, OPT_POLL_MS };
 
 /* The sqlite sink's parameter string from its options. */
 static void sqlite_params(logger_opts *o)
@@ -267,6 +271,7 @@ static void parse_args(int argc, char **argv, logger_opts *o)
         {"on-full", required_argument, NULL, OPT_ON_FULL},
         {"busy-ms", required_argument, NULL, OPT_BUSY_MS},
         {"channels", required_argument, NULL, OPT_CHANNELS},
+        {"poll-ms", required_argument, NULL, OPT_POLL_MS},
         {"max-bytes", required_argument, NULL, 'M'},
         {"oldest", no_argument, NULL, 'O'},
         {"any-owner", no_argument, NULL, 'A'},
@@ -343,6 +348,12 @@ static void parse_args(int argc, char **argv, logger_opts *o)
                                     "drop-oldest", optarg);
             o->sq.on_full = optarg;
             o->sq.given = 1;
+            break;
+        case OPT_POLL_MS:
+            if (shmseq_parse_u64(optarg, &o->poll_ms) < 0 ||
+                o->poll_ms > 1000u)
+                example_usage_error(prog, "--poll-ms '%s': want 0..1000",
+                                    optarg);
             break;
         case OPT_CHANNELS:
             o->out.channels = optarg;
@@ -531,8 +542,16 @@ static void read_loop(shmseq_reader *r, shmseq_sink *k, const logger_opts *o,
     while (!example_stop_signal) {
         uint64_t now;
 
-        /* 100 ms: short enough to print status and notice idleness. */
-        rc = shmseq_read_wait(r, &meta, v, SHMSEQ_WIDTH_MAX, 100000000);
+        /* 100 ms: short enough to print status and notice idleness.
+         * --poll-ms: take what has arrived, then sleep once for the lot
+         * (one wake-up per period instead of one per sample). */
+        if (o->poll_ms != 0) {
+            rc = shmseq_read(r, &meta, v, SHMSEQ_WIDTH_MAX);
+            if (rc == -EAGAIN)
+                shmseq_sleep_ns(o->poll_ms * 1000000u);
+        } else {
+            rc = shmseq_read_wait(r, &meta, v, SHMSEQ_WIDTH_MAX, 100000000);
+        }
         now = shmseq_now_ns();
         if (rc == 0) {
             last_arrival = now;

@@ -4,7 +4,8 @@
  * "The SQLite sink", draws the schema), built only when CMake found
  * libsqlite3. Made for a board's flash:
  *
- *  - WAL mode, one prepared INSERT, records buffered in memory and
+ *  - WAL mode, INSERTs prepared once (16 rows per step, and one row for
+ *    a batch's tail), records buffered in memory and
  *    inserted in one transaction every commit_ms or commit_rows,
  *    whichever comes first, so the read loop pays one commit per batch;
  *    the batch stays in memory until its COMMIT succeeds, so a busy or
