@@ -176,7 +176,8 @@ fi
 [ "$mode" = failures ] || { echo "unknown mode '$mode'" >&2; exit 2; }
 
 # 1. A clean run from sample 0, then a restart on the same database that
-# continues exactly where it ends (the region keeps its samples).
+# continues exactly where it ends (the region keeps its samples; the
+# restart polls every 10 ms, --poll-ms).
 db=$tmp/run.db
 sensor_start "$name" 2000 --duration 1
 $emu "$logger" --name "$name" --wait 20 --oldest --idle 1 --quiet \
@@ -191,7 +192,7 @@ wait "$pid_bin" || fail "bin logger exited with status $?"
 pids=""
 end=$(last "$tmp/sensor.err")
 $emu "$logger" --name "$name" --wait 20 --oldest --idle 0.5 --quiet \
-    --format sqlite --out "$db" 2>"$tmp/run2.err" ||
+    --format sqlite --out "$db" --poll-ms 10 2>"$tmp/run2.err" ||
     fail "restarted logger exited with status $?"
 grep -q "already-stored [0-9]*: balanced" "$tmp/run2.err" ||
     fail "restarted logger: no resume, or unbalanced"
