@@ -19,7 +19,7 @@
 #
 #   bench/run.sh [--runs N] [--quick] [--no-build] [--no-deps]
 #                [--skip latency,publish,throughput,readers,width,footprint,
-#                        jitter,python,sqlite]
+#                        jitter,python,sqlite,fleet]
 #
 #   --runs N    repetitions of each measurement (default 3)
 #   --quick     about a minute: 1 run, smaller counts, 2 s jitter runs
@@ -78,7 +78,7 @@ out=bench/out
 bin=build/release/bench
 mkdir -p "$out"
 rm -f "$out"/*.csv "$out"/*.png "$out"/table.txt "$out"/python.txt "$out"/*.log \
-  "$out"/sqlite.txt
+  "$out"/sqlite.txt "$out"/fleet.txt
 want() { case $skip in *",$1,"*) return 1 ;; esac; return 0; }
 t_start=$(date +%s)
 
@@ -385,6 +385,17 @@ if want sqlite; then
     say "sqlite: failed: skipped"
 fi
 
+# ---- fleet: shmseq-mqtt through a local broker (bench/fleet.sh) ---------
+if want fleet; then
+  if [ -x build/release/tools/shmseq-mqtt ]; then
+    say "fleet: shmseq-mqtt through a local mosquitto ($runs run(s))"
+    bash bench/fleet.sh "$out" "$runs" "$quick" build/release >/dev/null ||
+      say "fleet: failed (mosquitto missing? see bench/fleet.sh): skipped"
+  else
+    say "fleet: shmseq-mqtt not built (libmosquitto-dev missing at configure): skipped"
+  fi
+fi
+
 # ---- the table ----------------------------------------------------------
 {
   echo "shmseq benchmarks: $runs run(s), median [min..max over runs]; writer CPU $wcpu, reader CPU $rcpu"
@@ -395,6 +406,7 @@ fi
   bash bench/scale.sh "$out" "$runs"
   if [ -f "$out/python.txt" ]; then echo; cat "$out/python.txt"; fi
   if [ -f "$out/sqlite.txt" ]; then echo; cat "$out/sqlite.txt"; fi
+  if [ -f "$out/fleet.txt" ]; then echo; cat "$out/fleet.txt"; fi
 } | tee "$out/table.txt"
 
 # ---- the plot ------------------------------------------------------------

@@ -77,7 +77,7 @@ typedef struct sub {
     stream *st[STREAMS_MAX];
     int nst;
     conn c;
-    uint64_t bad, json, foreign, last_msg_ns;
+    uint64_t bad, json, foreign, last_msg_ns, msgs;
     int failed;
     shmseq_log_record *recs;
     size_t recs_cap;
@@ -361,6 +361,7 @@ static void on_message(struct mosquitto *m, void *ctx,
 
     (void)m;
     s->last_msg_ns = now;
+    s->msgs++;
     if (fleet_topic_parse(msg->topic, node, region, &leaf) != 0 ||
         strcmp(leaf, "samples") != 0 || !node_wanted(s, node))
         return;
@@ -581,10 +582,21 @@ int mqtt_sub(int argc, char **argv)
             status_line(s, "status:");
             last_status = now;
         }
-        if (conn_step(&s->c, 5) < 0) {
-            rc = 1;
-            break;
+        /* While batches arrive, take them without waiting (libmosquitto
+         * reads about one packet per call), up to a bound so the commit
+         * and acknowledgement above keep their pace. */
+        for (int i = 0; i < 256; i++) {
+            uint64_t seen = s->msgs;
+
+            if (conn_step(&s->c, i == 0 ? 5 : 0) < 0) {
+                rc = 1;
+                break;
+            }
+            if (s->msgs == seen)
+                break;
         }
+        if (rc != 0)
+            break;
     }
     commit_and_ack(s, conn_now_ns());
     for (int i = 0; i < 20 && s->c.up; i++)
