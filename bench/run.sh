@@ -64,7 +64,7 @@ fi
 if [ "$quick" = 1 ]; then
   lat_n=50000 pub_n=1000000 pub_peer_n=50000 thr_n=5000000 thr_peer_n=200000
   paced_n=2000000 jit_s=2 caps="2 64 4096 65536 1048576"
-  rd_n=5000 rd_iox_n=1000 wd_lat_n=20000 wd_pub_n=500000 wd_thr_n=2000000
+  rd_n=20000 rd_iox_n=2000 wd_lat_n=20000 wd_pub_n=500000 wd_thr_n=2000000
 else
   lat_n=200000 pub_n=4000000 pub_peer_n=200000 thr_n=20000000 thr_peer_n=1000000
   paced_n=10000000 jit_s=5
