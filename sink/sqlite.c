@@ -663,12 +663,18 @@ static int sq_resume(shmseq_sink *k, const shmseq_log_header *h,
 
 /* ---- begin: schema, region row, the prepared INSERT ------------------- */
 
+static int sq_check_width(shmseq_sink *k, sq_sink *s, uint32_t width);
+
+/* The tables, in one write transaction that first checks an existing
+ * samples table against this width (so two loggers starting at once on a
+ * new database cannot both think they made it); an existing database of
+ * another width is left untouched. */
 static int sq_schema(shmseq_sink *k, sq_sink *s, uint32_t width)
 {
     char sql[SQ_COLS_MAX * 2 + 512];
-    const char *c = s->cols;
+    const char *c;
     size_t off;
-    int rc;
+    int rc, fresh;
 
     /* Before the first table: auto_vacuum cannot change afterwards. */
     rc = sq_exec(s, "PRAGMA auto_vacuum = INCREMENTAL");
@@ -676,6 +682,12 @@ static int sq_schema(shmseq_sink *k, sq_sink *s, uint32_t width)
         rc = sq_exec(s, "BEGIN IMMEDIATE");
     if (rc != SQLITE_OK)
         return sq_fail(k, rc, "creating the tables of");
+    fresh = sq_check_width(k, s, width);
+    if (fresh < 0) {
+        (void)sq_exec(s, "ROLLBACK");
+        return fresh;
+    }
+    c = s->cols; /* the database's names, if it had them */
     off = (size_t)snprintf(sql, sizeof sql,
         "CREATE TABLE IF NOT EXISTS samples (region INTEGER NOT NULL, "
         "seq INTEGER NOT NULL, epoch INTEGER NOT NULL, ts_ns INTEGER NOT "
@@ -709,7 +721,7 @@ static int sq_schema(shmseq_sink *k, sq_sink *s, uint32_t width)
             "reason TEXT NOT NULL CHECK (reason IN ('overrun', "
             "'writer replaced', 'io', 'full')), "
             "PRIMARY KEY (region, first_seq)) WITHOUT ROWID");
-    if (rc == SQLITE_OK) {
+    if (rc == SQLITE_OK && fresh) {
         snprintf(sql, sizeof sql, "PRAGMA application_id = %d; "
                  "PRAGMA user_version = %d", SQ_APP_ID, SQ_SCHEMA);
         rc = sq_exec(s, sql);
@@ -724,7 +736,8 @@ static int sq_schema(shmseq_sink *k, sq_sink *s, uint32_t width)
     return 0;
 }
 
-/* The existing samples table must have this width and these names. */
+/* The existing samples table must have this width and these names.
+ * @return 1 no samples table yet, 0 it fits, or the failure. */
 static int sq_check_width(shmseq_sink *k, sq_sink *s, uint32_t width)
 {
     sqlite3_stmt *st;
@@ -752,7 +765,7 @@ static int sq_check_width(shmseq_sink *k, sq_sink *s, uint32_t width)
     if (rc != SQLITE_DONE)
         return sq_fail(k, rc, "reading");
     if (n == 0)
-        return 0; /* no samples table yet */
+        return 1; /* no samples table yet */
     if (n != width)
         return shmseq_sink_fail(k, -EINVAL, "'%s' holds samples of width %u "
                                 "(%s), this region has width %u: refusing "
@@ -818,8 +831,6 @@ static int sq_begin(shmseq_sink *k, const shmseq_log_header *h)
     rc = sq_columns(k, s, h->width);
     if (rc == 0)
         rc = sq_claim(k, s, h->name);
-    if (rc == 0)
-        rc = sq_check_width(k, s, h->width);
     if (rc < 0)
         return rc;
     /* WAL: the logger's commits never wait for a user's query, and a

@@ -231,11 +231,21 @@ if [ -n "$slog" ]; then
 fi
 
 # 2. A second logger of the same region into the same database: refused.
+# A logger of another region into the same database at the same time:
+# serialised by SQLite's write lock, both stored whole.
 sensor_start "$name" 1000 --duration 3
+$emu "$sensor" --name "$name-2" --board desktop --rate 1000 --quiet \
+    --duration 3 2>"$tmp/sensor2.err" &
+pid_s2=$!
+pids="$pids $pid_s2"
 $emu "$logger" --name "$name" --wait 20 --idle 1 --quiet --format sqlite \
     --out "$db" 2>"$tmp/first.err" &
 pid_first=$!
 pids="$pids $pid_first"
+$emu "$logger" --name "$name-2" --wait 20 --oldest --idle 1 --quiet \
+    --format sqlite --out "$db" 2>"$tmp/other.err" &
+pid_other=$!
+pids="$pids $pid_other"
 sleep 0.5
 $emu "$logger" --name "$name" --wait 20 --idle 1 --quiet --format sqlite \
     --out "$db" 2>"$tmp/second.err"
@@ -244,8 +254,13 @@ rc=$?
 grep -q "another logger is storing region '$name' into" "$tmp/second.err" ||
     fail "the second logger did not say why it was refused"
 wait "$pid_first" || fail "the first logger exited with status $?"
+wait "$pid_other" || fail "the other region's logger exited with status $?"
 wait "$pid_sensor"
+wait "$pid_s2"
 pids=""
+end2=$(last "$tmp/sensor2.err")
+$emu "$check" --rate 1000 --region "$name-2" --from 0 --to "$end2" "$db" \
+    >"$tmp/check2.out" 2>&1 || fail "the other region in the shared database"
 
 # 3. Busy: a user's write transaction holds the database for 1.5 s while
 # the logger commits every 100 ms with --busy-ms 100: it retries, shows
@@ -385,6 +400,7 @@ $emu "$logger" --keep-rows 5 >/dev/null 2>"$tmp/usage.err"
 [ $? -eq 2 ] || fail "--keep-rows without --format sqlite is not a usage error"
 
 echo "sqlite_e2e (failures): PASS: restart exact ($(head -n1 "$tmp/check1.out"));" \
-     "second logger refused; busy retried; full: stop exit 1 + 'full' gap," \
+     "second logger of a region refused, another region's logger" \
+     "shares the database; busy retried; full: stop exit 1 + 'full' gap," \
      "drop-oldest goes on; keep-rows 20; non-database, damaged, foreign," \
      "other width refused untouched"
