@@ -3,10 +3,15 @@
  * Writes the seed corpus of fuzz_attach (tests/fuzz/corpus/): a few valid
  * regions of different geometry and state, in fuzz_attach's input layout
  * (8-byte prefix, the region's bytes packed: the three header lines, then
- * the slots; then read operations). The committed
- * files were made with it; rerun after a layout change:
+ * the slots; then read operations). The committed files were made with
+ * it; rerun after a layout change:
  *
  *   make_seeds tests/fuzz/corpus
+ *
+ * except huge-number-head, an input the fuzzer found (a slot numbered past
+ * 2^63), kept as a regression seed: after a layout change, patch its
+ * version, offsets, region size and mapped size by hand (it does not
+ * change otherwise, and make_seeds does not remove it).
  */
 #include <stdint.h>
 #include <stdio.h>
