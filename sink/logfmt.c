@@ -428,14 +428,17 @@ static const unsigned char *win_at(win *w, uint64_t off, size_t want,
 }
 
 /* How many records, up to INFER_RECORDS, check with this width and seed
- * from offset @p off on (stops at the first that does not). */
+ * from offset @p off on, each numbered above the one before (stops at the
+ * first that does not): repeated bytes (a zeroed block) check under the
+ * seed solved from their first copy, but are never two records of a log. */
 static uint32_t infer_count(const unsigned char *p, size_t avail, size_t off,
                             uint32_t width, uint32_t seed)
 {
     uint32_t rs = SHMSEQ_LOG_RECORD_SIZE(width), n = 0;
 
     while (n < INFER_RECORDS && off + rs <= avail &&
-           record_crc_ok(p + off, width, seed)) {
+           record_crc_ok(p + off, width, seed) &&
+           (n == 0 || get64(p + off + R_SEQ) > get64(p + off - rs + R_SEQ))) {
         n++;
         off += rs;
     }
@@ -550,6 +553,9 @@ static int header_rebuild(const unsigned char *p, size_t avail,
                 if (!record_crc_ok(p + off + rs, w, seed))
                     continue;
                 n = infer_count(p, avail, off, w, seed);
+                if (n < 2u)
+                    continue; /* the seed came from the first: the second
+                                 must be a record after it */
                 if (n > best_n) {
                     best_n = n;
                     best_w = w;
@@ -585,17 +591,30 @@ static int header_rebuild(const unsigned char *p, size_t avail,
     return SHMSEQ_LOG_OK;
 }
 
-/* A header that starts with the magic, or with the magic but one bit. */
+/* Bytes of the magic a damaged one must still show in a row. */
+#define MAGIC_RUN 4u
+
+/* A header whose magic is damaged, not absent: the magic but one bit, or
+ * MAGIC_RUN of its bytes in a row near their place (a hole or an
+ * insertion moved them by up to MAGIC_RUN bytes). Such a file is a log
+ * whose header must be rebuilt from its records; any other file is not a
+ * log at all. */
 static int magic_close(const unsigned char *p)
 {
-    uint32_t i, bits = 0;
+    uint32_t i, j, bits = 0;
     unsigned x;
 
     for (i = 0; i < 8; i++)
         for (x = (unsigned)(p[i] ^ (unsigned char)SHMSEQ_LOG_MAGIC[i]);
              x != 0; x &= x - 1u)
             bits++;
-    return bits <= 1;
+    if (bits <= 1)
+        return 1;
+    for (i = 0; i + MAGIC_RUN <= 8u; i++)
+        for (j = i > MAGIC_RUN ? i - MAGIC_RUN : 0; j <= i + MAGIC_RUN; j++)
+            if (memcmp(p + j, &SHMSEQ_LOG_MAGIC[i], MAGIC_RUN) == 0)
+                return 1;
+    return 0;
 }
 
 static int emit(shmseq_log_scan *s, shmseq_log_scan_fn fn, void *ctx,
@@ -626,7 +645,7 @@ static int scan_first_header(win *w, shmseq_log_scan *s, uint64_t *start)
     rc = shmseq_log_header_decode(p, got, &s->header);
     if (rc == SHMSEQ_LOG_BAD_MAGIC && got >= SHMSEQ_LOG_HEADER_SIZE &&
         magic_close(p))
-        rc = SHMSEQ_LOG_BAD_CRC; /* one bit off in the magic: damage */
+        rc = SHMSEQ_LOG_BAD_CRC; /* a damaged magic: a damaged header */
     if (rc == SHMSEQ_LOG_OK)
         s->seed = shmseq_log_record_seed(&s->header);
     if (rc != SHMSEQ_LOG_BAD_CRC)
