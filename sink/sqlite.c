@@ -576,6 +576,11 @@ static int sq_claim(shmseq_sink *k, sq_sink *s, const char *name)
     if (rc != 0) {
         int err = errno;
 
+        /* Another writer uses this database: it is never this sink's to
+         * remove at close, even if this open created the file (two
+         * processes starting on a new database both see it missing). */
+        if (err == EAGAIN || err == EACCES)
+            s->created = 0;
         if (err == EAGAIN || err == EACCES)
             return shmseq_sink_fail(k, -EBUSY, "another logger is storing "
                                     "region '%s' into '%s' (one logger per "

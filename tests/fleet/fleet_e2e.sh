@@ -20,6 +20,8 @@
 #   tls          TLS with a CA and certificates made here (openssl) and a
 #                password: data flows; a wrong password and an untrusted
 #                CA each give one clear line and exit 1
+#   two-subs     two subs on one database: one stores, the other stands by;
+#                the storing one SIGKILLed mid-stream, the other takes over
 #   nats         a three-node nats-server cluster (JetStream, MQTT
 #                listener, replicas 3), one node SIGKILLed mid-stream
 #
@@ -446,8 +448,47 @@ EOF2
     verify "$d/fleet.db" board1 "$name-n" "$(published "$d/sensor.log")" $rate
 }
 
+run_two_subs() {
+    local d=$tmp/subs rate=5000 secs=8 sub2 rc i
+    broker_and_sub "$d"
+    bg "$mqtt" sub --db "$d/fleet.db" --port "$port" --status 0 2> "$d/sub2.log"
+    sub2=$last
+    sensor_start "$name-d" $rate $secs 65536 2> "$d/sensor.log"
+    local sens=$last
+    sleep 0.2
+    bg "$mqtt" pub --node board1 --spool "$d/spool" --port "$port" --batch 100 \
+        --max-delay 50 --duration $secs --linger 30 --status 0 "$name-d" \
+        2> "$d/pub.log"
+    local pub=$last
+    # the sub that stores is killed; the one standing by takes over
+    for i in $(seq 1 100); do
+        grep -q "storing" "$d/sub.log" "$d/sub2.log" && break
+        sleep 0.1
+    done
+    sleep 2
+    if grep -q "storing" "$d/sub.log"; then
+        kill -9 "$sub"; wait "$sub" 2>/dev/null; sub=$sub2
+    else
+        kill -9 "$sub2"; wait "$sub2" 2>/dev/null
+    fi
+    note "the storing sub SIGKILLed"
+    wait "$pub"
+    rc=$?
+    wait "$sens"
+    kill -TERM "$sub"; wait "$sub"
+    cat "$d/pub.log" "$d/sub.log" "$d/sub2.log"
+    [ $rc = 0 ] || fail "pub exited $rc"
+    grep -q "standing by" "$d/sub.log" "$d/sub2.log" ||
+        fail "no sub stood by for the stream"
+    grep -q "taken over" "$d/sub.log" "$d/sub2.log" ||
+        fail "the standby sub did not take the stream over"
+    all_stored "$d" pub.log
+    verify "$d/fleet.db" board1 "$name-d" "$(published "$d/sensor.log")" $rate
+}
+
 case $part in
 basic) run_basic ;;
+two-subs) run_two_subs ;;
 nats) run_nats ;;
 tls) run_tls ;;
 broker-kill) run_broker_kill ;;

@@ -5,7 +5,8 @@
  * Two nodes' streams of one region name are two regions: both are
  * claimed, both stored, each resumes from its own rows; the same node's
  * stream twice at once is refused (-EBUSY: one sub stores it, another
- * stands by).
+ * stands by) and the refused one leaves the database to the other even
+ * when both found it missing.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -112,10 +113,39 @@ static void test_same_region_name_two_nodes(void **state)
     shmseq_sink_close(&kb);
 }
 
+/* Two fleet ends starting together on a new database: both see it
+ * missing, one claims the stream, the other is refused and closes before
+ * it began -- and must leave the database alone: it is the first one's. */
+static void test_refused_sink_keeps_a_shared_new_database(void **state)
+{
+    shmseq_log_header h;
+    uint64_t next = 0;
+
+    (void)state;
+    snprintf(db, sizeof db, "/tmp/shmseq-fleet-sink2-%ld.db", (long)getpid());
+    header(&h);
+    open_node(&ka, "board-a");
+    open_node(&kb, "board-a");
+    assert_int_equal(shmseq_sink_resume(&ka, &h, &next), 0);
+    assert_int_equal(shmseq_sink_resume(&kb, &h, &next), -EBUSY);
+    shmseq_sink_close(&kb);
+    assert_int_equal(access(db, F_OK), 0);
+    assert_int_equal(shmseq_sink_begin(&ka, &h, 0), 0);
+    store(&ka, 0, 7);
+    assert_int_equal(shmseq_sink_close(&ka), 0);
+    assert_int_equal(ka.written, 7);
+    open_node(&ka, "board-a");
+    assert_int_equal(shmseq_sink_resume(&ka, &h, &next), 1);
+    assert_int_equal(next, 7);
+    shmseq_sink_close(&ka);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_same_region_name_two_nodes, teardown),
+        cmocka_unit_test_teardown(test_refused_sink_keeps_a_shared_new_database,
+                                  teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
