@@ -314,6 +314,34 @@ typedef struct report {
     int extra_out;    /* recover: the output index records go to */
 } report;
 
+/* Room for a region name as shown: every byte may become \xNN. */
+#define SHOWN_NAME_MAX (4u * SHMSEQ_LOG_NAME_MAX + 1u)
+
+/* The region name of a header as printed: a damaged or crafted log may
+ * hold any bytes there (a rebuilt header keeps them as found), and none
+ * may reach a terminal raw; a byte outside printable ASCII, a quote or a
+ * backslash is shown as \xNN. Returns @p out. */
+static const char *shown_name(const char *name, char out[SHOWN_NAME_MAX])
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t i, o = 0;
+
+    for (i = 0; name[i] != '\0' && i < SHMSEQ_LOG_NAME_MAX; i++) {
+        unsigned char c = (unsigned char)name[i];
+
+        if (c >= 0x20u && c < 0x7fu && c != '\'' && c != '\\') {
+            out[o++] = (char)c;
+        } else {
+            out[o++] = '\\';
+            out[o++] = 'x';
+            out[o++] = hex[c >> 4];
+            out[o++] = hex[c & 15u];
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
 static void detail(report *rp, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
@@ -341,6 +369,8 @@ static void detail(report *rp, const char *fmt, ...)
 static void report_event(report *rp, const shmseq_log_scan *s,
                          const shmseq_log_record *r)
 {
+    char shown[SHOWN_NAME_MAX];
+
     switch (s->event) {
     case SHMSEQ_LOG_EV_HEADER:
         if (s->event_offset == 0) {
@@ -358,7 +388,7 @@ static void report_event(report *rp, const shmseq_log_scan *s,
                    "region '%s', width %u, run id %016" PRIx64 "): another "
                    "log or segment was joined to this one here",
                    s->event_offset, (unsigned)s->header.segment,
-                   s->header.name, (unsigned)s->header.width,
+                   shown_name(s->header.name, shown), (unsigned)s->header.width,
                    s->header.run_id);
         }
         break;
@@ -517,6 +547,7 @@ static int cmd_verify(int argc, char **argv)
     shmseq_log_scan s;
     report rp;
     opts o;
+    char shown[SHOWN_NAME_MAX];
     uint64_t records = 0, skips = 0, torn = 0, gaps = 0, missing = 0;
     uint64_t lost = 0, back = 0;
     int i, rc, status = EXIT_OK, have_prev_file = 0, prev_i = 0;
@@ -565,7 +596,8 @@ static int cmd_verify(int argc, char **argv)
                s.lost_before);
         print_seq_range(&s);
         printf(" epochs=%u width=%u region='%s' segment=%u\n",
-               (unsigned)s.epochs, (unsigned)s.header.width, s.header.name,
+               (unsigned)s.epochs, (unsigned)s.header.width,
+               shown_name(s.header.name, shown),
                (unsigned)s.header.segment);
         if (damaged(&s))
             status = worse(status, EXIT_DAMAGED);
@@ -813,6 +845,7 @@ static int cmd_recover(int argc, char **argv)
     static const char *const state[] = {"ok", "repaired", "rebuilt"};
     shmseq_log_recovery rv;
     const shmseq_log_scan *s = &rv.scan;
+    char shown[SHOWN_NAME_MAX];
     recover_ctx c;
     opts o;
     FILE *f;
@@ -858,7 +891,7 @@ static int cmd_recover(int argc, char **argv)
     printf(" missing=%" PRIu64 " back=%" PRIu64, s->missing, s->backwards);
     print_seq_range(s);
     printf(" width=%u region='%s' outputs=%u\n", (unsigned)s->header.width,
-           s->header.name, rv.outputs);
+           shown_name(s->header.name, shown), rv.outputs);
     if (recover_close(&c, 1) < 0)
         return EXIT_OUTPUT;
     if (o.out == NULL)

@@ -302,6 +302,16 @@ printf "$(printf '\\%03o' $((byte ^ 4)))" |
 $emu "$slog" recover "$tmp/hflip.bin" -o "$tmp/rhflip.bin" >"$tmp/rhflip.out" 2>&1
 grep -q "header=repaired records=$total " "$tmp/rhflip.out" ||
     fail "a flipped header bit was not repaired with every record kept"
+# A damaged header's name is shown, never written raw to the terminal:
+# an escape byte and a byte above ASCII in it (two bytes changed: the
+# header is rebuilt, its fields kept as found) are printed as \xNN.
+cp "$seg" "$tmp/hesc.bin"
+printf '\033\351' | dd of="$tmp/hesc.bin" bs=1 seek=84 conv=notrunc 2>/dev/null
+$emu "$slog" verify "$tmp/hesc.bin" >"$tmp/vhesc.out" 2>&1
+LC_ALL=C grep -q "$(printf '\033')" "$tmp/vhesc.out" && fail "verify wrote a raw escape byte"
+LC_ALL=C grep -q "$(printf '\351')" "$tmp/vhesc.out" && fail "verify wrote a raw non-ASCII byte"
+grep -q "region='\\\\x1b\\\\xe9" "$tmp/vhesc.out" ||
+    fail "verify did not show the damaged name's bytes as \\xNN"
 # ... and after another run's log it is still another run's log: the
 # segment check reads the header as repaired (not one log: 5), never a
 # step back in one log (1).
