@@ -968,8 +968,8 @@ static int sq_retain(sq_sink *s)
         if (rc != SQLITE_OK)
             return rc;
         sqlite3_bind_int64(st, 1, s->region);
-        sqlite3_bind_int64(st, 2,
-                           (sqlite3_int64)(s->keep_seconds * 1000000000u));
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)s->keep_seconds *
+                                      (sqlite3_int64)1000000000);
         rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(s->db);
         s->deleted += (uint64_t)sqlite3_changes(s->db);
         sqlite3_finalize(st);
@@ -1337,10 +1337,13 @@ static void sq_status(shmseq_sink *k, char *buf, size_t cap)
     n = s->commits < SQ_LAT_RING ? (size_t)s->commits : SQ_LAT_RING;
     memcpy(lat, s->lat_us, n * sizeof lat[0]);
     qsort(lat, n, sizeof lat[0], cmp_u32);
-    if (n != 0)
+    if (n != 0) {
+        size_t i50 = n / 2u, i99 = n * 99u / 100u;
+
         off = (size_t)snprintf(buf, cap, "commit p50 %.2f ms p99 %.2f ms",
-                               lat[n / 2] / 1000.0,
-                               lat[(n * 99u) / 100u] / 1000.0);
+                               (double)lat[i50] / 1000.0,
+                               (double)lat[i99] / 1000.0);
+    }
     else
         off = (size_t)snprintf(buf, cap, "commit -");
     if (off < cap)
