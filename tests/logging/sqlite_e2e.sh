@@ -285,13 +285,13 @@ $emu "$check" --rate 2000 --region "$name" --from 0 --to $end "$db" \
     >"$tmp/check3.out" 2>&1 || fail "check after the busy database"
 grep -q ' gaps 0 ' "$tmp/check3.out" || fail "the busy database cost samples"
 
-# 4. Full: --max-bytes 192k. stop: exit 1, says how many samples could not
+# 4. Full: --max-bytes 64k. stop: exit 1, says how many samples could not
 # be stored, records them as a 'full' gap; what was stored is intact.
 rm -f "/dev/shm/shmseq.$name"
 db=$tmp/full.db
 sensor_start "$name" 5000 --duration 3 --width 8
 $emu "$logger" --name "$name" --wait 20 --oldest --idle 1 --quiet \
-    --format sqlite --out "$db" --max-bytes 192k 2>"$tmp/full.err"
+    --format sqlite --out "$db" --max-bytes 64k 2>"$tmp/full.err"
 rc=$?
 sensor_stop
 pids=""
@@ -301,7 +301,7 @@ grep -q "full.db' is full (.*): [1-9][0-9]* samples could not be stored (recorde
 $emu "$check" --rate 5000 --region "$name" --from 0 "$db" \
     >"$tmp/check4.out" 2>&1 || fail "check of the full database"
 grep -q 'full [1-9]' "$tmp/check4.out" || fail "no 'full' gap recorded"
-[ "$(wc -c <"$db")" -le $((192 * 1024)) ] || fail "the database outgrew --max-bytes"
+[ "$(wc -c <"$db")" -le $((64 * 1024)) ] || fail "the database outgrew --max-bytes"
 # A restart with room continues after the gap, and stores nothing twice.
 before=$(rows "$db")
 sensor_start "$name" 5000 --duration 1 --width 8
@@ -318,9 +318,9 @@ $emu "$check" --rate 5000 --region "$name" --from 0 --to $end "$db" \
 # drop-oldest: goes on, deleting the oldest rows; what is left is exact.
 rm -f "/dev/shm/shmseq.$name"
 db=$tmp/drop.db
-sensor_start "$name" 5000 --duration 2 --width 8
+sensor_start "$name" 5000 --duration 3 --width 8
 $emu "$logger" --name "$name" --wait 20 --oldest --idle 1 --format sqlite \
-    --out "$db" --max-bytes 192k --on-full drop-oldest 2>"$tmp/drop.err" ||
+    --out "$db" --max-bytes 64k --on-full drop-oldest 2>"$tmp/drop.err" ||
     fail "drop-oldest logger exited with status $?"
 wait "$pid_sensor"
 pids=""
@@ -328,7 +328,7 @@ end=$(last "$tmp/sensor.err")
 grep -q 'dropped-for-space [1-9]' "$tmp/drop.err" || fail "nothing dropped for space"
 $emu "$check" --rate 5000 --region "$name" --to $end "$db" \
     >"$tmp/check5.out" 2>&1 || fail "check of the drop-oldest database"
-[ "$(wc -c <"$db")" -le $((192 * 1024)) ] || fail "the database outgrew --max-bytes"
+[ "$(wc -c <"$db")" -le $((64 * 1024)) ] || fail "the database outgrew --max-bytes"
 
 # 5. Retention: --keep-rows keeps exactly the newest N rows (commits every
 # 10 rows, so retention runs many times).
