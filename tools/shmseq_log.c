@@ -629,6 +629,8 @@ typedef struct csv_ctx {
     report rp;
     int failed;
     int wrote_header;
+    uint64_t other_width; /* records of this file not converted: a log of
+                             another width inside it */
 } csv_ctx;
 
 static int csv_event(void *ctx, const shmseq_log_scan *s,
@@ -642,6 +644,9 @@ static int csv_event(void *ctx, const shmseq_log_scan *s,
     if (s->event == SHMSEQ_LOG_EV_HEADER && !c->wrote_header) {
         n = shmseq_log_csv_header(line, sizeof line, s->header.width);
         c->wrote_header = 1;
+    } else if (s->event == SHMSEQ_LOG_EV_RECORD && r->width != s->width) {
+        c->other_width++; /* one CSV holds one width: the first file's */
+        return 0;
     } else if (s->event == SHMSEQ_LOG_EV_RECORD) {
         n = shmseq_log_csv_row(line, sizeof line, r);
     } else {
@@ -709,6 +714,7 @@ static int cmd_csv(int argc, char **argv)
         c.rp.path = o.files[i];
         c.rp.to = stderr;
         c.rp.prev_seq = s.prev_seq;
+        c.other_width = 0;
         rc = shmseq_log_scan_file(f, &s, csv_event, &c);
         fclose(f);
         if (c.failed)
@@ -724,8 +730,15 @@ static int cmd_csv(int argc, char **argv)
                     " left out: %" PRIu64 " bytes skipped in %" PRIu64
                     " place(s), %" PRIu64 " torn tail bytes; %" PRIu64
                     " gap(s) in the sequence (%" PRIu64 " samples missing)\n",
-                    o.files[i], s.records, s.skipped_bytes, s.skips,
-                    s.torn_bytes, s.gaps, s.missing);
+                    o.files[i], s.records - c.other_width, s.skipped_bytes,
+                    s.skips, s.torn_bytes, s.gaps, s.missing);
+            if (c.other_width != 0) {
+                fprintf(stderr, "csv: %s: %" PRIu64 " record(s) of a log of "
+                        "another width inside the file left out (one CSV "
+                        "holds one width: %u values)\n", o.files[i],
+                        c.other_width, (unsigned)s.width);
+                status = worse(status, EXIT_NOT_ONE);
+            }
             /* Nothing is left out for these, but they are why the file
              * is damaged: say so, or the line reads as all zeros. */
             if (s.backwards != 0)

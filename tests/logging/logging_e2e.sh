@@ -57,7 +57,7 @@ cleanup() {
     for p in $pids; do kill "$p" 2>/dev/null; done
     rm -rf "$tmp"
     rm -f "/dev/shm/shmseq.$name" "/dev/shm/shmseq.$name-re" \
-        "/dev/shm/shmseq.$name-null"
+        "/dev/shm/shmseq.$name-null" "/dev/shm/shmseq.$name-w2"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
@@ -371,6 +371,26 @@ done
 [ "$(cat "$tmp/target.keep")" = keep ] || fail "--force wrote through a symbolic link"
 [ -L "$tmp/link.csv" ] && fail "--force did not replace the symbolic link"
 grep -q "^seq,timestamp_ns,epoch" "$tmp/link.csv" || fail "the replaced link holds no CSV"
+
+# A log of another width inside a file: csv leaves its records out (one
+# CSV holds one width) and says so, status 5.
+wname="$name-w2"
+$emu "$logger" --name "$wname" --wait 20 --oldest --idle 1 --quiet \
+    --format bin --out "$tmp/w2.bin" 2>"$tmp/w2.err" &
+pid_w2=$!
+pids="$pid_w2"
+$emu "$sensor" --name "$wname" --board desktop --width 2 --rate "$rate" \
+    --duration 0.2 --quiet 2>"$tmp/w2sensor.err" ||
+    fail "the width-2 sensor exited with status $?"
+wait "$pid_w2" || fail "the width-2 logger exited with status $?"
+pids=""
+cat "$seg" "$tmp/w2.bin" >"$tmp/mixw.bin"
+$emu "$slog" csv "$tmp/mixw.bin" >"$tmp/mixw.csv" 2>"$tmp/cmixw.out"
+[ $? -eq 5 ] || fail "csv of a file holding two widths did not exit 5"
+awk -F, 'NR == 1 { n = NF } NF != n { bad = 1 } END { exit bad }' \
+    "$tmp/mixw.csv" || fail "csv wrote rows of two widths into one CSV"
+grep -q "of a log of another width inside the file left out" "$tmp/cmixw.out" ||
+    fail "csv did not say it left the other width's records out"
 
 # A writer replaces the region under a running logger (another width, with
 # --recreate): the logger cannot follow it, says so and exits 4 with its
