@@ -6,9 +6,11 @@
 # reader in two processes pinned to two different CPUs, repeats each run
 # (interleaving the peers, so slow drifts of a shared machine hit them all
 # alike), and prints ONE table: the median over the runs, the spread
-# (min..max over the runs) and the ratio to shmseq. Raw rows go to
-# bench/out/*.csv, the plot to bench/out/bench.png (gnuplot), the table to
-# bench/out/table.txt. Nothing asserts on time. The iceoryx peer runs when
+# (min..max over the runs) and the ratio to shmseq, then how cost grows
+# with the readers, the width and the capacity (bench/scale.sh). Raw rows
+# go to bench/out/*.csv, the plots to bench/out/bench.png and
+# bench/out/scale.png (gnuplot), the table to bench/out/table.txt. Nothing
+# asserts on time. The iceoryx peer runs when
 # bench_iceoryx was built (its C binding found); this script starts and
 # stops the iox-roudi daemon for it (bench/roudi.sh). Likewise the
 # Concurrency Kit peer (bench_ck: ck_sequence around one latest-value slot)

@@ -17,26 +17,9 @@ for f in readers width-publish width-latency width-throughput throughput; do
 done
 [ ${#files[@]} -gt 0 ] || exit 0
 
-awk -F, -v runs="$runs" -v rdat="$out/readers-plot.dat" -v wdat="$out/width-plot.dat" '
-function add(k, v) { n[k]++; val[k, n[k]] = v + 0 }
-function med(k,   i, j, c, t, a) {
-  c = n[k]; if (c == 0) return "";
-  for (i = 1; i <= c; i++) a[i] = val[k, i];
-  for (i = 2; i <= c; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
-  return c % 2 ? a[(c + 1) / 2] : (a[c / 2] + a[c / 2 + 1]) / 2
-}
-function lo(k,   i, m) { m = val[k, 1]; for (i = 2; i <= n[k]; i++) if (val[k, i] < m) m = val[k, i]; return m }
-function hi(k,   i, m) { m = val[k, 1]; for (i = 2; i <= n[k]; i++) if (val[k, i] > m) m = val[k, i]; return m }
-function has(k) { return (k in n) && n[k] > 0 }
-function fmt(x) { return (x >= 100 || x == int(x)) ? sprintf("%.0f", x) : sprintf("%.2f", x) }
+stats=$(cat "$(dirname "$0")/stats.awk")
+awk -F, -v runs="$runs" -v rdat="$out/readers-plot.dat" -v wdat="$out/width-plot.dat" "$stats"'
 function span(k) { return "[" fmt(lo(k)) ".." fmt(hi(k)) "]" }
-# Per-run ratios a/b (rows of the same run) into key @o; returns the median.
-function runratio(a, b, o,   i, c) {
-  c = n[a] < n[b] ? n[a] : n[b]; delete n[o]
-  for (i = 1; i <= c; i++) if (val[b, i] > 0) add(o, val[a, i] / val[b, i])
-  return med(o)
-}
-function target(text, ok, fig) { printf "  %-6s %-64s %s\n", ok ? "MET" : "MISSED", text, fig }
 function order(list, x, cnt) { if (!((list, x) in seen)) { seen[list, x] = 1; cnt = ++nord[list]; ord[list, cnt] = x } }
 FNR == 1 { src = FILENAME; sub(/.*\//, "", src); sub(/\.csv$/, "", src); next }
 src == "readers" {
