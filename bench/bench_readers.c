@@ -123,6 +123,8 @@ static int reader_main(void *arg)
             atomic_fetch_add(&sh->ended, 1);
         }
     }
+    if (!ended) /* stopped before the stream's end: free what it kept */
+        bench_rx_end(&rx);
     shmseq_reader_close(&r);
     return 0;
 }
