@@ -135,20 +135,22 @@ static int saver_open(shmseq_reader *r, const struct settings *st)
 
 /* --db: the region's identity for the database's regions row. */
 static void saver_header(shmseq_log_header *h, const char *name,
-                         uint32_t width)
+                         shmseq_reader *r)
 {
+    shmseq_reader_stats st;
     shmseq_region_info info;
 
     if (shmseq_info(name, &info) != 0)
         memset(&info, 0, sizeof info);
+    shmseq_reader_get_stats(r, &st);
     memset(h, 0, sizeof *h);
-    h->width = width;
+    h->width = shmseq_reader_width(r);
     h->capacity = info.capacity;
     h->epoch = info.epoch;
     h->writer_pid = info.writer_pid;
     h->created_realtime_ns = info.created_realtime_ns;
     h->created_monotonic_ns = info.created_monotonic_ns;
-    h->head = info.head;
+    h->head = st.next; /* the first sample it can read */
     snprintf(h->name, sizeof h->name, "%s", name);
 }
 
@@ -229,7 +231,7 @@ static int run_saver(const struct settings *st)
         return EX_FAIL;
     }
     if (st->db != NULL) {
-        saver_header(&h, st->name, shmseq_reader_width(&r));
+        saver_header(&h, st->name, &r);
         if (shmseq_sink_begin(&k, &h, shmseq_now_ns()) < 0) {
             fprintf(stderr, "Saver: %s\n", k.why);
             shmseq_sink_close(&k);

@@ -100,6 +100,11 @@ typedef struct sq_sink {
     int have_prev;
     uint64_t prev_seq;
     uint32_t prev_epoch;
+    /* before the first record: where the region's coverage begins (its
+     * first_seq), when nothing of it is stored yet */
+    int have_expect;
+    uint64_t expect;
+    uint32_t expect_epoch;
     /* what the status line shows */
     uint32_t lat_us[SQ_LAT_RING];
     uint64_t commits, busy_waits, busy_retries, dropped, deleted;
@@ -643,7 +648,8 @@ static int sq_resume(shmseq_sink *k, const shmseq_log_header *h,
         "SELECT max(coalesce((SELECT max(seq) FROM samples WHERE region = ?1),"
         " -1), coalesce((SELECT max(last_seq) FROM gaps WHERE region = ?1),"
         " -1)), (SELECT epoch FROM samples WHERE region = ?1 ORDER BY seq "
-        "DESC LIMIT 1)", -1, &st, NULL);
+        "DESC LIMIT 1), (SELECT first_seq FROM regions WHERE id = ?1), "
+        "(SELECT first_epoch FROM regions WHERE id = ?1)", -1, &st, NULL);
     if (rc != SQLITE_OK)
         return sq_fail(k, rc, "reading");
     sqlite3_bind_int64(st, 1, id);
@@ -653,8 +659,14 @@ static int sq_resume(shmseq_sink *k, const shmseq_log_header *h,
         return sq_fail(k, rc, "reading");
     }
     if (sqlite3_column_int64(st, 0) < 0) {
+        /* A logger began here and stored nothing before it died: the
+         * coverage still begins where that one could first read. */
+        *next_seq = (uint64_t)sqlite3_column_int64(st, 2);
+        s->have_expect = 1;
+        s->expect = *next_seq;
+        s->expect_epoch = (uint32_t)sqlite3_column_int64(st, 3);
         sqlite3_finalize(st);
-        return 0;
+        return 1;
     }
     *next_seq = (uint64_t)sqlite3_column_int64(st, 0) + 1u;
     s->have_prev = 1;
@@ -712,6 +724,7 @@ static int sq_schema(shmseq_sink *k, sq_sink *s, uint32_t width)
         "name TEXT NOT NULL, width INTEGER NOT NULL, channels TEXT NOT NULL, "
         "node TEXT NOT NULL, capacity INTEGER NOT NULL, "
         "first_epoch INTEGER NOT NULL, "
+        "first_seq INTEGER NOT NULL, "
         "created_realtime_ns INTEGER NOT NULL, "
         "created_monotonic_ns INTEGER NOT NULL, "
         "created TEXT NOT NULL, "
@@ -801,8 +814,8 @@ static int sq_region_row(shmseq_sink *k, sq_sink *s,
         return 0;
     rc = sqlite3_prepare_v2(s->db,
         "INSERT INTO regions (name, width, channels, node, capacity, "
-        "first_epoch, created_realtime_ns, created_monotonic_ns, created) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+        "first_epoch, first_seq, created_realtime_ns, created_monotonic_ns, "
+        "created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?9, ?7, ?8, "
         "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))", -1, &st, NULL);
     if (rc != SQLITE_OK)
         return sq_fail(k, rc, "writing");
@@ -814,11 +827,19 @@ static int sq_region_row(shmseq_sink *k, sq_sink *s,
     sqlite3_bind_int64(st, 6, h->epoch);
     sqlite3_bind_int64(st, 7, (sqlite3_int64)h->created_realtime_ns);
     sqlite3_bind_int64(st, 8, (sqlite3_int64)h->created_monotonic_ns);
+    sqlite3_bind_int64(st, 9, (sqlite3_int64)h->head);
     rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
         return sq_fail(k, rc, "writing");
     s->region = sqlite3_last_insert_rowid(s->db);
+    /* The coverage begins at the first sample this run can hold: one
+     * overwritten before it is read is a gap, not a silent start. */
+    if (!s->have_prev && !s->have_expect) {
+        s->have_expect = 1;
+        s->expect = h->head;
+        s->expect_epoch = h->epoch;
+    }
     return 0;
 }
 
@@ -1236,7 +1257,11 @@ static int sq_write(shmseq_sink *k, const shmseq_log_record *r, size_t n)
             return shmseq_sink_fail(k, -EINVAL, "sample %" PRIu64 " after %"
                                     PRIu64 ": records must come in order, "
                                     "each once", r[i].seq, s->prev_seq);
-        if (s->have_prev && r[i].seq > s->prev_seq + 1u) {
+        if ((s->have_prev && r[i].seq > s->prev_seq + 1u) ||
+            (!s->have_prev && s->have_expect && r[i].seq > s->expect)) {
+            uint64_t from = s->have_prev ? s->prev_seq + 1u : s->expect;
+            uint32_t ep = s->have_prev ? s->prev_epoch : s->expect_epoch;
+
             if (s->ngaps == SQ_GAPS_MAX) {
                 rc = sq_commit(k, s, 0);
                 if (rc < 0)
@@ -1245,9 +1270,9 @@ static int sq_write(shmseq_sink *k, const shmseq_log_record *r, size_t n)
             if (s->ngaps < SQ_GAPS_MAX) {
                 sq_gap *g = &s->gaps[s->ngaps++];
 
-                g->first = s->prev_seq + 1u;
+                g->first = from;
                 g->last = r[i].seq - 1u;
-                g->reason = r[i].epoch != s->prev_epoch ? "writer replaced"
+                g->reason = r[i].epoch != ep ? "writer replaced"
                                                         : "overrun";
             }
         }

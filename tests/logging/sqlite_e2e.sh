@@ -120,6 +120,17 @@ if [ "$mode" = kill ]; then
         $emu "$logger" --name "$name" --wait 20 --oldest --idle 0 --quiet \
             --format sqlite --out "$db" 2>>"$tmp/kill.err" &
         pid_log=$!
+        if [ "$i" -eq 0 ]; then
+            # The first logger is killed only once it has begun (its
+            # regions row fixes where the coverage starts: sample 0);
+            # every later kill lands anywhere.
+            j=0
+            while [ "$j" -lt 200 ] &&
+                ! $emu "$check" --region "$name" "$db" >/dev/null 2>&1; do
+                sleep 0.1
+                j=$((j + 1))
+            done
+        fi
         sleep "$(ms "$(rand_ms "$lo" "$hi")")"
         if ! kill -9 "$pid_log" 2>/dev/null; then
             gone=$((gone + 1))
