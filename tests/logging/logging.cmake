@@ -29,13 +29,15 @@ if(TARGET logger AND TARGET sensor_reader AND TARGET shmseq-log AND
 endif()
 
 # The SQLite sink (sink/sqlite.c), when the build found libsqlite3:
-# check_sqlite reads a database back (integrity, duplicates, every value
+# test_sink_sqlite tests it through the sink wrappers; check_sqlite reads a database back (integrity, duplicates, every value
 # against the sim waveform, rows + gaps covering the range) and holds a
 # user's write lock for the busy test. sqlite_kill is the 100-SIGKILL
 # test (SHMSEQ_SQLITE_KILLS overrides the count); sqlite_failures the
 # full, busy, refused-target, restart and import cases; sqlite_saver
 # reader_saver --db.
 if(SHMSEQ_HAVE_SQLITE AND TARGET logger AND TARGET sensor_reader)
+  shmseq_add_test(NAME test_sink_sqlite SOURCES logging/test_sink_sqlite.c
+    LIBS shmseq_sink PkgConfig::SQLITE3 LABELS unit TIMEOUT 60 CMOCKA)
   add_executable(check_sqlite logging/check_sqlite.c)
   shmseq_c11(check_sqlite)
   target_link_libraries(check_sqlite PRIVATE shmseq_bsp PkgConfig::SQLITE3)
