@@ -105,6 +105,25 @@ int bench_rx_take_paced(bench_rx *rx, uint64_t seq, uint64_t stamp,
     return 1;
 }
 
+/* The paced stream's send: the inner send, timed from the stamp the
+ * stream took just before it. */
+typedef struct paced_ctx {
+    bench_send_fn send;
+    void *ctx;
+    uint64_t *ns, n, warm;
+} paced_ctx;
+
+static int send_timed(void *ctx, const bench_msg *m)
+{
+    paced_ctx *pc = ctx;
+    int rc = pc->send(pc->ctx, m);
+    uint64_t now = bench_now();
+
+    if (m->seq >= pc->warm)
+        pc->ns[pc->n++] = now - m->stamp;
+    return rc;
+}
+
 uint64_t bench_readers_run(const bench_opts *o, const bench_plan *p,
                            bench_readers_ctl *c, bench_msg *m,
                            bench_send_fn send, void *ctx,
@@ -112,6 +131,8 @@ uint64_t bench_readers_run(const bench_opts *o, const bench_plan *p,
 {
     uint64_t t_end, failed;
     struct timespec ms = {0, 1000000};
+    paced_ctx pc = {.send = send, .ctx = ctx, .warm = p->warm};
+    int rc;
 
     *nb = (size_t)(o->count * BENCH_READERS_PUB / BENCH_BATCH);
     if (*nb == 0)
@@ -119,10 +140,16 @@ uint64_t bench_readers_run(const bench_opts *o, const bench_plan *p,
     *batch_ns = calloc(*nb, sizeof **batch_ns);
     if (*batch_ns == NULL)
         return UINT64_MAX;
-    c->r[0].t_start = bench_now();
-    if (bench_stream(o, m, p->total, 1, send, ctx) != 0)
+    pc.ns = calloc((size_t)p->total, sizeof *pc.ns);
+    if (pc.ns == NULL)
         return UINT64_MAX;
+    c->r[0].t_start = bench_now();
+    rc = bench_stream(o, m, p->total, 1, send_timed, &pc);
     c->r[0].t_writer_end = bench_now();
+    bench_dist_of(pc.ns, (size_t)pc.n, &c->paced);
+    free(pc.ns);
+    if (rc != 0)
+        return UINT64_MAX;
     /* The batches number on from the stream, so the first one a reader
      * sees ends its stream; until then it may still be catching up. */
     t_end = bench_now() + 2000000000u;
@@ -153,24 +180,26 @@ void bench_emit_readers(const bench_opts *o, const char *peer,
     }
     bench_dist_of(batch_ns, nb, &d);
     printf("%-15s readers %2u  width %2u  publish ns/op p50 %8.2f  min %7.2f"
-           "  mean %8.2f"
+           "  mean %8.2f  paced p50 %6" PRIu64 " p99 %7" PRIu64
            "  reader-1 latency p50 %8" PRIu64 "  p99 %9" PRIu64
            " ns  lost per reader min %" PRIu64 " max %" PRIu64
            "  send failures %" PRIu64 "\n",
            peer, (unsigned)o->readers, (unsigned)o->width,
            (double)d.p50 / BENCH_BATCH, (double)d.min / BENCH_BATCH,
-           d.mean / BENCH_BATCH, c->r[0].d.p50,
+           d.mean / BENCH_BATCH, c->paced.p50, c->paced.p99, c->r[0].d.p50,
            c->r[0].d.p99, lmin, lmax, failed);
     bench_csv(o->csv,
               "peer,readers,width,run,n,pub_ns_p50,pub_ns_mean,lat1_p50_ns,"
               "lat1_p99_ns,lost_min,lost_max,lost_total,send_failed,"
-              "pub_ns_min",
+              "pub_ns_min,paced_ns_p50,paced_ns_p99",
               "%s,%u,%u,%d,%" PRIu64 ",%.3f,%.3f,%" PRIu64 ",%" PRIu64
-              ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.3f",
+              ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.3f,%" PRIu64
+              ",%" PRIu64,
               peer, (unsigned)o->readers, (unsigned)o->width, o->run,
               c->r[0].d.n, (double)d.p50 / BENCH_BATCH,
               d.mean / BENCH_BATCH, c->r[0].d.p50, c->r[0].d.p99, lmin, lmax,
-              ltot, failed, (double)d.min / BENCH_BATCH);
+              ltot, failed, (double)d.min / BENCH_BATCH, c->paced.p50,
+              c->paced.p99);
 }
 
 void bench_emit_rx_latency(const bench_opts *o, const char *name,

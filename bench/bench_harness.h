@@ -149,7 +149,10 @@ static inline uint64_t bench_batches(uint64_t *batch_ns, size_t nb,
  * 2-CPU machine 2 and more readers are oversubscribed: they share one
  * CPU), one run in two parts:
  *   1. a paced stream (o->rate_hz) of warm + o->count stamped samples:
- *      reader 1's latency p50/p99, each reader's losses;
+ *      reader 1's latency p50/p99, each reader's losses, and the time of
+ *      each publish (from the stamp taken just before it to a clock read
+ *      just after it: one clock read included), where blocking readers
+ *      are asleep and the writer pays the wake;
  *   2. the writer flat out, o->count * BENCH_READERS_PUB publishes timed
  *      in batches while every reader keeps reading: ns per publish.
  */
@@ -161,6 +164,7 @@ typedef struct bench_readers_ctl {
     atomic_uint ready; /* readers attached and able to receive */
     atomic_uint ended; /* readers past the paced stream */
     atomic_uint stop;  /* the writer is done: readers return */
+    bench_dist paced;  /* the writer's ns per publish in the stream */
     bench_result r[BENCH_READERS_MAX];
 } bench_readers_ctl;
 
@@ -176,8 +180,9 @@ uint64_t bench_readers_run(const bench_opts *o, const bench_plan *p,
                            uint64_t **batch_ns, size_t *nb);
 
 /** Print and append one row of readers.csv: @p peer with o->readers
- *  readers, the writer's ns per publish (median batch), reader 1's
- *  latency, the losses of each reader over the paced stream. */
+ *  readers, the writer's ns per publish (median batch; and in the paced
+ *  stream), reader 1's latency, the losses of each reader over the paced
+ *  stream. */
 void bench_emit_readers(const bench_opts *o, const char *peer,
                         const bench_readers_ctl *c, uint64_t *batch_ns,
                         size_t nb, uint64_t failed);

@@ -26,6 +26,7 @@ src == "readers" {
   # peer,readers,width,run,n,pub_ns_p50,pub_ns_mean,lat1_p50_ns,lat1_p99_ns,lost_min,lost_max,lost_total,send_failed
   k = "rd|" $1 "|" $2; add(k, $6); add(k "|l50", $8); add(k "|l99", $9)
   add(k "|lmin", $10); add(k "|lmax", $11); add(k "|fail", $13); add(k "|min", $14)
+  add(k "|pp50", $15); add(k "|pp99", $16)
   order("peer", $1); order("n", $2)
 }
 src == "width-publish" { k = "wp|" $1 "|" $2; add(k, $5); order("wpeer", $1); order("w", $2) }
@@ -37,14 +38,14 @@ src == "throughput" && $1 == "shmseq" && $3 == 0 && $15 != "" {
 END {
   if (nord["peer"]) {
     print "writer cost and reader 1 latency against readers (all readers on one CPU: from 2 readers on they share it)"
-    printf "  %-14s %7s  %-26s %8s  %9s  %12s  %12s  %s\n", "peer", "readers", "publish ns/op [runs]", "x 1 rdr", "best bat.", "rdr-1 p50 ns", "rdr-1 p99 ns", "lost per reader (max over runs) min..max"
+    printf "  %-14s %7s  %-26s %8s  %9s  %-15s  %12s  %12s  %s\n", "peer", "readers", "publish ns/op [runs]", "x 1 rdr", "best bat.", "paced p50/p99", "rdr-1 p50 ns", "rdr-1 p99 ns", "lost per reader (max over runs) min..max"
     for (i = 1; i <= nord["peer"]; i++) {
       p = ord["peer", i]
       for (j = 1; j <= nord["n"]; j++) {
         r = ord["n", j]; k = "rd|" p "|" r
         if (!has(k)) continue
         x = has("rd|" p "|1") ? sprintf("%.2fx", runratio(k, "rd|" p "|1", "rr|" p "|" r)) : "-"
-        printf "  %-14s %7s  %-26s %8s  %9s  %12s  %12s  %s..%s%s\n", p, r, fmt(med(k)) " " span(k), x, fmt(med(k "|min")),
+        printf "  %-14s %7s  %-26s %8s  %9s  %-15s  %12s  %12s  %s..%s%s\n", p, r, fmt(med(k)) " " span(k), x, fmt(med(k "|min")), fmt(med(k "|pp50")) "/" fmt(med(k "|pp99")),
                fmt(med(k "|l50")), fmt(med(k "|l99")), fmt(hi(k "|lmin")), fmt(hi(k "|lmax")),
                (hi(k "|fail") > 0 ? "  send failures " fmt(hi(k "|fail")) : "")
       }
@@ -103,7 +104,7 @@ END {
   else target("writer cost, 16 polling readers <= 1.1x one reader", 0, "NOT MEASURED")
   a = "rd|shmseq-wait|16"; b = "rd|shmseq-wait|1"
   if (has(a) && has(b)) { r = runratio(a, b, "t2")
-    printf "  %-6s %-64s %s\n", "INFO", "writer cost, 16 blocking readers vs one (reported, no target)", sprintf("%.2fx (per run %.2f..%.2f); medians %.2f vs %.2f ns", r, lo("t2"), hi("t2"), med(a), med(b)) }
+    printf "  %-6s %-64s %s\n", "INFO", "writer cost, 16 blocking readers vs one (reported, no target)", sprintf("flat out %.2fx (per run %.2f..%.2f; medians %.2f vs %.2f ns); paced, asleep: p50 %s vs %s ns", r, lo("t2"), hi("t2"), med(a), med(b), fmt(med(a "|pp50")), fmt(med(b "|pp50"))) }
   a = "wp|shmseq-nowake|64"; b = "wp|store|64"
   if (has(a) && has(b)) { r = runratio(a, b, "t3")
     target("publish at width 64 <= 1.5x the store floor (NO_WAKE)", r <= 1.5, sprintf("%.2fx (per run %.2f..%.2f); medians %.2f vs %.2f ns", r, lo("t3"), hi("t3"), med(a), med(b))) }
