@@ -312,6 +312,9 @@ typedef struct report {
     uint64_t prev_seq;
     int have_prev;
     int extra_out;    /* recover: the output index records go to */
+    shmseq_log_header first; /* the file's own header (offset 0), which its
+                                summary line shows: a log joined to it
+                                later is reported where it starts */
 } report;
 
 /* Room for a region name as shown: every byte may become \xNN. */
@@ -374,6 +377,7 @@ static void report_event(report *rp, const shmseq_log_scan *s,
     switch (s->event) {
     case SHMSEQ_LOG_EV_HEADER:
         if (s->event_offset == 0) {
+            rp->first = s->header;
             if (s->header_state == SHMSEQ_LOG_HEADER_REPAIRED)
                 detail(rp, "header: bit %u of byte %u was flipped; repaired "
                        "(its CRC matches again)",
@@ -596,9 +600,9 @@ static int cmd_verify(int argc, char **argv)
                s.lost_before);
         print_seq_range(&s);
         printf(" epochs=%u width=%u region='%s' segment=%u\n",
-               (unsigned)s.epochs, (unsigned)s.header.width,
-               shown_name(s.header.name, shown),
-               (unsigned)s.header.segment);
+               (unsigned)s.epochs, (unsigned)rp.first.width,
+               shown_name(rp.first.name, shown),
+               (unsigned)rp.first.segment);
         if (damaged(&s))
             status = worse(status, EXIT_DAMAGED);
         records += s.records;
@@ -903,8 +907,8 @@ static int cmd_recover(int argc, char **argv)
         printf(" torn_offset=%" PRIu64, s->torn_offset);
     printf(" missing=%" PRIu64 " back=%" PRIu64, s->missing, s->backwards);
     print_seq_range(s);
-    printf(" width=%u region='%s' outputs=%u\n", (unsigned)s->header.width,
-           shown_name(s->header.name, shown), rv.outputs);
+    printf(" width=%u region='%s' outputs=%u\n", (unsigned)c.rp.first.width,
+           shown_name(c.rp.first.name, shown), rv.outputs);
     if (recover_close(&c, 1) < 0)
         return EXIT_OUTPUT;
     if (o.out == NULL)

@@ -391,6 +391,10 @@ awk -F, 'NR == 1 { n = NF } NF != n { bad = 1 } END { exit bad }' \
     "$tmp/mixw.csv" || fail "csv wrote rows of two widths into one CSV"
 grep -q "of a log of another width inside the file left out" "$tmp/cmixw.out" ||
     fail "csv did not say it left the other width's records out"
+# The file's summary line shows its own header, not the joined log's.
+$emu "$slog" verify "$tmp/mixw.bin" >"$tmp/vmixw.out" 2>&1
+grep -q "^verify: $tmp/mixw.bin: DAMAGED: .* width=4 region='$name' segment=0\$" \
+    "$tmp/vmixw.out" || fail "verify's summary does not show the file's own header"
 
 # A writer replaces the region under a running logger (another width, with
 # --recreate): the logger cannot follow it, says so and exits 4 with its
