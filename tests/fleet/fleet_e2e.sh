@@ -15,6 +15,8 @@
 #   bridge-kill  the bridge SIGKILLed mid-stream and restarted 2 s later on
 #                a small ring: it resumes from its spool and the ring, and
 #                the one gap is the overrun its summary counts
+#   replaced     the region replaced by a writer of another width: the
+#                bridge drains what it read, says so and exits 4
 #   three        three boards (three regions, three bridges, own node
 #                names) into one broker and one sub
 #   tls          TLS with a CA and certificates made here (openssl) and a
@@ -204,6 +206,15 @@ broker_and_sub() {
     sub=$last
 }
 
+# stop_sub PID: SIGTERM, and the sub must exit 0 (committed, closed).
+stop_sub() {
+    local rc
+    kill -TERM "$1"
+    wait "$1"
+    rc=$?
+    [ $rc = 0 ] || fail "sub exited $rc after SIGTERM"
+}
+
 # all_stored DIR PUB_LOG: the pub ended with everything acknowledged and
 # nothing lost.
 all_stored() {
@@ -222,7 +233,7 @@ run_basic() {
         2> "$d/pub.log"
     local rc=$?
     wait "$sens"
-    kill -TERM "$sub"; wait "$sub"
+    stop_sub "$sub"
     cat "$d/pub.log" "$d/sub.log"
     [ $rc = 0 ] || fail "pub exited $rc"
     all_stored "$d" pub.log
@@ -247,7 +258,7 @@ run_broker_kill() {
     wait "$pub"
     local rc=$?
     wait "$sens"
-    kill -TERM "$sub"; wait "$sub"
+    stop_sub "$sub"
     cat "$d/pub.log" "$d/sub.log"
     [ $rc = 0 ] || fail "pub exited $rc"
     grep -q "unreachable\|lost" "$d/pub.log" || fail "pub never saw the broker go"
@@ -273,7 +284,7 @@ run_bridge_kill() {
         "$name-r" 2> "$d/pub2.log"
     local rc=$?
     wait "$sens"
-    kill -TERM "$sub"; wait "$sub"
+    stop_sub "$sub"
     cat "$d/pub1.log" "$d/pub2.log" "$d/sub.log"
     [ $rc = 0 ] || fail "restarted pub exited $rc"
     grep -q "of a previous run in the spool" "$d/pub2.log" ||
@@ -303,7 +314,7 @@ run_three() {
     done
     for i in $pubs; do wait "$i" || fail "a pub exited non-zero"; done
     for i in $sens; do wait "$i"; done
-    kill -TERM "$sub"; wait "$sub"
+    stop_sub "$sub"
     cat "$d"/pub?.log "$d/sub.log"
     for i in 1 2 3; do
         verify "$d/fleet.db" "node$i" "$name-t$i" "$(published "$d/sensor$i.log")" $rate
@@ -366,7 +377,7 @@ run_tls() {
         --linger 20 --status 0 "$name-s" 2> "$d/pub.log"
     rc=$?
     wait "$sens"
-    kill -TERM "$sub"; wait "$sub"
+    stop_sub "$sub"
     cat "$d/pub.log" "$d/sub.log"
     [ $rc = 0 ] || fail "pub over TLS with a password exited $rc"
     verify "$d/fleet.db" board1 "$name-s" "$(published "$d/sensor.log")" $rate
@@ -440,7 +451,7 @@ EOF2
     wait "$pub"
     rc=$?
     wait "$sens"
-    kill -TERM "$sub"; wait "$sub"
+    stop_sub "$sub"
     cat "$d/pub.log" "$d/sub.log"
     [ $rc = 0 ] || fail "pub exited $rc"
     all_stored "$d" pub.log
@@ -475,7 +486,7 @@ run_two_subs() {
     wait "$pub"
     rc=$?
     wait "$sens"
-    kill -TERM "$sub"; wait "$sub"
+    stop_sub "$sub"
     cat "$d/pub.log" "$d/sub.log" "$d/sub2.log"
     [ $rc = 0 ] || fail "pub exited $rc"
     grep -q "standing by" "$d/sub.log" "$d/sub2.log" ||
@@ -486,8 +497,33 @@ run_two_subs() {
     verify "$d/fleet.db" board1 "$name-d" "$(published "$d/sensor.log")" $rate
 }
 
+run_replaced() {
+    local d=$tmp/repl rate=1000 rc
+    broker_and_sub "$d"
+    sensor_start "$name-p" $rate 2 4096 2> "$d/sensor.log"
+    local sens=$last
+    sleep 0.2
+    bg "$mqtt" pub --node board1 --spool "$d/spool" --port "$port" \
+        --status 0 "$name-p" 2> "$d/pub.log"
+    local pub=$last
+    wait "$sens"
+    sleep 0.5
+    # another width: the writer removes the region and makes a new one
+    "$sensor" -n "$name-p" -r $rate -d 1 -w 2 -C 4096 -R -q 2> "$d/sensor2.log"
+    wait "$pub"
+    rc=$?
+    stop_sub "$sub"
+    cat "$d/pub.log" "$d/sub.log"
+    [ $rc = 4 ] || fail "pub exited $rc on a replaced region, want 4"
+    grep -q "region '$name-p' was replaced by a new one" "$d/pub.log" ||
+        fail "pub did not say the region was replaced"
+    all_stored "$d" pub.log
+    verify "$d/fleet.db" board1 "$name-p" "$(published "$d/sensor.log")" $rate
+}
+
 case $part in
 basic) run_basic ;;
+replaced) run_replaced ;;
 two-subs) run_two_subs ;;
 nats) run_nats ;;
 tls) run_tls ;;

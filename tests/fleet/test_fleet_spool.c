@@ -6,7 +6,8 @@
  * wholly acknowledged segments; the bound drops the oldest segments and
  * counts every record dropped; a rewind lands on the exact record; a
  * reopened spool (a killed bridge) holds every record, its torn tail cut
- * to the last whole record; a segment of another region is refused.
+ * to the last whole record; a segment of another region is refused; a
+ * record damaged on disk is skipped and the gap it leaves is said.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -216,12 +217,47 @@ static void test_reopen_after_kill(void **state)
     assert_non_null(strstr(sp.why, "another region"));
 }
 
+/* A record damaged on the spool's disk is skipped, and the batch after it
+ * says how many samples are gone there (the fleet end records the gap
+ * instead of waiting for a resend that cannot come). */
+static void test_damaged_record(void **state)
+{
+    shmseq_log_record r[16];
+    char p[512];
+    unsigned char b = 0;
+    int fd;
+
+    (void)state;
+    assert_int_equal(spool_open(&sp, dir, &hdr, 1u << 20), 0);
+    fill(0, 9, 1);
+    snprintf(p, sizeof p, "%s/%020d.log", dir, 0);
+    fd = open(p, O_RDWR);
+    assert_true(fd >= 0);
+    off_t at = (off_t)(SHMSEQ_LOG_HEADER_SIZE + 5u * SHMSEQ_LOG_RECORD_SIZE(W) + 20u);
+    assert_int_equal(pread(fd, &b, 1, at), 1);
+    b ^= 0x10;
+    assert_int_equal(pwrite(fd, &b, 1, at), 1);
+    close(fd);
+    assert_int_equal(spool_read(&sp, r, 16), 5);
+    assert_int_equal(sp.damage_gap, 0);
+    assert_int_equal(spool_read(&sp, r, 16), 4);
+    assert_int_equal(r[0].seq, 6);
+    assert_int_equal(sp.damaged, 1);
+    assert_int_equal(sp.damage_gap, 1);
+    /* a resend from the damaged record itself says the same */
+    assert_int_equal(spool_rewind(&sp, 5), 0);
+    assert_int_equal(spool_read(&sp, r, 16), 4);
+    assert_int_equal(r[0].seq, 6);
+    assert_int_equal(sp.damage_gap, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_batches_in_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ack_and_overflow, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reopen_after_kill, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_damaged_record, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

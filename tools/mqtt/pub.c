@@ -59,6 +59,7 @@ typedef struct pub_region {
     /* reading */
     uint64_t expect;        /* next sample number wanted from the ring */
     int have_expect;
+    uint64_t last_arrival_ns, next_probe_ns;
     /* sending */
     uint64_t acked;         /* every sample below it is stored at the fleet end */
     uint64_t sent;          /* every sample below it has been published */
@@ -87,6 +88,7 @@ typedef struct pub {
     conn c;
     char status_topic[FLEET_TOPIC_MAX];
     int rewind_all;         /* a (re)connection: resend from the acks */
+    int replaced;           /* a region was recreated: stop, exit 4 */
 } pub;
 
 /* Signals seen: the first stops reading (and lingers), the second quits. */
@@ -132,7 +134,8 @@ CONN_HELP
 "  -h, --help         this text\n"
 "\n"
 "Exit status: 0 ok, 1 failure (a broker that refuses the password or whose\n"
-"certificate is not trusted, a spool that cannot be written), 2 usage.\n");
+"certificate is not trusted, a spool that cannot be written), 2 usage,\n"
+"4 a region was replaced by a new one (start the bridge again).\n");
 }
 
 static int parse_bytes(const char *s, uint64_t *out)
@@ -293,7 +296,7 @@ static int attach(pub *p, pub_region *g)
                 g->name, g->sp.recovered, spool_first(&g->sp),
                 spool_last(&g->sp), g->sp.torn_bytes ? ", torn tail cut" : "");
     }
-    g->last_progress_ns = conn_now_ns();
+    g->last_progress_ns = g->last_arrival_ns = conn_now_ns();
     g->open = 1;
     return 0;
 }
@@ -382,6 +385,21 @@ static int read_region(pub *p, pub_region *g, uint64_t now)
     } while (n == (int)READ_CHUNK);
     if (g->nb > 0 && now - g->batch_t0 >= p->max_delay_ns)
         close_batch(p, g);
+    if (total > 0) {
+        g->last_arrival_ns = now;
+    } else if (now - g->last_arrival_ns >= 1000000000u &&
+               now >= g->next_probe_ns) {
+        /* After a second of silence, and once a second after that: was
+         * the region replaced under us? (Never while samples flow.) */
+        g->next_probe_ns = now + 1000000000u;
+        if (shmseq_reader_writer_alive(&g->r) == -ESTALE && !p->replaced) {
+            fprintf(stderr, "%s: region '%s' was replaced by a new one (a "
+                    "writer recreated it); this bridge cannot follow it: "
+                    "stopping once its spool is acknowledged (start the "
+                    "bridge again)\n", prog, g->name);
+            p->replaced = 1;
+        }
+    }
     return total;
 }
 
@@ -414,6 +432,9 @@ static int send_region(pub *p, pub_region *g)
                                                       : 0;
             g->sp.drop_pending = 0;
         }
+        if (g->sp.damage_gap > b.overrun_before + b.dropped_before)
+            /* Records damaged on the spool's disk: gone for good. */
+            b.dropped_before = g->sp.damage_gap - b.overrun_before;
         b.epoch = g->out[0].epoch;
         b.count = (uint32_t)n;
         b.width = g->width;
@@ -639,11 +660,15 @@ int mqtt_pub(int argc, char **argv)
         uint64_t now = conn_now_ns();
         int work = 0, wait_ms;
 
-        if (!stopping && (stop_flag ||
+        if (!stopping && (stop_flag || p->replaced ||
                           (p->duration > 0 &&
                            now - start >= (uint64_t)(p->duration * 1e9)))) {
             stopping = 1;
-            stop_at = now + (uint64_t)(p->linger * 1e9);
+            /* A replaced region's samples get at least 30 s to drain:
+             * its spool is not found again by the next run (another
+             * region instance, another spool directory). */
+            stop_at = now + (uint64_t)((p->replaced && p->linger < 30
+                                            ? 30 : p->linger) * 1e9);
             for (int i = 0; i < p->nreg; i++)
                 close_batch(p, &p->reg[i]);
         }
@@ -715,5 +740,5 @@ int mqtt_pub(int argc, char **argv)
         free(g->json);
     }
     conn_close(&p->c);
-    return rc;
+    return rc != 0 ? rc : p->replaced ? 4 : 0;
 }

@@ -467,6 +467,11 @@ int spool_rewind(spool *s, uint64_t seq)
         i++;
     s->cur_seg = i;
     s->cur_idx = 0;
+    /* The next record expected is seq itself: a damaged one there is a
+     * gap the next batch says. */
+    s->read_next = seq;
+    s->read_next_valid = 1;
+    s->damage_pending = 0;
     if (i == s->nseg) {
         if (i > 0) {
             s->cur_seg = i - 1;
@@ -510,6 +515,7 @@ int spool_read(spool *s, shmseq_log_record *r, size_t max)
     size_t got = 0;
     int rc;
 
+    s->damage_gap = 0;
     while (got < max && !spool_at_end(s)) {
         spool_seg *g = &s->segs[s->cur_seg];
         uint64_t k;
@@ -541,16 +547,23 @@ int spool_read(spool *s, shmseq_log_record *r, size_t max)
                 /* Damaged on disk: skip it; the break ends the batch. */
                 s->damaged++;
                 s->cur_idx++;
+                s->damage_pending = 1;
                 if (got > 0)
                     return (int)got;
                 continue;
             }
+            if (got == 0 && s->damage_pending && s->read_next_valid &&
+                x->seq > s->read_next)
+                s->damage_gap = x->seq - s->read_next;
+            s->damage_pending = 0;
             if (got > 0 && (x->seq != r[got - 1].seq + 1u ||
                             x->epoch != r[got - 1].epoch ||
                             x->lost_before != 0))
                 return (int)got;
             got++;
             s->cur_idx++;
+            s->read_next = x->seq + 1u;
+            s->read_next_valid = 1;
         }
     }
     return (int)got;

@@ -50,6 +50,12 @@ typedef struct spool {
     uint64_t dropped_from;  /* first seq of the newest drop run, if pending */
     int drop_pending;       /* a drop run not yet told in a batch */
     uint64_t damaged;       /* records whose CRC failed when read back */
+    /* the samples between the record read before the last batch and its
+     * first record, when damaged records were skipped there (0 if none) */
+    uint64_t damage_gap;
+    uint64_t read_next;     /* seq after the last record read */
+    int read_next_valid;
+    int damage_pending;     /* damaged records skipped since then */
     uint64_t recovered;     /* records found at open (a previous run's) */
     uint64_t torn_bytes;    /* cut off at open (a torn tail) */
     unsigned char *buf;     /* encode/decode buffer */
