@@ -171,10 +171,12 @@ static int file_create(shmseq_sink *k, file_sink *f)
         if (rc != 0)
             return rc < 0 ? rc : 0;
     }
+    /* A directory is neither replaced nor an "existing file" that force
+     * would replace: say what it is, with or without force. */
+    if (lstat(k->where, &st) == 0 && S_ISDIR(st.st_mode))
+        return shmseq_sink_fail(k, -EISDIR, "cannot create '%s': %s",
+                                k->where, strerror(EISDIR));
     if (k->cfg.force) {
-        if (lstat(k->where, &st) == 0 && S_ISDIR(st.st_mode))
-            return shmseq_sink_fail(k, -EISDIR, "cannot create '%s': %s",
-                                    k->where, strerror(EISDIR));
         rc = create_replacing(k, f);
         if (rc < 0)
             return rc;

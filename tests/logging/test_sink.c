@@ -212,6 +212,15 @@ static void test_force_replaces_by_rename(void **state)
     assert_int_equal(shmseq_sink_close(&k), 0);
     slurp(target, got, sizeof got);
     assert_string_equal(got, "keep\n");
+
+    /* A directory: what is wrong is said with or without force (not
+     * "exists", which --force would not help). */
+    cfg.target = dir;
+    cfg.force = 0;
+    assert_int_equal(shmseq_sink_open(&k, "csv", &cfg), -EISDIR);
+    assert_null(strstr(k.why, "exists"));
+    cfg.force = 1;
+    assert_int_equal(shmseq_sink_open(&k, "csv", &cfg), -EISDIR);
     slurp(path, got, sizeof got);
     assert_string_equal(got, "seq,timestamp_ns,epoch,v0\n");
 }
