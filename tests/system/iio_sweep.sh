@@ -4,8 +4,9 @@
 # measurement, run by hand; docs/sensors.md has the results). For each
 # kernel, boot.sh boots once with --iio-sweep: for each module rate the
 # board's /init loads the IIO test module at that rate and runs
-# sensor_reader with the logger beside it for 10 s in buffered mode, then
-# 10 s in sysfs mode at the same rate, and prints one marker per rate.
+# sensor_reader with the logger beside it (binary log, 65536-sample ring)
+# for 10 s in buffered mode, then 10 s in sysfs mode at the same rate,
+# and prints one marker per rate.
 # This script turns the markers into a table and names, per kernel, the
 # highest rate each mode kept up with:
 #
@@ -23,7 +24,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 kernels=generic,rt
-rates=200,500,1000,2000,5000,10000,20000
+rates=20,50,100,200,500,1000,2000,5000,10000,20000
 while [ $# -gt 0 ]; do
   case $1 in
     --kernels) kernels=$2; shift 2 ;;
