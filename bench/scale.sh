@@ -97,7 +97,7 @@ END {
       printf "  %9s %14s  %-21s %14s  %s\n", c, fmt(med(k)), span(k), reg[c], fmt(med(k "|lost"))
     }
   }
-  print ""; print "targets (issue: how cost grows; ratios within this run):"
+  print ""; print "targets (how cost grows; ratios within this run):"
   a = "rd|shmseq-poll|16"; b = "rd|shmseq-poll|1"
   if (has(a) && has(b)) { r = runratio(a, b, "t1")
     target("writer cost, 16 polling readers <= 1.1x one reader", r <= 1.1, sprintf("%.2fx (per run %.2f..%.2f); medians %.2f vs %.2f ns", r, lo("t1"), hi("t1"), med(a), med(b))) }

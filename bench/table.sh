@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # Turn the raw CSVs of bench/run.sh into its one table: per measurement the
 # median over the runs, the spread (min..max over the runs) and the ratio
-# to shmseq (value / shmseq's value, same run set), then the issue's
+# to shmseq (value / shmseq's value, same run set), then the
 # targets, each met or missed with the figures. Jitter compares the sensor
 # task with cyclictest in pairs run alike: both holding the PM QoS CPU
 # latency request (sensor_reader+qos, cyclictest), then neither
@@ -109,7 +109,7 @@ END {
   if (nfp) { print ""; print "footprint of libshmseq.a (size -t, bytes):"; for (i = 1; i <= nfp; i++) print "  " fp[i] }
   if (nrg) { print "region bytes (shmseq_region_size):"; for (i = 1; i <= nrg; i++) print "  " rg[i] }
 
-  print ""; print "targets (issue: ratios within this run):"
+  print ""; print "targets (ratios within this run):"
   poll = med("lat|shmseq-poll|1"); rtt = med("lat|line-rtt|1")
   if (has("lat|shmseq-poll|1|x"))
     target("polling p50 <= 1.5x cache-line round trip (same invocation)", med("lat|shmseq-poll|1|x") <= 1.5, sprintf("p50/RTT per run %.2fx [%.2f..%.2f]; %s ns vs %s ns", med("lat|shmseq-poll|1|x"), lo("lat|shmseq-poll|1|x"), hi("lat|shmseq-poll|1|x"), fmt(poll), fmt(med("lat|shmseq-poll|1|rtt"))))
