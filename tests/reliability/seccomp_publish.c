@@ -46,54 +46,9 @@
 
 /* ---- the allocation counter (plain builds) ------------------------------ */
 
-static atomic_ulong allocs;
-static atomic_int counting;
+#include "shmseq_count_malloc.h"
 
 #ifdef SHMSEQ_TRAP_MALLOC
-#include "shmseq_wrap_malloc.h"
-
-/* Count only (no system call: strict mode would hide the count). */
-static void counted(void)
-{
-    if (atomic_load_explicit(&counting, memory_order_relaxed))
-        atomic_fetch_add_explicit(&allocs, 1, memory_order_relaxed);
-}
-
-void *__wrap_malloc(size_t size)
-{
-    counted();
-    return __real_malloc(size);
-}
-
-void *__wrap_calloc(size_t n, size_t size)
-{
-    counted();
-    return __real_calloc(n, size);
-}
-
-void *__wrap_realloc(void *p, size_t size)
-{
-    counted();
-    return __real_realloc(p, size);
-}
-
-void __wrap_free(void *p)
-{
-    counted();
-    __real_free(p);
-}
-
-void *__wrap_aligned_alloc(size_t align, size_t size)
-{
-    counted();
-    return __real_aligned_alloc(align, size);
-}
-
-int __wrap_posix_memalign(void **p, size_t align, size_t size)
-{
-    counted();
-    return __real_posix_memalign(p, align, size);
-}
 #define TRAP_NOTE "malloc family counted"
 #else
 #define TRAP_NOTE "malloc not trapped (sanitizer build)"

@@ -9,6 +9,14 @@ endforeach()
 # The iio driver's buffered mode on a fake device (fake tree + a FIFO).
 shmseq_add_test(NAME test_iio_buffered SOURCES unit/test_iio_buffered.c
   LIBS shmseq_bsp LABELS unit CMOCKA TIMEOUT 60)
+if(TARGET test_iio_buffered AND NOT SHMSEQ_SANITIZE)
+  # Reads must not allocate: the malloc family counted (plain builds only,
+  # as the sanitizers replace malloc themselves).
+  target_compile_definitions(test_iio_buffered PRIVATE SHMSEQ_TRAP_MALLOC)
+  target_link_options(test_iio_buffered PRIVATE
+    -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc -Wl,--wrap=free
+    -Wl,--wrap=aligned_alloc -Wl,--wrap=posix_memalign)
+endif()
 
 if(TARGET sensor_reader AND TARGET logger)
   list(JOIN CMAKE_CROSSCOMPILING_EMULATOR " " SHMSEQ_DRV_EMULATOR)

@@ -10,7 +10,8 @@
  * Covered: signed and unsigned; 8, 12, 16, 24, 32 and 64 bits; shifts;
  * both byte orders; a repeat count; with and without the timestamp; scans
  * split across read() calls; lost scans told by the timestamps; open
- * enabling exactly the chosen channels and close restoring everything.
+ * enabling exactly the chosen channels and close restoring everything;
+ * no allocation in a read (the malloc family counted, plain builds).
  */
 #define _XOPEN_SOURCE 700
 
@@ -23,6 +24,7 @@
 #include <shmseq/bsp.h>
 
 #include "fake_sysfs.h"
+#include "shmseq_count_malloc.h"
 #include "../../bsp/drivers/iio_scan.h"
 
 #define DEV "bus/iio/devices/iio:device0/"
@@ -237,6 +239,7 @@ static void test_every_format_bit_exact(void **state)
     double want[8], v[8];
     unsigned i, k;
     int64_t ts = 1000000000;
+    int rc;
 
     (void)state;
     fake_channels(dev_a, 8);
@@ -254,7 +257,10 @@ static void test_every_format_bit_exact(void **state)
         ts += 1000000;
         put_le64(scan + DEV_A_TS_OFFSET, ts);
         put(scan, sizeof scan);
-        assert_int_equal(shmseq_sensor_read(&s, k, 0, v, 8), 0);
+        atomic_store(&counting, 1);
+        rc = shmseq_sensor_read(&s, k, 0, v, 8);
+        atomic_store(&counting, 0);
+        assert_int_equal(rc, 0);
         for (i = 0; i < 8; i++)
             if (memcmp(&v[i], &want[i], sizeof v[i]) != 0)
                 fail_msg("scan %u, %s (%s): got %.17g, want %.17g", k,
@@ -263,6 +269,7 @@ static void test_every_format_bit_exact(void **state)
         assert_true(s.sample_ns == (uint64_t)ts);
     }
     assert_true(s.overruns == 0);
+    assert_int_equal(atomic_load(&allocs), 0);
     shmseq_sensor_close(&s);
 }
 
@@ -352,7 +359,9 @@ static void test_split_scans_reassembled(void **state)
         ts = 5000000 + 1000000 * (int64_t)k;
         put_le64(scans + 24 * k + 16, ts);
     }
-    /* 5 bytes, then nothing: the read waits its timeout and says so. */
+    /* 5 bytes, then nothing: the read waits its timeout and says so.
+     * Every read here, the poll and the joining included, is counted. */
+    atomic_store(&counting, 1);
     put(scans, 5);
     assert_int_equal(shmseq_sensor_read(&s, 0, 0, v, 2), -EAGAIN);
     assert_true(s.errors == 0);
@@ -367,6 +376,8 @@ static void test_split_scans_reassembled(void **state)
     assert_int_equal(shmseq_sensor_read(&s, 2, 0, v, 2), 0);
     assert_memory_equal(v, want[2], sizeof v);
     assert_true(s.sample_ns == 7000000u);
+    atomic_store(&counting, 0);
+    assert_int_equal(atomic_load(&allocs), 0);
     shmseq_sensor_close(&s);
 }
 
