@@ -16,8 +16,8 @@ endif()
 # Against real brokers (tests/fleet/fleet_e2e.sh starts them): one test per
 # part, so a failure names its part. A broker or tool that is missing makes
 # the test FAIL naming the package (scripts/deps.sh installs them all).
-set(SHMSEQ_FLEET_PARTS basic broker-kill bridge-kill replaced three two-subs tls
-    nats)
+set(SHMSEQ_FLEET_PARTS basic broker-kill spool-overflow bridge-kill replaced three
+    two-subs tls nats)
 if(TARGET shmseq-mqtt AND SHMSEQ_HAVE_SQLITE AND TARGET sensor_reader AND
    TARGET check_csv)
   foreach(part IN LISTS SHMSEQ_FLEET_PARTS)

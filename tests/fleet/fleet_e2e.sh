@@ -12,6 +12,11 @@
 #
 #   basic        one board at 10 kHz for 10 s
 #   broker-kill  the broker SIGKILLed for 3 s mid-stream, then restarted
+#   spool-overflow  the broker away longer than a small spool holds: the
+#                oldest batches are dropped and counted by the bridge; the
+#                one gap in the database is the sub's spool-overflow count,
+#                at most the bridge's (a dropped batch may have been stored
+#                before the broker died with its acknowledgement)
 #   bridge-kill  the bridge SIGKILLed mid-stream and restarted 2 s later on
 #                a small ring: it resumes from its spool and the ring, and
 #                the one gap is the overrun its summary counts
@@ -295,6 +300,8 @@ run_bridge_kill() {
         return
     fi
     grep -q "unacknowledged 0 " "$d/pub2.log" || fail "not everything acknowledged"
+    grep -q "gaps 1 ($over samples: overrun $over, spool overflow 0, not held 0)" \
+        "$d/sub.log" || fail "the sub's summary does not count the gap as overrun $over"
     verify "$d/fleet.db" board1 "$name-r" "$(published "$d/sensor.log")" $rate "$over"
 }
 
@@ -521,8 +528,46 @@ run_replaced() {
     verify "$d/fleet.db" board1 "$name-p" "$(published "$d/sensor.log")" $rate
 }
 
+run_spool_overflow() {
+    local d=$tmp/so rate=5000 secs=6 rc drop gap
+    broker_and_sub "$d"
+    sensor_start "$name-o" $rate $secs 65536 2> "$d/sensor.log"
+    local sens=$last
+    sleep 0.2
+    # 256 KiB: four 64 KiB segments, about 0.8 s of samples at 5 kHz
+    bg "$mqtt" pub --node board1 --spool "$d/spool" --spool-max 256k \
+        --port "$port" --batch 100 --max-delay 50 --duration $secs \
+        --linger 30 --status 0 "$name-o" 2> "$d/pub.log"
+    local pub=$last
+    sleep 1.5
+    kill -9 "$broker"; wait "$broker" 2>/dev/null
+    note "broker SIGKILLed for 3 s: the spool overflows"
+    sleep 3
+    start_mosquitto "$d/m.conf" "$port" "$d/broker.log"
+    wait "$pub"
+    rc=$?
+    wait "$sens"
+    stop_sub "$sub"
+    cat "$d/pub.log" "$d/sub.log"
+    [ $rc = 0 ] || fail "pub exited $rc"
+    drop=$(sed -n "s/.*summary: .*lost: overrun 0, spool overflow \([0-9]*\);.*/\1/p" "$d/pub.log")
+    if [ -z "$drop" ] || [ "$drop" = 0 ]; then
+        fail "the pub counted no spool overflow: '$drop'"
+        return
+    fi
+    # Dropped unacknowledged is at most what is lost: some dropped batches
+    # may have been stored before the broker died, their ack lost with it.
+    gap=$(sed -n "s/.*summary: .*gaps 1 (\([0-9]*\) samples: overrun 0, spool overflow \1, not held 0).*/\1/p" "$d/sub.log")
+    if [ -z "$gap" ] || [ "$gap" = 0 ] || [ "$gap" -gt "$drop" ]; then
+        fail "the sub's gap '$gap' is not one spool-overflow gap of 1..$drop samples"
+        return
+    fi
+    verify "$d/fleet.db" board1 "$name-o" "$(published "$d/sensor.log")" $rate "$gap"
+}
+
 case $part in
 basic) run_basic ;;
+spool-overflow) run_spool_overflow ;;
 replaced) run_replaced ;;
 two-subs) run_two_subs ;;
 nats) run_nats ;;

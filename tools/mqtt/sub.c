@@ -57,6 +57,9 @@ typedef struct stream {
     uint64_t retry_at;
     char ack_topic[FLEET_TOPIC_MAX];
     uint64_t stored, dups, gaps, gap_samples, held, batches;
+    /* the gap samples by the node's reason: ring overrun, spool overflow
+     * (or damage), no longer held by the node (its spool gone) */
+    uint64_t gap_overrun, gap_spool, gap_unheld;
     int said;
     /* --latency: timestamps written since the last sync, and a histogram
      * of sample-to-commit latency in LAT_STEP_NS steps */
@@ -313,6 +316,16 @@ static void store(sub *s, stream *t, const fleet_batch *b, uint64_t now)
         }
         t->gaps++;
         t->gap_samples += first - t->next;
+        {
+            uint64_t miss = first - t->next;
+            uint64_t o = b->overrun_before < miss ? b->overrun_before : miss;
+            uint64_t d = b->dropped_before < miss - o ? b->dropped_before
+                                                      : miss - o;
+
+            t->gap_overrun += o;
+            t->gap_spool += d;
+            t->gap_unheld += miss - o - d;
+        }
     }
     off = first < t->next ? t->next - first : 0;
     t->dups += off;
@@ -457,9 +470,12 @@ static void status_line(sub *s, const char *what)
 
         fprintf(stderr, "%s: %s %s/%s: stored %" PRIu64 ", next %" PRIu64
                 ", duplicates %" PRIu64 ", held back %" PRIu64 ", gaps %"
-                PRIu64 " (%" PRIu64 " samples), batches %" PRIu64 ", %s\n",
+                PRIu64 " (%" PRIu64 " samples: overrun %" PRIu64
+                ", spool overflow %" PRIu64 ", not held %" PRIu64
+                "), batches %" PRIu64 ", %s\n",
                 prog, what, t->node, t->region, t->stored, t->next, t->dups,
-                t->held, t->gaps, t->gap_samples, t->batches,
+                t->held, t->gaps, t->gap_samples, t->gap_overrun,
+                t->gap_spool, t->gap_unheld, t->batches,
                 t->state == ST_OPEN ? "storing" : t->state == ST_STANDBY
                 ? "standing by" : t->state == ST_FAILED ? "failed" : "idle");
     }
