@@ -843,14 +843,12 @@ static int sq_region_row(shmseq_sink *k, sq_sink *s,
     return 0;
 }
 
+static int sq_setup(shmseq_sink *k, sq_sink *s, const shmseq_log_header *h);
+
 static int sq_begin(shmseq_sink *k, const shmseq_log_header *h)
 {
     sq_sink *s = sq_of(k);
-    char sql[SQ_COLS_MAX * 2 + 512];
-    const char *c;
-    size_t off;
-    uint32_t i;
-    int64_t v;
+    uint32_t busy_ms;
     int rc;
 
     s->width = h->width;
@@ -859,6 +857,28 @@ static int sq_begin(shmseq_sink *k, const shmseq_log_header *h)
         rc = sq_claim(k, s, h->name);
     if (rc < 0)
         return rc;
+    /* Setting up waits longer for a reader or writer that holds the
+     * database (a user's query while journal_mode changes, another
+     * logger making the tables): nothing is batched yet, and the ring
+     * holds what arrives meanwhile. */
+    busy_ms = s->busy_ms;
+    if (s->busy_ms < 5000u)
+        s->busy_ms = 5000u;
+    rc = sq_setup(k, s, h);
+    s->busy_ms = busy_ms;
+    return rc;
+}
+
+/* begin's work, under the longer busy wait. */
+static int sq_setup(shmseq_sink *k, sq_sink *s, const shmseq_log_header *h)
+{
+    char sql[SQ_COLS_MAX * 2 + 512];
+    const char *c;
+    size_t off;
+    uint32_t i;
+    int64_t v;
+    int rc;
+
     /* WAL: the logger's commits never wait for a user's query, and a
      * query never sees a half-written batch. */
     rc = sq_exec(s, "PRAGMA journal_mode = WAL");
