@@ -6,7 +6,9 @@
  * (overrun, writer replaced); resume says where the stored data ends (and,
  * for a region whose logger stored nothing, its first_seq), so a second
  * session continues with neither duplicate nor false gap; a batch is not
- * committed before commit_ms unless tick finds it old enough; a database
+ * committed before commit_ms unless tick finds it old enough; retention
+ * by rows and by seconds keeps exactly what it should and the file small
+ * over many commits; a database
  * full under max_bytes records the batch as a 'full' gap and keeps the
  * accounting identity given == written + lost_io; a close before begin
  * leaves no file; a non-database and another width are refused untouched.
@@ -254,6 +256,46 @@ static void test_full(void **state)
                         "pragma_integrity_check"), 1);
 }
 
+static void test_retention(void **state)
+{
+    static shmseq_log_record r[100];
+    shmseq_log_header h;
+    uint64_t seq;
+    int i;
+
+    (void)state;
+    /* keep_seconds: 100 samples 0.1 s apart; keep the last 2 s. */
+    fresh();
+    assert_int_equal(open_sink("keep_seconds=2", 0), 0);
+    make_header(&h, 1, 0);
+    assert_int_equal(shmseq_sink_begin(&k, &h, 0), 0);
+    for (i = 0; i < 100; i++) {
+        make_record(&r[i], (uint64_t)i, 1, 1);
+        r[i].timestamp_ns = (uint64_t)i * 100000000u;
+    }
+    assert_int_equal(shmseq_sink_write(&k, r, 100, 0), 0);
+    assert_int_equal(shmseq_sink_close(&k), 0);
+    assert_int_equal(q1("SELECT min(seq) FROM samples"), 79);
+    assert_int_equal(q1("SELECT count(*) FROM samples"), 21);
+    /* keep_rows over many commits: the file stays small (freed pages
+     * are reused, the incremental vacuum gives extra ones back). */
+    fresh();
+    assert_int_equal(open_sink("keep_rows=100,commit_rows=50", 0), 0);
+    make_header(&h, 4, 0);
+    assert_int_equal(shmseq_sink_begin(&k, &h, 0), 0);
+    for (seq = 0; seq < 20000u; seq += 100u) {
+        for (i = 0; i < 100; i++)
+            make_record(&r[i], seq + (uint64_t)i, 1, 4);
+        assert_int_equal(shmseq_sink_write(&k, r, 100, 0), 0);
+        if (seq % 2000u == 0)
+            assert_int_equal(shmseq_sink_sync(&k, 0), 0);
+    }
+    assert_int_equal(shmseq_sink_close(&k), 0);
+    assert_int_equal(q1("SELECT count(*) FROM samples"), 100);
+    assert_int_equal(q1("SELECT min(seq) FROM samples"), 19900);
+    assert_true(q1("PRAGMA page_count") < 32);
+}
+
 static void test_refusals(void **state)
 {
     shmseq_log_header h;
@@ -304,6 +346,7 @@ int main(void)
         cmocka_unit_test(test_resume_first_seq),
         cmocka_unit_test(test_batch_by_time),
         cmocka_unit_test(test_full),
+        cmocka_unit_test(test_retention),
         cmocka_unit_test(test_refusals),
     };
 
