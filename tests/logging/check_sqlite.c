@@ -10,6 +10,9 @@
  * they begin) to --to (default: where they end). It prints what it found
  * ("rows N gaps G (overrun A, ...) seq F..L").
  *
+ * --probe only says (exit 0) whether the region has its row yet: the
+ * kill test's cheap look at a logger that is starting.
+ *
  * --hold-write MS instead holds the database's write lock for MS
  * milliseconds (BEGIN IMMEDIATE ... COMMIT), printing "holding" once it
  * has it: the busy-database test's long user transaction.
@@ -38,7 +41,8 @@ static int usage(void)
 "Usage: %s [--board NAME] [--rate HZ] [--params STR] [--region NAME]\n"
 "                    [--from N] [--to N] DB\n"
 "       %s --hold-write MS DB\n"
-"Exit status: 0 pass, 1 check failed, 2 usage error.\n", prog, prog);
+"       %s --probe --region NAME DB\n"
+"Exit status: 0 pass, 1 check failed, 2 usage error.\n", prog, prog, prog);
     return 2;
 }
 
@@ -89,7 +93,8 @@ int main(int argc, char **argv)
     const char *board_name = "desktop", *params = NULL, *region = NULL;
     const char *path = NULL;
     uint64_t rate = 0, from = 0, to = 0, hold = 0;
-    int have_from = 0, have_to = 0, have_hold = 0, i, rc, width = 0;
+    int have_from = 0, have_to = 0, have_hold = 0, probe = 0, i, rc;
+    int width = 0;
     const shmseq_board *b;
     shmseq_sim_params p;
     char why[128], buf[256], sql[512];
@@ -127,6 +132,8 @@ int main(int argc, char **argv)
             if (parse_u64(argv[++i], &hold) < 0)
                 return usage();
             have_hold = 1;
+        } else if (strcmp(a, "--probe") == 0) {
+            probe = 1;
         } else if (a[0] != '-' && path == NULL)
             path = a;
         else
@@ -156,6 +163,21 @@ int main(int argc, char **argv)
         return 2;
     }
     sqlite3_busy_timeout(db, 10000);
+    if (probe) {
+        if (region == NULL)
+            return usage();
+        rc = sqlite3_prepare_v2(db, "SELECT 1 FROM regions WHERE name = ?1",
+                                -1, &st, NULL);
+        if (rc == SQLITE_OK) {
+            sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
+            rc = sqlite3_step(st) == SQLITE_ROW ? 0 : 1;
+            sqlite3_finalize(st);
+        } else {
+            rc = 1;
+        }
+        sqlite3_close(db);
+        return rc;
+    }
 
     query1(db, "PRAGMA integrity_check", buf, sizeof buf);
     if (strcmp(buf, "ok") != 0) {

@@ -126,7 +126,7 @@ if [ "$mode" = kill ]; then
             # every later kill lands anywhere.
             j=0
             while [ "$j" -lt 60 ] && kill -0 "$pid_log" 2>/dev/null &&
-                ! $emu "$check" --region "$name" "$db" >/dev/null 2>&1; do
+                ! $emu "$check" --probe --region "$name" "$db" >/dev/null 2>&1; do
                 sleep 0.1
                 j=$((j + 1))
             done
