@@ -682,8 +682,8 @@ static int make_hrtimer(shmseq_sensor *s, iio_buffered *b,
     if (mkdir(dir, 0755) < 0) {
         rc = -errno;
         b->hrtimer_dir[0] = '\0';
-        shmseq__why(s, "iio: cannot make hrtimer trigger %s: %s (configfs "
-                    "mounted, iio-trig-hrtimer loaded?)", dir, strerror(-rc));
+        shmseq__why(s, "iio: hrtimer trigger: %s (iio-trig-hrtimer loaded, "
+                    "configfs mounted?): mkdir %s", strerror(-rc), dir);
         return rc;
     }
     if (s->rate_hz == 0)

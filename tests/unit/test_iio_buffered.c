@@ -11,6 +11,7 @@
  * both byte orders; a repeat count; with and without the timestamp; scans
  * split across read() calls; lost scans told by the timestamps; open
  * enabling exactly the chosen channels and close restoring everything;
+ * a trigger selected or an hrtimer trigger made through configfs;
  * no allocation in a read (the malloc family counted, plain builds).
  */
 #define _XOPEN_SOURCE 700
@@ -453,6 +454,45 @@ static void test_trigger_selected_and_restored(void **state)
     expect_file(DEV "trigger/current_trigger", "");
 }
 
+/* hrtimer=NAME: the trigger made in configfs, its rate set, selected,
+ * and removed at close. (A plain directory stands in for configfs; the
+ * trigger the kernel would register is written by the test.) */
+static void test_hrtimer_trigger_made_and_removed(void **state)
+{
+    char dir[FAKE_PATH_MAX];
+    struct stat st;
+    shmseq_sensor s;
+
+    (void)state;
+    fake_channels(dev_a, 8);
+    fake_write(DEV "trigger/current_trigger", "\n");
+    fake_write("kernel/config/iio/triggers/hrtimer/.keep", "");
+    fake_write("bus/iio/devices/trigger3/name", "shmseq-t\n");
+    fake_write("bus/iio/devices/trigger3/sampling_frequency", "100\n");
+    fake_path(dir, sizeof dir, "kernel/config/iio/triggers/hrtimer/shmseq-t");
+    assert_int_equal(
+        open_buffered(&s, "channels=in_voltage1,hrtimer=shmseq-t", 1), 0);
+    assert_int_equal(stat(dir, &st), 0);
+    expect_file("bus/iio/devices/trigger3/sampling_frequency", "1000");
+    expect_file(DEV "trigger/current_trigger", "shmseq-t");
+    shmseq_sensor_close(&s);
+    assert_int_equal(stat(dir, &st), -1);
+    expect_file(DEV "trigger/current_trigger", "");
+    /* No configfs hrtimer support: the open fails and says what to load.
+     * (Plain files keep a longer old value's tail: fresh ones first.) */
+    fake_write(DEV "buffer/length", "2\n");
+    fake_write(DEV "current_timestamp_clock", "realtime\n");
+    fake_unlink("kernel/config/iio/triggers/hrtimer/.keep");
+    fake_path(dir, sizeof dir, "kernel/config/iio/triggers/hrtimer");
+    assert_int_equal(rmdir(dir), 0);
+    if (open_buffered(&s, "channels=in_voltage1,hrtimer=shmseq-t", 1) !=
+        -ENOENT)
+        fail_msg("open: want -ENOENT: %s", s.why);
+    assert_non_null(strstr(s.why, "iio-trig-hrtimer"));
+    expect_file(DEV "buffer/enable", "0");
+    expect_file(SCAN "in_other0_en", "1");
+}
+
 static void test_busy_buffer_and_failures_change_nothing(void **state)
 {
     shmseq_sensor s;
@@ -495,6 +535,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_lost_scans_from_timestamps, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_sets_and_close_restores, setup, teardown),
         cmocka_unit_test_setup_teardown(test_trigger_selected_and_restored, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hrtimer_trigger_made_and_removed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_busy_buffer_and_failures_change_nothing, setup, teardown),
     };
 
