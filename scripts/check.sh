@@ -213,7 +213,7 @@ static_stage() {
 tidy_stage() {
   local dir=$1 files
   files=$(ls core/*.c src/*.c port/posix/*.c sink/*.c tools/*.c \
-             tools/shmseq/*.c util/*.c examples/*.c
+             tools/shmseq/*.c tools/mqtt/*.c util/*.c examples/*.c
           find bsp -name '*.c' | sort)
   echo "clang-tidy: $(echo "$files" | wc -l) files"
   static_stage xargs -P "$jobs" -n 1 clang-tidy -p "$dir" --quiet <<< "$files"

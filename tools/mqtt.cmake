@@ -3,13 +3,13 @@
 # pkg-config finds libmosquitto (Debian: libmosquitto-dev, also :arm64 and
 # :armhf); without it the tool is left out and this says what to install.
 #
-#   shmseq_fleet  the wire formats and the spool: C library and
-#                 shmseq_logfmt only (no MQTT), so the unit tests check
-#                 every byte of them without a broker
+#   shmseq_fleet  the wire formats and the spool: C library,
+#                 shmseq_logfmt and shmseq_util only (no MQTT), so the unit
+#                 tests check every byte of them without a broker
 #   shmseq-mqtt   pub (board end) and sub (fleet end, over shmseq_sink)
 add_library(shmseq_fleet STATIC mqtt/wire.c mqtt/spool.c)
 shmseq_c11(shmseq_fleet)
-target_link_libraries(shmseq_fleet PUBLIC shmseq_logfmt)
+target_link_libraries(shmseq_fleet PUBLIC shmseq_logfmt PRIVATE shmseq_util)
 target_include_directories(shmseq_fleet PUBLIC
   $<BUILD_INTERFACE:${CMAKE_CURRENT_SOURCE_DIR}/mqtt>)
 

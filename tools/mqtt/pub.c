@@ -687,10 +687,11 @@ int mqtt_pub(int argc, char **argv)
             for (int i = 0; i < p->nreg; i++) {
                 pub_region *g = &p->reg[i];
 
-                if (p->rewind_all)
-                    rewind_region(g, now);
-                else if (g->sent > base(g) &&
-                         now - g->last_progress_ns >= p->ack_timeout_ns)
+                /* A new connection, or no acknowledgement in time: go
+                 * back to the first unacknowledged sample. */
+                if (p->rewind_all ||
+                    (g->sent > base(g) &&
+                     now - g->last_progress_ns >= p->ack_timeout_ns))
                     rewind_region(g, now);
                 work += send_region(p, g);
                 if (!g->meta_rate_sent && g->rate_hz > 0) {

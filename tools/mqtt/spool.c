@@ -8,6 +8,8 @@
 
 #include "spool.h"
 
+#include <shmseq_util/parse.h>
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -231,12 +233,16 @@ int spool_open(spool *s, const char *dir, const shmseq_log_header *h,
         return fail(s, -errno, "reading spool directory '%s' failed: %s",
                     s->dir, strerror(errno));
     while ((e = readdir(d)) != NULL) {
-        unsigned long long v;
-        char tail[8];
+        char digits[21];
+        uint64_t v;
 
-        if (strlen(e->d_name) != 24 ||
-            sscanf(e->d_name, "%20llu%7s", &v, tail) != 2 ||
-            strcmp(tail, ".log") != 0)
+        /* <20 digits>.log: a segment; anything else is not ours */
+        if (strlen(e->d_name) != 24 || strcmp(e->d_name + 20, ".log") != 0)
+            continue;
+        memcpy(digits, e->d_name, 20);
+        digits[20] = '\0';
+        if (strspn(digits, "0123456789") != 20 ||
+            shmseq_parse_u64(digits, &v) != 0)
             continue;
         if (nf == capf) {
             uint64_t *p = realloc(firsts, (capf ? capf * 2 : 16) * sizeof *p);
@@ -249,7 +255,7 @@ int spool_open(spool *s, const char *dir, const shmseq_log_header *h,
             firsts = p;
             capf = capf ? capf * 2 : 16;
         }
-        firsts[nf++] = (uint64_t)v;
+        firsts[nf++] = v;
     }
     closedir(d);
     if (nf > 0)

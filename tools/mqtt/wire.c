@@ -93,7 +93,8 @@ size_t fleet_batch_encode(const fleet_batch *b, const shmseq_log_record *r,
     size_t nl = strlen(b->node), rl = strlen(b->region);
     size_t hl = FLEET_BATCH_FIXED + nl + rl, off;
 
-    memcpy(out, FLEET_BATCH_MAGIC, 4);
+    for (unsigned i = 0; i < 4; i++) /* the magic, without its NUL */
+        out[i] = (unsigned char)FLEET_BATCH_MAGIC[i];
     put16(out + 4, FLEET_VERSION);
     put16(out + 6, (uint32_t)hl);
     put64(out + 8, b->first_seq);
@@ -221,7 +222,8 @@ size_t fleet_batch_json(const fleet_batch *b, const shmseq_log_record *r,
 
 void fleet_ack_encode(const fleet_ack *a, unsigned char out[FLEET_ACK_SIZE])
 {
-    memcpy(out, FLEET_ACK_MAGIC, 4);
+    for (unsigned i = 0; i < 4; i++) /* the magic, without its NUL */
+        out[i] = (unsigned char)FLEET_ACK_MAGIC[i];
     put16(out + 4, FLEET_VERSION);
     put16(out + 6, 0);
     put64(out + 8, a->created_ns);
