@@ -859,8 +859,8 @@ static int sq_begin(shmseq_sink *k, const shmseq_log_header *h)
         return rc;
     /* Setting up waits longer for a reader or writer that holds the
      * database (a user's query while journal_mode changes, another
-     * logger making the tables): nothing is batched yet, and the ring
-     * holds what arrives meanwhile. */
+     * logger making the tables): nothing is batched yet; what the ring
+     * cannot hold meanwhile becomes an overrun gap, never a silent loss. */
     busy_ms = s->busy_ms;
     if (s->busy_ms < 5000u)
         s->busy_ms = 5000u;
