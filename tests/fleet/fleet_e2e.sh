@@ -211,6 +211,21 @@ broker_and_sub() {
     sub=$last
 }
 
+# stream_start REGION RATE SECONDS PORT [PUB OPTION...]: a sensor task and
+# a pub of board1 reading it into DIR=$d/spool, stopping after SECONDS and
+# lingering up to 30 s more for the acknowledgements ($sens, $pub).
+stream_start() {
+    local region=$1 rate=$2 secs=$3 bport=$4
+    shift 4
+    sensor_start "$region" "$rate" "$secs" 65536 2> "$d/sensor.log"
+    sens=$last
+    sleep 0.2
+    bg "$mqtt" pub --node board1 --spool "$d/spool" --port "$bport" \
+        --batch 100 --max-delay 50 --duration "$secs" --linger 30 --status 0 \
+        "$@" "$region" 2> "$d/pub.log"
+    pub=$last
+}
+
 # stop_sub PID: SIGTERM, and the sub must exit 0 (committed, closed).
 stop_sub() {
     local rc
@@ -248,13 +263,7 @@ run_basic() {
 run_broker_kill() {
     local d=$tmp/bk rate=10000 secs=9
     broker_and_sub "$d"
-    sensor_start "$name-k" $rate $secs 65536 2> "$d/sensor.log"
-    local sens=$last
-    sleep 0.2
-    bg "$mqtt" pub --node board1 --spool "$d/spool" --port "$port" --batch 100 \
-        --max-delay 50 --duration $secs --linger 30 --status 0 "$name-k" \
-        2> "$d/pub.log"
-    local pub=$last
+    stream_start "$name-k" $rate $secs "$port"
     sleep 3
     kill -9 "$broker"; wait "$broker" 2>/dev/null
     note "broker SIGKILLed; restarting it in 3 s"
@@ -439,13 +448,7 @@ EOF2
     # The board on node 1, the fleet end on node 2; node 3 dies mid-stream.
     bg "$mqtt" sub --db "$d/fleet.db" --port "${ports[7]}" --status 0 2> "$d/sub.log"
     local sub=$last
-    sensor_start "$name-n" $rate $secs 65536 2> "$d/sensor.log"
-    local sens=$last
-    sleep 0.2
-    bg "$mqtt" pub --node board1 --spool "$d/spool" --port "${ports[6]}" \
-        --batch 100 --max-delay 50 --duration $secs --linger 40 --status 0 \
-        "$name-n" 2> "$d/pub.log"
-    local pub=$last
+    stream_start "$name-n" $rate $secs "${ports[6]}" --linger 40
     # mid-stream: once the fleet end stores, and a second more
     for i in $(seq 1 300); do
         grep -q "storing" "$d/sub.log" && break
@@ -471,13 +474,7 @@ run_two_subs() {
     broker_and_sub "$d"
     bg "$mqtt" sub --db "$d/fleet.db" --port "$port" --status 0 2> "$d/sub2.log"
     sub2=$last
-    sensor_start "$name-d" $rate $secs 65536 2> "$d/sensor.log"
-    local sens=$last
-    sleep 0.2
-    bg "$mqtt" pub --node board1 --spool "$d/spool" --port "$port" --batch 100 \
-        --max-delay 50 --duration $secs --linger 30 --status 0 "$name-d" \
-        2> "$d/pub.log"
-    local pub=$last
+    stream_start "$name-d" $rate $secs "$port"
     # the sub that stores is killed; the one standing by takes over
     for i in $(seq 1 100); do
         grep -q "storing" "$d/sub.log" "$d/sub2.log" && break
@@ -531,14 +528,8 @@ run_replaced() {
 run_spool_overflow() {
     local d=$tmp/so rate=5000 secs=6 rc drop gap
     broker_and_sub "$d"
-    sensor_start "$name-o" $rate $secs 65536 2> "$d/sensor.log"
-    local sens=$last
-    sleep 0.2
     # 256 KiB: four 64 KiB segments, about 0.8 s of samples at 5 kHz
-    bg "$mqtt" pub --node board1 --spool "$d/spool" --spool-max 256k \
-        --port "$port" --batch 100 --max-delay 50 --duration $secs \
-        --linger 30 --status 0 "$name-o" 2> "$d/pub.log"
-    local pub=$last
+    stream_start "$name-o" $rate $secs "$port" --spool-max 256k
     sleep 1.5
     kill -9 "$broker"; wait "$broker" 2>/dev/null
     note "broker SIGKILLed for 3 s: the spool overflows"
