@@ -15,7 +15,7 @@ target_include_directories(shmseq_fleet PUBLIC
 
 find_package(PkgConfig QUIET)
 if(PkgConfig_FOUND)
-  pkg_check_modules(MOSQUITTO QUIET IMPORTED_TARGET libmosquitto)
+  pkg_check_modules(MOSQUITTO QUIET IMPORTED_TARGET GLOBAL libmosquitto)
 endif()
 if(MOSQUITTO_FOUND)
   add_executable(shmseq-mqtt mqtt/main.c mqtt/conn.c mqtt/pub.c mqtt/sub.c)

@@ -20,11 +20,18 @@ set(SHMSEQ_FLEET_PARTS basic broker-kill spool-overflow bridge-kill replaced thr
     two-subs tls nats)
 if(TARGET shmseq-mqtt AND SHMSEQ_HAVE_SQLITE AND TARGET sensor_reader AND
    TARGET check_csv)
+  # A small MQTT reader for the topics only dashboards read (meta, status,
+  # json); over the same libmosquitto as the tool.
+  add_executable(fleet_peek fleet/fleet_peek.c)
+  shmseq_c11(fleet_peek)
+  target_link_libraries(fleet_peek PRIVATE PkgConfig::MOSQUITTO)
   foreach(part IN LISTS SHMSEQ_FLEET_PARTS)
     add_test(NAME fleet_${part}
       COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/fleet/fleet_e2e.sh
               $<TARGET_FILE:sensor_reader> $<TARGET_FILE:shmseq-mqtt>
               $<TARGET_FILE:check_csv> ${part})
+    set_tests_properties(fleet_${part} PROPERTIES
+      ENVIRONMENT "FLEET_PEEK=$<TARGET_FILE:fleet_peek>")
     set_tests_properties(fleet_${part} PROPERTIES LABELS "e2e;fleet"
       TIMEOUT 120 RUN_SERIAL ON)
   endforeach()

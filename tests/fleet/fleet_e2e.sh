@@ -10,7 +10,10 @@
 # its sample number (check_csv), and the gaps table holds exactly what the
 # bridge's summary counts.
 #
-#   basic        one board at 10 kHz for 10 s
+#   basic        one board at 10 kHz for 10 s; with --format json, the
+#                JSON copies equal the rows, the retained meta says the
+#                width and channels, the retained status ends 'offline'
+#                (read with fleet_peek, FLEET_PEEK)
 #   broker-kill  the broker SIGKILLed for 3 s mid-stream, then restarted
 #   spool-overflow  the broker away longer than a small spool holds: the
 #                oldest batches are dropped and counted by the bridge; the
@@ -45,6 +48,7 @@ sensor=$1
 mqtt=$2
 check=$3
 part=$4
+peek=${FLEET_PEEK:-}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/shmseq-fleet.XXXXXX") || exit 1
 pids=""
 regions=""
@@ -243,21 +247,62 @@ all_stored() {
 }
 
 run_basic() {
-    local d=$tmp/basic rate=10000 secs=10
+    local d=$tmp/basic rate=10000 secs=10 t=shmseq/board1/$name-b
+    [ -x "$peek" ] || { fail "FLEET_PEEK (the fleet_peek test program) is not set"; return; }
     broker_and_sub "$d"
     sensor_start "$name-b" $rate $secs 65536 2> "$d/sensor.log"
     local sens=$last
+    # what a dashboard reads: the meta and JSON topics
+    bg "$peek" "$port" "$t/meta" 1 20 > "$d/meta.out"
+    local pm=$last
+    bg "$peek" "$port" "$t/json" 5 20 > "$d/json.out"
+    local pj=$last
     sleep 0.2
     "$mqtt" pub --node board1 --spool "$d/spool" --port "$port" --batch 100 \
-        --max-delay 50 --duration $secs --linger 20 --status 0 "$name-b" \
-        2> "$d/pub.log"
+        --max-delay 50 --duration $secs --linger 20 --status 0 \
+        --format json --channels ax,ay,az,t "$name-b" 2> "$d/pub.log"
     local rc=$?
     wait "$sens"
     stop_sub "$sub"
+    wait "$pm" || fail "no meta message"
+    wait "$pj" || fail "no JSON batches"
+    "$peek" "$port" shmseq/board1/status 1 5 > "$d/status.out" ||
+        fail "no retained status"
     cat "$d/pub.log" "$d/sub.log"
     [ $rc = 0 ] || fail "pub exited $rc"
     all_stored "$d" pub.log
     verify "$d/fleet.db" board1 "$name-b" "$(published "$d/sensor.log")" $rate
+    grep -qx "1 shmseq/board1/status offline" "$d/status.out" ||
+        fail "the retained status is not 'offline' after the bridge stopped: $(cat "$d/status.out")"
+    # the meta and JSON messages against the database
+    python3 - "$d" "$name-b" <<'EOF2' || fail "meta or JSON messages wrong"
+import json, sqlite3, sys
+d, region = sys.argv[1:3]
+ok = True
+meta = json.loads(open(d + "/meta.out").read().split(" ", 2)[2])
+want = {"v": 1, "node": "board1", "region": region, "width": 4,
+        "channels": ["ax", "ay", "az", "t"], "format": "bin+json"}
+for k, v in want.items():
+    if meta.get(k) != v:
+        print("meta %s: %r, want %r" % (k, meta.get(k), v)); ok = False
+c = sqlite3.connect(d + "/fleet.db")
+cols = [r[1] for r in c.execute("PRAGMA table_info(samples)")][4:]
+rid = c.execute("SELECT id FROM regions WHERE node = 'board1' AND name = ?",
+                (region,)).fetchone()[0]
+n = 0
+for line in open(d + "/json.out"):
+    b = json.loads(line.split(" ", 2)[2])
+    for i, s in enumerate(b["samples"]):
+        row = c.execute("SELECT ts_ns, %s FROM samples WHERE region = ? AND "
+                        "seq = ?" % ",".join('"%s"' % x for x in cols),
+                        (rid, b["first_seq"] + i)).fetchone()
+        if row is None or list(row) != s:
+            print("json seq %d: %r, database %r" % (b["first_seq"] + i, s, row))
+            ok = False
+        n += 1
+print("meta ok, %d JSON samples equal to their rows" % n if ok else "")
+sys.exit(0 if ok else 1)
+EOF2
 }
 
 run_broker_kill() {
