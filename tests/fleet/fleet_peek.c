@@ -43,20 +43,26 @@ int main(int argc, char **argv)
     struct mosquitto *m;
     struct timespec t0, t;
     double secs;
+    int port;
 
     if (argc != 5) {
         fprintf(stderr, "usage: fleet_peek PORT TOPIC COUNT SECONDS\n");
         return 2;
     }
-    want = atoi(argv[3]);
-    secs = atof(argv[4]);
+    want = (int)strtol(argv[3], NULL, 10);
+    secs = strtod(argv[4], NULL);
+    port = (int)strtol(argv[1], NULL, 10);
+    if (want < 1 || secs <= 0 || port < 1 || port > 65535) {
+        fprintf(stderr, "fleet_peek: bad PORT, COUNT or SECONDS\n");
+        return 2;
+    }
     mosquitto_lib_init();
     m = mosquitto_new(NULL, true, argv[2]);
     if (m == NULL)
         return 1;
     mosquitto_connect_callback_set(m, on_connect);
     mosquitto_message_callback_set(m, on_message);
-    if (mosquitto_connect(m, "127.0.0.1", atoi(argv[1]), 10) != MOSQ_ERR_SUCCESS) {
+    if (mosquitto_connect(m, "127.0.0.1", port, 10) != MOSQ_ERR_SUCCESS) {
         fprintf(stderr, "fleet_peek: cannot connect to 127.0.0.1:%s\n", argv[1]);
         return 1;
     }
