@@ -18,8 +18,11 @@ endif()
 # the test FAIL naming the package (scripts/deps.sh installs them all).
 set(SHMSEQ_FLEET_PARTS basic broker-kill spool-overflow bridge-kill replaced three
     two-subs tls nats)
-if(TARGET shmseq-mqtt AND SHMSEQ_HAVE_SQLITE AND TARGET sensor_reader AND
-   TARGET check_csv)
+# Native builds only: the brokers are the host's, and the script runs the
+# programs directly (a cross build with the target's libmosquitto still
+# builds the tool and runs the unit tests above under the emulator).
+if(NOT CMAKE_CROSSCOMPILING AND TARGET shmseq-mqtt AND SHMSEQ_HAVE_SQLITE AND
+   TARGET sensor_reader AND TARGET check_csv)
   # A small MQTT reader for the topics only dashboards read (meta, status,
   # json); over the same libmosquitto as the tool.
   add_executable(fleet_peek fleet/fleet_peek.c)
