@@ -69,10 +69,14 @@ needs=(
   python3-pip:
   python3-setuptools:
   python3-wheel:
-  # shmseq-mqtt (docs/fleet.md): the MQTT client library, and the brokers
-  # and openssl its tests start (mosquitto and nats-server live in sbin,
-  # so dpkg is asked).
+  # shmseq-mqtt (docs/fleet.md): the MQTT client library (also for the
+  # arm64 and armhf cross builds; none for riscv64 in Debian 12, which
+  # then builds without the tool and says so), and the brokers and
+  # openssl its tests start (mosquitto and nats-server live in sbin, so
+  # dpkg is asked).
   libmosquitto-dev:
+  libmosquitto-dev:arm64:
+  libmosquitto-dev:armhf:
   mosquitto:
   nats-server:
   openssl:openssl
@@ -165,7 +169,7 @@ if [ -z "$missing" ]; then
   echo "deps: all present (cmake make gcc clang pkg-config nm cmocka," \
        "cross gcc+libc for arm64 armhf riscv64, qemu-user, qemu-system-arm," \
        "cmocka:arm64 cmocka:armhf, cpio, valgrind, cppcheck, clang-tidy," \
-       "libmosquitto, mosquitto, nats-server, openssl," \
+       "libmosquitto (+ :arm64 :armhf), mosquitto, nats-server, openssl," \
        "python3 with numpy, matplotlib, pytest, pip, setuptools, wheel," \
        "libsqlite3-dev (+ :arm64 :armhf), sqlite3)"
   exit 0
