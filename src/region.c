@@ -40,10 +40,6 @@ _Static_assert(SHMSEQ_LINE_SIZE * 9u >= 24u + 8u * SHMSEQ_WIDTH_MAX,
 #define BUSY_NAP_NS 50000u
 /* Spin-then-sleep: polls between two looks at the clock. */
 #define SPIN_CHECK 16u
-/* How long a reader gives a just-created, still empty object to get its
- * writer lock before calling it half-made: 20 ms, in naps of 1 ms. */
-#define CREATE_GRACE_NS 20000000u
-#define CREATE_GRACE_NAP_NS 1000000u
 
 int shmseq_name_check(const char *name)
 {
@@ -298,38 +294,29 @@ void shmseq_writer_close(shmseq_writer *w)
 /* ---- reader ------------------------------------------------------------- */
 
 /*
- * Size the object for a reader. One smaller than a header is either being
- * created right now (its creator makes the name, then takes the lock, then
- * sizes it: the first two steps are a few microseconds apart) or was left
- * half-made by a creator that died. A writer holding the lock means the
- * former (-EAGAIN); no writer after a short grace period means the latter
- * (-EBADMSG: the next writer repairs it).
+ * Size the object for a reader. An empty one is a name without a region
+ * yet: its creator has made the name and is about to lock and size it, or
+ * died before sizing it. No reader can tell the two apart by looking (a
+ * creator may be preempted for any time between its two steps), and both
+ * mean the same to it: the next writer formats an empty object in place,
+ * so it is "not there yet" (-EAGAIN), as a missing name is -ENOENT; the
+ * caller's own deadline decides how long to wait. Non-empty but smaller
+ * than a header is never a creator's state (it sizes in one step): being
+ * created only while a writer holds it, corrupt otherwise (-EBADMSG).
  */
 static int stat_settled(shmseq_port_region *p, const char *name,
                         shmseq_port_stat *st)
 {
-    uint64_t until = 0;
-    for (;;) {
-        int rc = shmseq_port_region_stat(p, st);
-        if (rc < 0)
-            return rc;
-        if (st->size > REGION_SIZE_MAX || st->size > SIZE_MAX)
-            return -EBADMSG;
-        if (st->size >= SHMSEQ_HEADER_SIZE)
-            return 0;
-        if (shmseq_port_region_writer_alive(name) > 0)
-            return -EAGAIN;
-        uint64_t now = shmseq_port_monotonic_ns();
-        if (until == 0)
-            until = now + CREATE_GRACE_NS;
-        else if (now >= until)
-            return -EBADMSG;
-        /* A signal cuts a nap short (-EINTR): the grace period is measured
-         * on the clock, so it simply goes on. */
-        rc = shmseq_port_sleep_ns(CREATE_GRACE_NAP_NS);
-        if (rc < 0 && rc != -EINTR)
-            return rc;
-    }
+    int rc = shmseq_port_region_stat(p, st);
+    if (rc < 0)
+        return rc;
+    if (st->size > REGION_SIZE_MAX || st->size > SIZE_MAX)
+        return -EBADMSG;
+    if (st->size >= SHMSEQ_HEADER_SIZE)
+        return 0;
+    if (st->size == 0 || shmseq_port_region_writer_alive(name) > 0)
+        return -EAGAIN;
+    return -EBADMSG;
 }
 
 int shmseq_reader_open(shmseq_reader *r, const char *name, unsigned flags)
@@ -355,13 +342,16 @@ int shmseq_reader_open(shmseq_reader *r, const char *name, unsigned flags)
         rc = owner_check(&st, (flags & SHMSEQ_READER_ANY_OWNER) != 0);
     if (rc == 0)
         rc = stat_settled(PORT(r), name, &st);
-    if (rc == 0)
+    int mapped = 0;
+    if (rc == 0) {
         rc = shmseq_port_region_map(PORT(r), (size_t)st.size,
                                     SHMSEQ_CTL_OFFSET, SHMSEQ_PAGE_MAX);
+        mapped = rc == 0;
+    }
     if (rc == 0)
         rc = shmseq_ring_reader_attach(&r->ring, PORT(r)->base, PORT(r)->size,
                                        ring_flags);
-    if (rc == -EAGAIN && shmseq_port_region_writer_alive(name) == 0) {
+    if (mapped && rc == -EAGAIN && shmseq_port_region_writer_alive(name) == 0) {
         /* A full-size object with no magic and no writer: its creator died
          * between sizing it and formatting it (the writer holds its lock
          * throughout). Look once more, in case a writer finished and left

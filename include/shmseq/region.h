@@ -226,11 +226,13 @@ void shmseq_writer_close(shmseq_writer *w);
  * @retval -EINVAL        bad name or flags
  * @retval -ENAMETOOLONG  name too long
  * @retval -ENOENT        no region of that name (yet)
- * @retval -EAGAIN        the region is being created; try again shortly
+ * @retval -EAGAIN        the region is being created (or its name is an
+ *                        empty object, which the next writer formats);
+ *                        try again shortly
  * @retval -EPROTO        another layout version or byte order
  * @retval -EBADMSG       corrupt region, the file is smaller than its
  *                        header says, or a half-made region whose creator
- *                        died (no writer holds it; the next writer repairs it)
+ *                        died after sizing it (no writer holds it)
  * @retval -EACCES        permission denied
  * @retval -EPERM         the region belongs to another user (and @p flags
  *                        lacks SHMSEQ_READER_ANY_OWNER)
