@@ -12,7 +12,11 @@
 
 #include <shmseq/shmseq.h>
 
-static _Alignas(64) unsigned char mem[4096];
+/* A region of width 4 and 16 slots: the header's two 64 KiB pages
+ * (layout 3: the reader-control line and the ring each on a page of its
+ * own, docs/layout.md), then 16 slots of 64 bytes. */
+#define REGION_BYTES (SHMSEQ_HEADER_SIZE + 16u * 64u)
+static _Alignas(64) unsigned char mem[REGION_BYTES];
 
 int main(void)
 {
@@ -27,7 +31,8 @@ int main(void)
     printf("sizeof(shmseq_writer) = %zu, sizeof(shmseq_reader) = %zu\n",
            sizeof(shmseq_writer), sizeof(shmseq_reader));
     printf("strerror(-EBUSY) = %s\n", busy);
-    if (size != 3u * 64u + 16u * 64u || busy == NULL || busy[0] == '\0' ||
+    if (size != REGION_BYTES || size != 131072u + 16u * 64u ||
+        busy == NULL || busy[0] == '\0' ||
         shmseq_region_size(0, 16) != 0)
         return 1;
 
