@@ -423,27 +423,6 @@ static int open_sink(shmseq_sink *k, const logger_opts *o)
     return rc;
 }
 
-/* The binary log's header: the region's identity, read once attached. */
-static void run_header(shmseq_log_header *h, shmseq_reader *r,
-                       const char *name)
-{
-    shmseq_region_info info;
-    shmseq_reader_stats st;
-
-    if (shmseq_info(name, &info) != 0)
-        memset(&info, 0, sizeof info);
-    shmseq_reader_get_stats(r, &st);
-    memset(h, 0, sizeof *h);
-    h->width = shmseq_reader_width(r);
-    h->capacity = info.capacity;
-    h->epoch = info.epoch;
-    h->writer_pid = info.writer_pid;
-    h->created_realtime_ns = info.created_realtime_ns;
-    h->created_monotonic_ns = info.created_monotonic_ns;
-    h->head = st.next;
-    snprintf(h->name, sizeof h->name, "%s", name);
-}
-
 /* Say the sink's failure once, when it happens. */
 static void check_sink(shmseq_sink *k, logger_run *run)
 {
@@ -723,7 +702,7 @@ int main(int argc, char **argv)
         return EX_FAIL;
     }
     shmseq_reader_set_spin(&r, o.spin_us * 1000u);
-    run_header(&hdr, &r, o.name);
+    shmseq_log_header_from_reader(&hdr, &r, o.name);
     memset(&run, 0, sizeof run);
     /* A database may already hold this region (a restart): where it ends.
      * With --oldest the samples below that still in the ring are skipped;

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <shmseq/log_sample.h>
 #include <shmseq/sink.h>
 
 #ifdef SHMSEQ_HAVE_SQLITE
@@ -133,27 +134,6 @@ static int saver_open(shmseq_reader *r, const struct settings *st)
     }
 }
 
-/* --db: the region's identity for the database's regions row. */
-static void saver_header(shmseq_log_header *h, const char *name,
-                         shmseq_reader *r)
-{
-    shmseq_reader_stats st;
-    shmseq_region_info info;
-
-    if (shmseq_info(name, &info) != 0)
-        memset(&info, 0, sizeof info);
-    shmseq_reader_get_stats(r, &st);
-    memset(h, 0, sizeof *h);
-    h->width = shmseq_reader_width(r);
-    h->capacity = info.capacity;
-    h->epoch = info.epoch;
-    h->writer_pid = info.writer_pid;
-    h->created_realtime_ns = info.created_realtime_ns;
-    h->created_monotonic_ns = info.created_monotonic_ns;
-    h->head = st.next; /* the first sample it can read */
-    snprintf(h->name, sizeof h->name, "%s", name);
-}
-
 /* --db: read back what the database holds of this region, in order. */
 static int saver_print_db(const struct settings *st)
 {
@@ -231,7 +211,7 @@ static int run_saver(const struct settings *st)
         return EX_FAIL;
     }
     if (st->db != NULL) {
-        saver_header(&h, st->name, &r);
+        shmseq_log_header_from_reader(&h, &r, st->name);
         if (shmseq_sink_begin(&k, &h, shmseq_now_ns()) < 0) {
             fprintf(stderr, "Saver: %s\n", k.why);
             shmseq_sink_close(&k);
