@@ -167,6 +167,17 @@ int shmseq_sink_resume(shmseq_sink *k, const shmseq_log_header *h,
     return rc < 0 ? after_op(k, rc) : rc;
 }
 
+int shmseq_sink_gap(shmseq_sink *k, uint64_t first, uint64_t last,
+                    const char *reason)
+{
+    assert(k->ops != NULL && k->begun && reason != NULL && first <= last);
+    if (k->error != 0)
+        return k->error;
+    if (k->ops->gap == NULL)
+        return 0;
+    return after_op(k, k->ops->gap(k, first, last, reason));
+}
+
 const char *shmseq_sink_status(shmseq_sink *k, char *buf, size_t cap)
 {
     assert(buf != NULL && cap > 0);

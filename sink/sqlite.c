@@ -13,8 +13,9 @@
  *  - the key is (region, seq), so a restarted logger (resume) continues
  *    where the database ends and a record can never be stored twice;
  *  - gaps are rows: a break in the sample numbers becomes a gaps row
- *    with its reason (overrun, writer replaced), and records that could
- *    not be stored (disk full, I/O) become one too;
+ *    with its reason (overrun, writer replaced, or the one the caller
+ *    gave with the optional op gap: spool overflow), and records that
+ *    could not be stored (disk full, I/O) become one too;
  *  - durability: synchronous=NORMAL between syncs (a commit is atomic
  *    but may be rolled back by a power cut), each sync is a commit with
  *    synchronous=FULL (the WAL is fsynced) and a passive checkpoint;
@@ -51,8 +52,22 @@
 
 /* "shsq": PRAGMA application_id of a shmseq database. */
 #define SQ_APP_ID 0x73687371
-/* PRAGMA user_version: the schema this code writes (docs/logging.md). */
-#define SQ_SCHEMA 1
+/* PRAGMA user_version: the schema this code writes (docs/logging.md);
+ * version 1 (the gaps reasons without 'spool overflow') is upgraded at
+ * begin. */
+#define SQ_SCHEMA 2
+/* The gaps table of schema 2, named @p t (the upgrade builds it aside). */
+#define SQ_GAPS_DDL(t)                                                     \
+    "CREATE TABLE IF NOT EXISTS " t " (region INTEGER NOT NULL, "          \
+    "first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL, "              \
+    "reason TEXT NOT NULL CHECK (reason IN ('overrun', "                   \
+    "'writer replaced', 'io', 'full', 'spool overflow')), "                \
+    "PRIMARY KEY (region, first_seq)) WITHOUT ROWID"
+/* The reasons a caller may give (the op gap); 'io' and 'full' are the
+ * sink's own. */
+static const char *const sq_given_reasons[] = {
+    "overrun", "writer replaced", "spool overflow",
+};
 /* Byte range for the per-region claim: above SQLite's lock bytes
  * (0x40000000 + 512), below 2^31 so 32-bit off_t needs nothing more. */
 #define SQ_CLAIM_BASE 0x50000000L
@@ -96,6 +111,10 @@ typedef struct sq_sink {
     uint64_t batch_start_ns, next_try_ns;
     sq_gap gaps[SQ_GAPS_MAX];
     uint32_t ngaps;
+    /* reasons the caller gave (op gap) for the break before the next
+     * record; each reason points into sq_given_reasons */
+    sq_gap given[SHMSEQ_SINK_GAPS_MAX];
+    uint32_t ngiven;
     /* continuity, to turn breaks into gaps */
     int have_prev;
     uint64_t prev_seq;
@@ -682,6 +701,32 @@ static int sq_resume(shmseq_sink *k, const shmseq_log_header *h,
 
 static int sq_check_width(shmseq_sink *k, sq_sink *s, uint32_t width);
 
+/* Schema 1 to 2, inside the caller's write transaction: SQLite cannot
+ * change a CHECK constraint, so the gaps table is rebuilt under the new
+ * one (every version-1 row satisfies it) and renamed into place; a crash
+ * leaves version 1 or version 2, never half of each. Read here, under the
+ * write lock, so two processes upgrading at once do it once. */
+static int sq_upgrade(sq_sink *s)
+{
+    int64_t ver = 0;
+    int rc = sq_int(s, "PRAGMA user_version", 0, &ver);
+
+    if (rc != SQLITE_OK || ver != 1)
+        return rc;
+    rc = sq_exec(s, SQ_GAPS_DDL("gaps_v2"));
+    if (rc == SQLITE_OK)
+        rc = sq_exec(s, "INSERT INTO gaps_v2 (region, first_seq, last_seq, "
+                     "reason) SELECT region, first_seq, last_seq, reason "
+                     "FROM gaps");
+    if (rc == SQLITE_OK)
+        rc = sq_exec(s, "DROP TABLE gaps");
+    if (rc == SQLITE_OK)
+        rc = sq_exec(s, "ALTER TABLE gaps_v2 RENAME TO gaps");
+    if (rc == SQLITE_OK)
+        rc = sq_exec(s, "PRAGMA user_version = 2");
+    return rc;
+}
+
 /* The tables, in one write transaction that first checks an existing
  * samples table against this width (so two loggers starting at once on a
  * new database cannot both think they made it); an existing database of
@@ -733,12 +778,9 @@ static int sq_schema(shmseq_sink *k, sq_sink *s, uint32_t width)
     if (rc == SQLITE_OK)
         rc = sq_exec(s, sql);
     if (rc == SQLITE_OK)
-        rc = sq_exec(s,
-            "CREATE TABLE IF NOT EXISTS gaps (region INTEGER NOT NULL, "
-            "first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL, "
-            "reason TEXT NOT NULL CHECK (reason IN ('overrun', "
-            "'writer replaced', 'io', 'full')), "
-            "PRIMARY KEY (region, first_seq)) WITHOUT ROWID");
+        rc = sq_upgrade(s);
+    if (rc == SQLITE_OK)
+        rc = sq_exec(s, SQ_GAPS_DDL("gaps"));
     if (rc == SQLITE_OK && fresh) {
         snprintf(sql, sizeof sql, "PRAGMA application_id = %d; "
                  "PRAGMA user_version = %d", SQ_APP_ID, SQ_SCHEMA);
@@ -1255,6 +1297,57 @@ static int sq_commit(shmseq_sink *k, sq_sink *s, int durable)
     return sq_fail(k, rc, "writing");
 }
 
+/* The break [from, to] as gaps rows: the ranges the caller gave (op gap)
+ * with their reasons, clipped to it, the rest with @p own. */
+static void sq_split(sq_sink *s, uint64_t from, uint64_t to, const char *own)
+{
+    uint64_t cur = from;
+    uint32_t j;
+
+    for (j = 0; j < s->ngiven; j++) {
+        uint64_t a = s->given[j].first, b = s->given[j].last;
+
+        if (b < cur || a > to)
+            continue;
+        if (a < cur)
+            a = cur;
+        if (b > to)
+            b = to;
+        if (a > cur)
+            s->gaps[s->ngaps++] = (sq_gap){cur, a - 1u, own};
+        s->gaps[s->ngaps++] = (sq_gap){a, b, s->given[j].reason};
+        if (b == to)
+            return;
+        cur = b + 1u;
+    }
+    s->gaps[s->ngaps++] = (sq_gap){cur, to, own};
+}
+
+static int sq_gap_given(shmseq_sink *k, uint64_t first, uint64_t last,
+                        const char *reason)
+{
+    sq_sink *s = sq_of(k);
+    const char *known = NULL;
+    size_t j;
+
+    for (j = 0; j < sizeof sq_given_reasons / sizeof sq_given_reasons[0]; j++)
+        if (strcmp(reason, sq_given_reasons[j]) == 0)
+            known = sq_given_reasons[j];
+    if (known == NULL)
+        return shmseq_sink_fail(k, -EINVAL, "'%.40s' is not a gap reason of "
+                                "the sqlite sink", reason);
+    if (s->ngiven == SHMSEQ_SINK_GAPS_MAX)
+        return shmseq_sink_fail(k, -EINVAL, "more than %u gap reasons "
+                                "before one sample",
+                                (unsigned)SHMSEQ_SINK_GAPS_MAX);
+    if ((s->have_prev && first <= s->prev_seq) ||
+        (s->ngiven != 0 && first <= s->given[s->ngiven - 1u].last))
+        return shmseq_sink_fail(k, -EINVAL, "samples %" PRIu64 "..%" PRIu64
+                                " said missing out of order", first, last);
+    s->given[s->ngiven++] = (sq_gap){first, last, known};
+    return 0;
+}
+
 static int sq_write(shmseq_sink *k, const shmseq_log_record *r, size_t n)
 {
     sq_sink *s = sq_of(k);
@@ -1277,25 +1370,26 @@ static int sq_write(shmseq_sink *k, const shmseq_log_record *r, size_t n)
             return shmseq_sink_fail(k, -EINVAL, "sample %" PRIu64 " after %"
                                     PRIu64 ": records must come in order, "
                                     "each once", r[i].seq, s->prev_seq);
+        if (s->ngiven != 0 && s->given[s->ngiven - 1u].last >= r[i].seq)
+            return shmseq_sink_fail(k, -EINVAL, "samples up to %" PRIu64
+                                    " said missing, then sample %" PRIu64
+                                    " given", s->given[s->ngiven - 1u].last,
+                                    r[i].seq);
         if ((s->have_prev && r[i].seq > s->prev_seq + 1u) ||
             (!s->have_prev && s->have_expect && r[i].seq > s->expect)) {
             uint64_t from = s->have_prev ? s->prev_seq + 1u : s->expect;
             uint32_t ep = s->have_prev ? s->prev_epoch : s->expect_epoch;
 
-            if (s->ngaps == SQ_GAPS_MAX) {
+            if (s->ngaps + 2u * s->ngiven + 1u > SQ_GAPS_MAX) {
                 rc = sq_commit(k, s, 0);
                 if (rc < 0)
                     return rc;
             }
-            if (s->ngaps < SQ_GAPS_MAX) {
-                sq_gap *g = &s->gaps[s->ngaps++];
-
-                g->first = from;
-                g->last = r[i].seq - 1u;
-                g->reason = r[i].epoch != ep ? "writer replaced"
-                                                        : "overrun";
-            }
+            if (s->ngaps + 2u * s->ngiven + 1u <= SQ_GAPS_MAX)
+                sq_split(s, from, r[i].seq - 1u,
+                         r[i].epoch != ep ? "writer replaced" : "overrun");
         }
+        s->ngiven = 0;
         if (s->n == 0)
             s->batch_start_ns = mono_ns();
         s->seqs[s->n] = r[i].seq;
@@ -1451,4 +1545,5 @@ const shmseq_sink_ops shmseq__sink_sqlite = {
     .resume = sq_resume,
     .tick = sq_tick,
     .status = sq_status,
+    .gap = sq_gap_given,
 };

@@ -17,12 +17,15 @@
 #   broker-kill  the broker SIGKILLed for 3 s mid-stream, then restarted
 #   spool-overflow  the broker away longer than a small spool holds: the
 #                oldest batches are dropped and counted by the bridge; the
-#                one gap in the database is the sub's spool-overflow count,
-#                at most the bridge's (a dropped batch may have been stored
-#                before the broker died with its acknowledgement)
+#                one gap in the database is one 'spool overflow' row over
+#                exactly the missing samples, as many as the sub's
+#                spool-overflow count, at most the bridge's (a dropped
+#                batch may have been stored before the broker died with
+#                its acknowledgement)
 #   bridge-kill  the bridge SIGKILLed mid-stream and restarted 2 s later on
 #                a small ring: it resumes from its spool and the ring, and
-#                the one gap is the overrun its summary counts
+#                the one gap is the overrun its summary counts, one
+#                'overrun' row
 #   replaced     the region replaced by a writer of another width: the
 #                bridge drains what it read, says so and exits 4
 #   three        three boards (three regions, three bridges, own node
@@ -131,11 +134,13 @@ published() {
     sed -n 's/^sensor_reader: published \([0-9]*\) samples.*/\1/p' "$1"
 }
 
-# verify DB NODE REGION PUBLISHED RATE [GAP]: the database holds samples
-# 0..PUBLISHED-1 of that stream exactly once, except GAP samples recorded
-# as one gaps row; every value checked against the sim waveform.
+# verify DB NODE REGION PUBLISHED RATE [GAP [REASON]]: the database holds
+# samples 0..PUBLISHED-1 of that stream exactly once, except GAP samples
+# recorded as one gaps row of REASON (default overrun) over exactly the
+# missing ones; every value checked against the sim waveform.
 verify() {
-    local db=$1 node=$2 region=$3 n=$4 rate=$5 gap=${6:-0} out
+    local db=$1 node=$2 region=$3 n=$4 rate=$5 gap=${6:-0}
+    local reason=${7:-overrun} out
     out=$(python3 - "$db" "$node" "$region" "$tmp/$node-$region" <<'EOF'
 import sqlite3, sys
 db, node, region, base = sys.argv[1:5]
@@ -166,9 +171,13 @@ for i, p in enumerate(parts):
         f.write("seq,timestamp_ns,epoch," + ",".join("v%d" % k for k in range(len(cols))) + "\n")
         for r in p:
             f.write(",".join(str(x) for x in r[:3]) + "," + ",".join(repr(float(v)) for v in r[3:]) + "\n")
-print("rows %d first %s last %s parts %d gaps %s" % (
+# the holes between the rows, to compare with the gaps rows' ranges
+holes = [(a[0] + 1, b[0] - 1) for a, b in zip(rows, rows[1:]) if b[0] != a[0] + 1]
+print("rows %d first %s last %s parts %d missing %d cover %s gaps %s" % (
     len(rows), rows[0][0] if rows else "-", rows[-1][0] if rows else "-",
-    len(parts), ";".join("%d-%d:%s" % g for g in gaps) or "none"))
+    len(parts), sum(b - a + 1 for a, b in holes),
+    "exact" if holes == [g[:2] for g in gaps] else "differs",
+    ";".join("%d-%d:%s" % g for g in gaps) or "none"))
 EOF
 )
     note "$node/$region: $out"
@@ -181,8 +190,8 @@ EOF
         case $out in *"gaps none") ;; *) fail "$node/$region: gaps recorded: $out" ;; esac
     else
         case $out in
-        *"parts 2 gaps "*-*":overrun") ;;
-        *) fail "$node/$region: want one overrun gap of $gap: $out" ;;
+        *"parts 2 missing $gap cover exact gaps "*-*":$reason") ;;
+        *) fail "$node/$region: want one '$reason' gap of $gap: $out" ;;
         esac
     fi
     for f in "$tmp/$node-$region".*.csv; do
@@ -598,7 +607,8 @@ run_spool_overflow() {
         fail "the sub's gap '$gap' is not one spool-overflow gap of 1..$drop samples"
         return
     fi
-    verify "$d/fleet.db" board1 "$name-o" "$(published "$d/sensor.log")" $rate "$gap"
+    verify "$d/fleet.db" board1 "$name-o" "$(published "$d/sensor.log")" \
+        $rate "$gap" "spool overflow"
 }
 
 case $part in

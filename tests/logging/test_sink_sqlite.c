@@ -11,7 +11,12 @@
  * over many commits; a database
  * full under max_bytes records the batch as a 'full' gap and keeps the
  * accounting identity given == written + lost_io; a close before begin
- * leaves no file; a non-database and another width are refused untouched.
+ * leaves no file; a non-database and another width are refused untouched;
+ * reasons the caller gives (shmseq_sink_gap: spool overflow) split a break
+ * into rows over exactly their samples, the rest keeping the sink's own
+ * reason, and misuse is refused; a version-1 database is upgraded in place
+ * (its rows kept, the new reason accepted, the CHECK still enforced), a
+ * newer one refused.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -155,7 +160,7 @@ static void test_rows_and_gaps(void **state)
                         "reason = 'writer replaced'"), 19);
     assert_int_equal(q1("SELECT first_seq FROM regions WHERE name = 'unit' "
                         "AND node = 'unit-node' AND width = 3"), 10);
-    assert_int_equal(q1("PRAGMA user_version"), 1);
+    assert_int_equal(q1("PRAGMA user_version"), 2);
     assert_int_equal(q1("PRAGMA application_id"), 0x73687371);
 
     /* A second session of the same region resumes after 21. */
@@ -169,6 +174,161 @@ static void test_rows_and_gaps(void **state)
     assert_int_equal(q1("SELECT count(*) FROM samples"), 6);
     assert_int_equal(q1("SELECT count(*) FROM gaps"), 2);
     assert_int_equal(q1("SELECT count(*) FROM regions"), 1);
+}
+
+/* Every gaps row as "first-last:reason;...", in order. */
+static void gap_rows(char *out, size_t cap)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    size_t off = 0;
+
+    out[0] = '\0';
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT first_seq, last_seq, "
+                                        "reason FROM gaps ORDER BY region, "
+                                        "first_seq", -1, &st, NULL),
+                     SQLITE_OK);
+    while (sqlite3_step(st) == SQLITE_ROW && off < cap)
+        off += (size_t)snprintf(out + off, cap - off, "%lld-%lld:%s;",
+                                (long long)sqlite3_column_int64(st, 0),
+                                (long long)sqlite3_column_int64(st, 1),
+                                (const char *)sqlite3_column_text(st, 2));
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
+static void test_given_reasons(void **state)
+{
+    shmseq_log_header h;
+    shmseq_log_record r[4];
+    char rows[512];
+
+    (void)state;
+    fresh();
+    assert_int_equal(open_sink(NULL, 0), 0);
+    make_header(&h, 2, 10);
+    assert_int_equal(shmseq_sink_begin(&k, &h, 0), 0);
+    make_record(&r[0], 10, 1, 2);
+    assert_int_equal(shmseq_sink_write(&k, &r[0], 1, 0), 0);
+    /* The hole 11..19: 11..14 the sink's own reason, 15..16 dropped by a
+     * spool, 17..19 overrun: three rows. */
+    assert_int_equal(shmseq_sink_gap(&k, 15, 16, "spool overflow"), 0);
+    assert_int_equal(shmseq_sink_gap(&k, 17, 19, "overrun"), 0);
+    make_record(&r[1], 20, 1, 2);
+    /* 21..22 spool overflow right after a record; 23..24 across a new
+     * epoch stay 'writer replaced'. */
+    make_record(&r[2], 25, 2, 2);
+    assert_int_equal(shmseq_sink_write(&k, &r[1], 1, 0), 0);
+    assert_int_equal(shmseq_sink_gap(&k, 21, 22, "spool overflow"), 0);
+    assert_int_equal(shmseq_sink_write(&k, &r[2], 1, 0), 0);
+    /* A range with no break after it is consumed: 26 follows 25. */
+    make_record(&r[3], 26, 2, 2);
+    assert_int_equal(shmseq_sink_write(&k, &r[3], 1, 0), 0);
+    assert_int_equal(shmseq_sink_sync(&k, 0), 0);
+    /* A range at or below a record given: refused (sticky). */
+    assert_int_equal(shmseq_sink_gap(&k, 26, 27, "overrun"), -EINVAL);
+    assert_non_null(strstr(k.why, "out of order"));
+    assert_int_equal(shmseq_sink_close(&k), -EINVAL);
+    gap_rows(rows, sizeof rows);
+    assert_string_equal(rows, "11-14:overrun;15-16:spool overflow;"
+                              "17-19:overrun;21-22:spool overflow;"
+                              "23-24:writer replaced;");
+    assert_int_equal(q1("SELECT count(*) FROM samples"), 4);
+
+    /* A reason the sink does not know; a range reaching the next record. */
+    assert_int_equal(open_sink(NULL, 0), 0);
+    snprintf(h.name, sizeof h.name, "other");
+    assert_int_equal(shmseq_sink_begin(&k, &h, 0), 0);
+    assert_int_equal(shmseq_sink_gap(&k, 30, 31, "cosmic rays"), -EINVAL);
+    assert_non_null(strstr(k.why, "not a gap reason"));
+    shmseq_sink_close(&k);
+    assert_int_equal(open_sink(NULL, 0), 0);
+    snprintf(h.name, sizeof h.name, "third");
+    assert_int_equal(shmseq_sink_begin(&k, &h, 0), 0);
+    assert_int_equal(shmseq_sink_gap(&k, 30, 45, "spool overflow"), 0);
+    make_record(&r[0], 44, 1, 2);
+    assert_int_equal(shmseq_sink_write(&k, &r[0], 1, 0), -EINVAL);
+    assert_non_null(strstr(k.why, "said missing, then sample 44"));
+    shmseq_sink_close(&k);
+    assert_int_equal(q1("SELECT count(*) FROM gaps"), 5);
+}
+
+/* A database as schema version 1 wrote it, with one region, rows 0..4,
+ * an overrun gap 5..6 and rows 7..8. */
+static void make_v1(int version)
+{
+    sqlite3 *db;
+    char sql[2048];
+
+    fresh();
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    snprintf(sql, sizeof sql,
+        "PRAGMA auto_vacuum = INCREMENTAL; PRAGMA journal_mode = WAL;"
+        "BEGIN;"
+        "CREATE TABLE regions (id INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+        "width INTEGER NOT NULL, channels TEXT NOT NULL, node TEXT NOT NULL,"
+        " capacity INTEGER NOT NULL, first_epoch INTEGER NOT NULL, "
+        "first_seq INTEGER NOT NULL, created_realtime_ns INTEGER NOT NULL, "
+        "created_monotonic_ns INTEGER NOT NULL, created TEXT NOT NULL, "
+        "synced TEXT, UNIQUE (name, created_realtime_ns));"
+        "CREATE TABLE samples (region INTEGER NOT NULL, seq INTEGER NOT "
+        "NULL, epoch INTEGER NOT NULL, ts_ns INTEGER NOT NULL, \"v0\" REAL,"
+        " \"v1\" REAL, PRIMARY KEY (region, seq)) WITHOUT ROWID;"
+        "CREATE TABLE gaps (region INTEGER NOT NULL, first_seq INTEGER NOT "
+        "NULL, last_seq INTEGER NOT NULL, reason TEXT NOT NULL CHECK (reason"
+        " IN ('overrun', 'writer replaced', 'io', 'full')), PRIMARY KEY "
+        "(region, first_seq)) WITHOUT ROWID;"
+        "INSERT INTO regions VALUES (1, 'unit', 2, 'v0,v1', 'unit-node', 64,"
+        " 1, 0, 1234, 0, '2026-01-01T00:00:00Z', NULL);"
+        "INSERT INTO samples VALUES (1, 0, 1, 0, 0, 0), (1, 1, 1, 0, 0, 0),"
+        " (1, 2, 1, 0, 0, 0), (1, 3, 1, 0, 0, 0), (1, 4, 1, 0, 0, 0),"
+        " (1, 7, 1, 0, 0, 0), (1, 8, 1, 0, 0, 0);"
+        "INSERT INTO gaps VALUES (1, 5, 6, 'overrun');"
+        "PRAGMA application_id = 1936225137; PRAGMA user_version = %d;"
+        "COMMIT;", version);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+}
+
+static void test_schema_v1(void **state)
+{
+    shmseq_log_header h;
+    shmseq_log_record r;
+    uint64_t next = 0;
+    char rows[256];
+    sqlite3 *db;
+
+    (void)state;
+    make_v1(1);
+    assert_int_equal(open_sink(NULL, 0), 0);
+    make_header(&h, 2, 9);
+    assert_int_equal(shmseq_sink_resume(&k, &h, &next), 1);
+    assert_int_equal(next, 9);
+    assert_int_equal(shmseq_sink_begin(&k, &h, 0), 0);
+    assert_int_equal(shmseq_sink_gap(&k, 9, 11, "spool overflow"), 0);
+    make_record(&r, 12, 1, 2);
+    assert_int_equal(shmseq_sink_write(&k, &r, 1, 0), 0);
+    assert_int_equal(shmseq_sink_close(&k), 0);
+    assert_int_equal(q1("PRAGMA user_version"), 2);
+    assert_int_equal(q1("SELECT count(*) FROM sqlite_schema WHERE name = "
+                        "'gaps_v2'"), 0);
+    assert_int_equal(q1("SELECT count(*) FROM samples"), 8);
+    gap_rows(rows, sizeof rows);
+    assert_string_equal(rows, "5-6:overrun;9-11:spool overflow;");
+    /* The rebuilt table still refuses a reason outside its list. */
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "INSERT INTO gaps VALUES (1, 20, 21, "
+                                  "'cosmic rays')", NULL, NULL, NULL),
+                     SQLITE_CONSTRAINT);
+    sqlite3_close(db);
+    /* A newer schema: refused at open, untouched. */
+    make_v1(3);
+    assert_int_equal(open_sink(NULL, 0), -EPROTONOSUPPORT);
+    assert_non_null(strstr(k.why, "has schema version 3, newer than this "
+                                  "program's 2"));
+    assert_int_equal(q1("PRAGMA user_version"), 3);
 }
 
 static void test_resume_first_seq(void **state)
@@ -348,6 +508,8 @@ int main(void)
         cmocka_unit_test(test_full),
         cmocka_unit_test(test_retention),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_given_reasons),
+        cmocka_unit_test(test_schema_v1),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

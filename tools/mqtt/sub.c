@@ -289,7 +289,9 @@ static double lat_pct(const stream *t, double q)
 static void store(sub *s, stream *t, const fleet_batch *b, uint64_t now)
 {
     uint64_t first = b->first_seq, end = first + b->count, off;
+    uint64_t o = 0, d = 0;
     uint32_t n;
+    int rc;
 
     t->batches++;
     if (!t->have_next) {
@@ -317,11 +319,13 @@ static void store(sub *s, stream *t, const fleet_batch *b, uint64_t now)
         t->gaps++;
         t->gap_samples += first - t->next;
         {
+            /* The hole, from first_seq down (docs/fleet.md): the overrun
+             * next to it, the spool overflow below that, and below both
+             * what the node no longer holds. */
             uint64_t miss = first - t->next;
-            uint64_t o = b->overrun_before < miss ? b->overrun_before : miss;
-            uint64_t d = b->dropped_before < miss - o ? b->dropped_before
-                                                      : miss - o;
 
+            o = b->overrun_before < miss ? b->overrun_before : miss;
+            d = b->dropped_before < miss - o ? b->dropped_before : miss - o;
             t->gap_overrun += o;
             t->gap_spool += d;
             t->gap_unheld += miss - o - d;
@@ -344,7 +348,17 @@ static void store(sub *s, stream *t, const fleet_batch *b, uint64_t now)
     for (uint32_t i = 0; i < n; i++)
         fleet_batch_sample(b, (uint32_t)off + i, &s->recs[i]);
     s->recs[0].lost_before = first > t->next ? first - t->next : 0;
-    if (shmseq_sink_write(&t->k, s->recs, n, now) < 0) {
+    /* The reasons the node gave; the sink names the not-held rest itself
+     * (overrun, or writer replaced across a new epoch). */
+    rc = 0;
+    if (d != 0)
+        rc = shmseq_sink_gap(&t->k, first - o - d, first - o - 1u,
+                             "spool overflow");
+    if (rc == 0 && o != 0)
+        rc = shmseq_sink_gap(&t->k, first - o, first - 1u, "overrun");
+    if (rc == 0)
+        rc = shmseq_sink_write(&t->k, s->recs, n, now);
+    if (rc < 0) {
         fprintf(stderr, "%s: %s/%s: %s; not acknowledging, retrying from "
                 "the database in a second\n", prog, t->node, t->region,
                 t->k.why);

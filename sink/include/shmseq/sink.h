@@ -98,8 +98,8 @@ typedef struct shmseq_sink_config {
 } shmseq_sink_config;
 
 /**
- * A sink. Every op but @c summary and the three optional ones at the end
- * (@c resume, @c tick, @c status: NULL allowed) is required
+ * A sink. Every op but @c summary and the optional ones at the end
+ * (@c resume, @c tick, @c status, @c gap: NULL allowed) is required
  * (shmseq_sink_open() returns -ENOSYS for a table that lacks one). The wrapper functions below call
  * the ops; callers never call an op directly. Every op is called from the
  * one thread that owns the sink, in a normal (non-real-time) context; any
@@ -158,7 +158,7 @@ typedef struct shmseq_sink_ops {
 
     /* Optional ops (NULL: the wrapper does without). A file holds one run
      * and is never appended to, so the file sinks need none of them; a
-     * database outlives its writers, so the sqlite sink needs all three. */
+     * database outlives its writers, so the sqlite sink has them all. */
 
     /**
      * Where the stored data of the region @p h names (h->name and
@@ -187,7 +187,24 @@ typedef struct shmseq_sink_ops {
      * NUL-terminated, no newline. May run a cheap query.
      */
     void (*status)(shmseq_sink *k, char *buf, size_t cap);
+    /**
+     * Samples @p first .. @p last are gone for @p reason, which the
+     * caller knows and the records cannot say (the fleet end: "spool
+     * overflow" on the board). Called between writes, after begin, at most
+     * SHMSEQ_SINK_GAPS_MAX times before the next record; the ranges come
+     * in order, above every record given so far. The break the next record
+     * opens is recorded with @p reason over the part these samples cover,
+     * and with the sink's own reason over the rest; the ranges are
+     * consumed by that record, break or not.
+     * @retval 0, -EINVAL (a reason the sink does not know, a range out of
+     *         order or at or above the next record), or -errno
+     */
+    int (*gap)(shmseq_sink *k, uint64_t first, uint64_t last,
+               const char *reason);
 } shmseq_sink_ops;
+
+/** The most ranges shmseq_sink_gap() takes before the next record. */
+#define SHMSEQ_SINK_GAPS_MAX 4u
 
 /**
  * An open sink. Caller-allocated (static or embedded: it is a few KiB);
@@ -275,6 +292,17 @@ int shmseq_sink_write(shmseq_sink *k, const shmseq_log_record *r, size_t n,
  */
 int shmseq_sink_resume(shmseq_sink *k, const shmseq_log_header *h,
                        uint64_t *next_seq);
+
+/**
+ * @brief Say why samples @p first .. @p last (inclusive) are missing, for
+ *        the break the next record opens (the optional op @c gap; for a
+ *        sink without it, such as csv and bin, nothing: the next record's
+ *        break is the whole story).
+ * @param[in] reason  one of the sink's gap reasons (docs/logging.md)
+ * @retval 0 or the sink's -errno (sticky, as for write)
+ */
+int shmseq_sink_gap(shmseq_sink *k, uint64_t first, uint64_t last,
+                    const char *reason);
 
 /** @brief The sink's timed work (the optional op @c tick) and the
  *         time-based sync policy; call it every loop turn. */
