@@ -329,7 +329,7 @@ static const char *shown_name(const char *name, char out[SHOWN_NAME_MAX])
     static const char hex[] = "0123456789abcdef";
     size_t i, o = 0;
 
-    for (i = 0; name[i] != '\0' && i < SHMSEQ_LOG_NAME_MAX; i++) {
+    for (i = 0; i < SHMSEQ_LOG_NAME_MAX && name[i] != '\0'; i++) {
         unsigned char c = (unsigned char)name[i];
 
         if (c >= 0x20u && c < 0x7fu && c != '\'' && c != '\\') {
