@@ -209,6 +209,27 @@ static int sq_int(sq_sink *s, const char *sql, int64_t bind1, int64_t *out)
     return rc;
 }
 
+/* Run a statement of this region's to its end: ?1 is the region, ?2 (if
+ * the statement has one) @p arg2; the rows it changed are added to
+ * *changed when that is not NULL. */
+static int sq_run(sq_sink *s, const char *sql, int64_t arg2,
+                  uint64_t *changed)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+
+    if (rc != SQLITE_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, s->region);
+    if (sqlite3_bind_parameter_count(st) >= 2)
+        sqlite3_bind_int64(st, 2, arg2);
+    rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(s->db);
+    if (changed != NULL)
+        *changed += (uint64_t)sqlite3_changes(s->db);
+    sqlite3_finalize(st);
+    return rc;
+}
+
 /* The busy handler: another connection holds the write lock (a user's
  * write transaction, a logger of another region, a checkpoint). Sleep
  * and retry for up to busy_ms, counting the waits for the status line. */
@@ -1027,46 +1048,23 @@ static int sq_put_gap(sq_sink *s, uint64_t first, uint64_t last,
  * end before the oldest row left. */
 static int sq_retain(sq_sink *s)
 {
-    sqlite3_stmt *st;
     int rc = SQLITE_OK;
 
-    if (s->keep_rows != 0) {
-        rc = sqlite3_prepare_v2(s->db,
+    if (s->keep_rows != 0)
+        rc = sq_run(s,
             "DELETE FROM samples WHERE region = ?1 AND seq < (SELECT seq "
             "FROM samples WHERE region = ?1 ORDER BY seq DESC LIMIT 1 "
-            "OFFSET ?2)", -1, &st, NULL);
-        if (rc != SQLITE_OK)
-            return rc;
-        sqlite3_bind_int64(st, 1, s->region);
-        sqlite3_bind_int64(st, 2, (sqlite3_int64)(s->keep_rows - 1u));
-        rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(s->db);
-        s->deleted += (uint64_t)sqlite3_changes(s->db);
-        sqlite3_finalize(st);
-    }
-    if (rc == SQLITE_OK && s->keep_seconds != 0) {
-        rc = sqlite3_prepare_v2(s->db,
+            "OFFSET ?2)", (int64_t)(s->keep_rows - 1u), &s->deleted);
+    if (rc == SQLITE_OK && s->keep_seconds != 0)
+        rc = sq_run(s,
             "DELETE FROM samples WHERE region = ?1 AND ts_ns < (SELECT "
             "ts_ns FROM samples WHERE region = ?1 ORDER BY seq DESC LIMIT 1)"
-            " - ?2", -1, &st, NULL);
-        if (rc != SQLITE_OK)
-            return rc;
-        sqlite3_bind_int64(st, 1, s->region);
-        sqlite3_bind_int64(st, 2, (sqlite3_int64)s->keep_seconds *
-                                      (sqlite3_int64)1000000000);
-        rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(s->db);
-        s->deleted += (uint64_t)sqlite3_changes(s->db);
-        sqlite3_finalize(st);
-    }
-    if (rc == SQLITE_OK && (s->keep_rows != 0 || s->keep_seconds != 0)) {
-        rc = sqlite3_prepare_v2(s->db,
+            " - ?2", (int64_t)s->keep_seconds * (int64_t)1000000000,
+            &s->deleted);
+    if (rc == SQLITE_OK && (s->keep_rows != 0 || s->keep_seconds != 0))
+        rc = sq_run(s,
             "DELETE FROM gaps WHERE region = ?1 AND last_seq < (SELECT "
-            "min(seq) FROM samples WHERE region = ?1)", -1, &st, NULL);
-        if (rc != SQLITE_OK)
-            return rc;
-        sqlite3_bind_int64(st, 1, s->region);
-        rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(s->db);
-        sqlite3_finalize(st);
-    }
+            "min(seq) FROM samples WHERE region = ?1)", 0, NULL);
     return rc;
 }
 
@@ -1116,7 +1114,6 @@ static void sq_rollback(sq_sink *s)
  * are not always whole free pages), in their own transaction. */
 static int sq_drop_oldest(sq_sink *s, int round)
 {
-    sqlite3_stmt *st;
     int64_t rows = 0;
     uint64_t drop;
     int rc;
@@ -1134,31 +1131,15 @@ static int sq_drop_oldest(sq_sink *s, int round)
     rc = sq_exec(s, "BEGIN IMMEDIATE");
     if (rc != SQLITE_OK)
         return rc;
-    rc = sqlite3_prepare_v2(s->db,
+    rc = sq_run(s,
         "DELETE FROM samples WHERE region = ?1 AND seq < (SELECT seq FROM "
-        "samples WHERE region = ?1 ORDER BY seq LIMIT 1 OFFSET ?2)", -1, &st,
-        NULL);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_int64(st, 1, s->region);
-        sqlite3_bind_int64(st, 2, (sqlite3_int64)(drop < (uint64_t)rows
-                                                      ? drop
-                                                      : (uint64_t)rows - 1u));
-        rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK
-                                             : sqlite3_errcode(s->db);
-        s->dropped += (uint64_t)sqlite3_changes(s->db);
-        sqlite3_finalize(st);
-    }
-    if (rc == SQLITE_OK) {
-        rc = sqlite3_prepare_v2(s->db,
+        "samples WHERE region = ?1 ORDER BY seq LIMIT 1 OFFSET ?2)",
+        (int64_t)(drop < (uint64_t)rows ? drop : (uint64_t)rows - 1u),
+        &s->dropped);
+    if (rc == SQLITE_OK)
+        rc = sq_run(s,
             "DELETE FROM gaps WHERE region = ?1 AND last_seq < (SELECT "
-            "min(seq) FROM samples WHERE region = ?1)", -1, &st, NULL);
-        if (rc == SQLITE_OK) {
-            sqlite3_bind_int64(st, 1, s->region);
-            rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK
-                                                 : sqlite3_errcode(s->db);
-            sqlite3_finalize(st);
-        }
-    }
+            "min(seq) FROM samples WHERE region = ?1)", 0, NULL);
     if (rc == SQLITE_OK)
         rc = sq_exec(s, "COMMIT");
     if (rc != SQLITE_OK)
@@ -1246,19 +1227,10 @@ static int sq_commit(shmseq_sink *k, sq_sink *s, int durable)
         rc = sq_exec(s, "BEGIN IMMEDIATE");
         if (rc == SQLITE_OK)
             rc = sq_insert(s);
-        if (rc == SQLITE_OK && durable) {
-            sqlite3_stmt *st;
-
-            rc = sqlite3_prepare_v2(s->db, "UPDATE regions SET synced = "
-                                    "strftime('%Y-%m-%dT%H:%M:%fZ', 'now') "
-                                    "WHERE id = ?1", -1, &st, NULL);
-            if (rc == SQLITE_OK) {
-                sqlite3_bind_int64(st, 1, s->region);
-                rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK
-                                                     : sqlite3_errcode(s->db);
-                sqlite3_finalize(st);
-            }
-        }
+        if (rc == SQLITE_OK && durable)
+            rc = sq_run(s, "UPDATE regions SET synced = "
+                        "strftime('%Y-%m-%dT%H:%M:%fZ', 'now') "
+                        "WHERE id = ?1", 0, NULL);
         if (rc == SQLITE_OK)
             rc = sq_exec(s, "COMMIT");
         if (rc == SQLITE_OK)
